@@ -1,0 +1,4 @@
+export * from './table.js';
+export * from './routes.js';
+export * from './queue.js';
+export * from './functions.js';

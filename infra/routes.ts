@@ -1,0 +1,52 @@
+/**
+ * The route table: every REST endpoint once, as data. The local runtime serves it, the SST stacks
+ * create one function per entry, and the LocalStack deploy script reads it too.
+ *
+ * `handler` is the handler module, relative to the project root, without extension; it exports `handler`.
+ * `auth`: `admin` needs the admin token; `agent` also accepts the token of the agent named by `{id}`;
+ * `none` is public.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type RouteAuth = 'admin' | 'agent' | 'none';
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  handler: string;
+  auth: RouteAuth;
+  summary: string;
+}
+
+const route = (method: HttpMethod, path: string, handler: string, summary: string, auth: RouteAuth = 'admin'): RouteDefinition => ({
+  method,
+  path,
+  handler: `functions/api/${handler}`,
+  auth,
+  summary,
+});
+
+export const routes: RouteDefinition[] = [
+  route('GET', '/api', 'index', 'List every endpoint', 'none'),
+  route('GET', '/api/health', 'health', 'Health check', 'none'),
+  route('GET', '/api/openapi.json', 'openapi', 'OpenAPI 3.1 description of this API', 'none'),
+
+  route('GET', '/api/projects', 'projects/list', 'List projects'),
+  route('POST', '/api/projects', 'projects/create', 'Create a project'),
+  route('GET', '/api/projects/{id}', 'projects/get', 'Get a project'),
+  route('PATCH', '/api/projects/{id}', 'projects/update', 'Update a project'),
+  route('DELETE', '/api/projects/{id}', 'projects/delete', 'Delete a project'),
+
+  route('GET', '/api/tasks', 'tasks/list', 'List tasks (filters: projectId, state, assignedAgentId)'),
+  route('POST', '/api/tasks', 'tasks/create', 'Create a task'),
+  route('GET', '/api/tasks/{id}', 'tasks/get', 'Get a task'),
+  route('PATCH', '/api/tasks/{id}', 'tasks/update', 'Update a task (fields and state)'),
+  route('DELETE', '/api/tasks/{id}', 'tasks/delete', 'Delete a task'),
+  route('POST', '/api/tasks/{id}/respond', 'tasks/respond', 'Answer a task waiting in needs_input'),
+
+  route('GET', '/api/agents', 'agents/list', 'List agents (filter: status)'),
+  route('POST', '/api/agents', 'agents/register', 'Register an agent; returns its token once'),
+  route('GET', '/api/agents/{id}', 'agents/get', 'Get an agent'),
+  route('PATCH', '/api/agents/{id}', 'agents/update', 'Update an agent'),
+  route('DELETE', '/api/agents/{id}', 'agents/delete', 'Delete an agent'),
+  route('POST', '/api/agents/{id}/heartbeat', 'agents/heartbeat', 'Record an agent heartbeat', 'agent'),
+];

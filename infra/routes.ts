@@ -42,6 +42,7 @@ export const routes: RouteDefinition[] = [
   route('PATCH', '/api/tasks/{id}', 'tasks/update', 'Update a task (fields and state)'),
   route('DELETE', '/api/tasks/{id}', 'tasks/delete', 'Delete a task'),
   route('POST', '/api/tasks/{id}/respond', 'tasks/respond', 'Answer a task waiting in needs_input'),
+  route('GET', '/api/tasks/{id}/events', 'tasks/events', 'What happened to a task, oldest first'),
 
   route('GET', '/api/agents', 'agents/list', 'List agents (filter: status)'),
   route('POST', '/api/agents', 'agents/register', 'Register an agent; returns its token once'),

@@ -1,0 +1,4 @@
+import { listProjects } from '@aiworker/core';
+import { api } from '../../lib/api.js';
+
+export const handler = api('GET /api/projects', ({ query }) => listProjects(query));

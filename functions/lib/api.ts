@@ -1,0 +1,65 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  authorize,
+  contract,
+  type BodyOf,
+  type Caller,
+  type Operation,
+  type OperationKey,
+  type ParamsOf,
+  type QueryOf,
+} from '@aiworker/core';
+import { routes } from '../../infra/routes.js';
+import { errorResponse } from './errors.js';
+import { json } from './json.js';
+import { parseJsonBody } from './body.js';
+import { validate } from './validate.js';
+
+export interface Request<K extends OperationKey> {
+  params: ParamsOf<K>;
+  query: QueryOf<K>;
+  body: BodyOf<K>;
+  caller: Caller | undefined;
+  event: APIGatewayProxyEventV2;
+}
+
+type Result = unknown | { items: unknown[]; cursor?: string };
+
+/**
+ * Builds the Lambda handler of one REST operation: auth from the route table, body/params/query
+ * validated with the operation's zod schemas, the result wrapped in the JSON envelope, and every
+ * error mapped to a status and envelope in one place.
+ */
+export function api<K extends OperationKey>(key: K, run: (request: Request<K>) => Promise<Result> | Result) {
+  const operation: Operation = contract[key];
+  const [method, path] = key.split(' ');
+  const route = routes.find((candidate) => candidate.method === method && candidate.path === path);
+  if (!route) throw new Error(`No route for ${key} in infra/routes.ts`);
+
+  const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<K>;
+    const caller = await authorize(event.headers.authorization, route.auth, (params as { id?: string } | undefined)?.id);
+    const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<K>;
+    const body = (operation.body ? validate('body field', operation.body, parseJsonBody(event)) : undefined) as BodyOf<K>;
+    const result = await run({ params, query, body, caller, event });
+    return respond(operation, result);
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(httpHeaderNormalizer())
+    .use({ onError: (request) => void (request.response = errorResponse(request.error)) })
+    .handler(base);
+}
+
+function respond(operation: Operation, result: Result): APIGatewayProxyStructuredResultV2 {
+  let payload: Record<string, unknown>;
+  if (operation.list) {
+    const page: { items: unknown[]; cursor?: string } = Array.isArray(result) ? { items: result } : (result as { items: unknown[]; cursor?: string });
+    payload = { success: true, data: page.items, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  } else {
+    payload = { success: true, data: result };
+  }
+  return json(operation.status ?? 200, payload);
+}

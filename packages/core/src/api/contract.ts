@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
+import { ProjectCreateSchema, ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
+import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
+import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
+
+/**
+ * What each REST operation takes and returns, keyed by `METHOD path` of the route table. Handlers
+ * validate with these schemas and the OpenAPI document is generated from them, so the two cannot drift.
+ */
+export interface Operation {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+  list?: boolean;
+  status?: number;
+}
+
+const NoQuery = z.strictObject({});
+const DeleteQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+
+export const HealthSchema = z
+  .object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() })
+  .meta({ id: 'Health' });
+export const EndpointSchema = z
+  .object({ method: z.string(), path: z.string(), summary: z.string(), auth: z.string() })
+  .meta({ id: 'Endpoint' });
+
+export const contract = {
+  'GET /api': { query: NoQuery, response: EndpointSchema, list: true },
+  'GET /api/health': { query: NoQuery, response: HealthSchema },
+  'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()) },
+
+  'GET /api/projects': { query: PageQuerySchema, response: ProjectSchema, list: true },
+  'POST /api/projects': { query: NoQuery, body: ProjectCreateSchema, response: ProjectSchema, status: 201 },
+  'GET /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, response: ProjectSchema },
+  'PATCH /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema, response: ProjectSchema },
+  'DELETE /api/projects/{id}': { params: IdParamsSchema, query: DeleteQuery, response: ProjectSchema },
+
+  'GET /api/tasks': { query: TaskListQuerySchema, response: TaskSchema, list: true },
+  'POST /api/tasks': { query: NoQuery, body: TaskCreateSchema, response: TaskSchema, status: 201 },
+  'GET /api/tasks/{id}': { params: IdParamsSchema, query: NoQuery, response: TaskSchema },
+  'PATCH /api/tasks/{id}': { params: IdParamsSchema, query: NoQuery, body: TaskUpdateSchema, response: TaskSchema },
+  'DELETE /api/tasks/{id}': { params: IdParamsSchema, query: DeleteQuery, response: TaskSchema },
+  'POST /api/tasks/{id}/respond': { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema, response: TaskSchema },
+  'GET /api/tasks/{id}/events': { params: IdParamsSchema, query: PageQuerySchema, response: TaskEventSchema, list: true },
+
+  'GET /api/agents': { query: AgentListQuerySchema, response: AgentSchema, list: true },
+  'POST /api/agents': { query: NoQuery, body: AgentRegisterSchema, response: AgentRegisteredSchema, status: 201 },
+  'GET /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
+  'PATCH /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema, response: AgentSchema },
+  'DELETE /api/agents/{id}': { params: IdParamsSchema, query: DeleteQuery, response: AgentSchema },
+  'POST /api/agents/{id}/heartbeat': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
+} satisfies Record<string, Operation>;
+
+export type OperationKey = keyof typeof contract;
+export type BodyOf<K extends OperationKey> = (typeof contract)[K] extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+export type QueryOf<K extends OperationKey> = (typeof contract)[K] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
+export type ParamsOf<K extends OperationKey> = (typeof contract)[K] extends { params: infer P extends z.ZodType } ? z.output<P> : undefined;

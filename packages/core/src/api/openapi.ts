@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { routes } from '../../../../infra/routes.js';
+import { config } from '../config.js';
+import { contract, type Operation } from './contract.js';
+
+const ErrorEnvelopeSchema = z
+  .object({
+    success: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  })
+  .meta({ id: 'Error' });
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' });
+
+function envelope(operation: Operation) {
+  const data = jsonSchema(operation.response, 'output');
+  const properties: Record<string, unknown> = {
+    success: { const: true },
+    data: operation.list ? { type: 'array', items: data } : data,
+  };
+  if (operation.list) {
+    properties.count = { type: 'integer' };
+    properties.cursor = { type: 'string', description: 'Present when there is a next page' };
+  }
+  return { type: 'object', properties, required: ['success', 'data'] };
+}
+
+function parameters(operation: Operation) {
+  const list: unknown[] = [];
+  for (const [where, schema] of [['path', operation.params], ['query', operation.query]] as const) {
+    if (!schema) continue;
+    const json = jsonSchema(schema, 'input') as { properties?: Record<string, object>; required?: string[] };
+    for (const [name, property] of Object.entries(json.properties ?? {})) {
+      list.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: property });
+    }
+  }
+  return list;
+}
+
+/** The OpenAPI 3.1 document, built from the route table and the zod schemas the handlers validate with. */
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorResponse = { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorEnvelopeSchema, 'output') } } };
+  for (const route of routes) {
+    const operation = (contract as Record<string, Operation>)[`${route.method} ${route.path}`];
+    if (!operation) continue;
+    paths[route.path] ??= {};
+    paths[route.path][route.method.toLowerCase()] = {
+      summary: route.summary,
+      security: route.auth === 'none' ? [] : [{ bearer: [] }],
+      parameters: parameters(operation),
+      ...(operation.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } }
+        : {}),
+      responses: {
+        [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation) } } },
+        '4XX': errorResponse,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'aiworker API', version: config().version },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}

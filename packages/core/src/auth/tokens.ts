@@ -1,0 +1,27 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const AGENT_TOKEN_PREFIX = 'aiw_';
+const ID_LENGTH = 36;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** Equal-time comparison of two strings (by their hashes, so lengths never leak). */
+export const sameSecret = (a: string, b: string): boolean =>
+  timingSafeEqual(Buffer.from(hashToken(a), 'hex'), Buffer.from(hashToken(b), 'hex'));
+
+export const generateSecret = (): string => randomBytes(32).toString('base64url');
+
+/** An agent token names its agent, so verifying it is one GetItem and a hash compare. */
+export const newAgentToken = (agentId: string): string => `${AGENT_TOKEN_PREFIX}${agentId}_${generateSecret()}`;
+
+export function agentIdFromToken(token: string): string | undefined {
+  if (!token.startsWith(AGENT_TOKEN_PREFIX)) return undefined;
+  const id = token.slice(AGENT_TOKEN_PREFIX.length, AGENT_TOKEN_PREFIX.length + ID_LENGTH);
+  if (id.length !== ID_LENGTH || token[AGENT_TOKEN_PREFIX.length + ID_LENGTH] !== '_') return undefined;
+  return id;
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}

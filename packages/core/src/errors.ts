@@ -1,0 +1,90 @@
+/**
+ * Typed domain errors. Core throws these; the HTTP and MCP layers map them to responses in one place.
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'INVALID_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'VERSION_CONFLICT'
+  | 'CONFLICT'
+  | 'INVALID_TRANSITION'
+  | 'INVALID_CURSOR'
+  | 'INTERNAL_ERROR';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('VALIDATION_ERROR', 400, message, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(kind: string, id: string) {
+    super('NOT_FOUND', 404, `${kind} '${id}' was not found`, { kind, id });
+  }
+}
+
+export class VersionConflictError extends DomainError {
+  constructor(kind: string, id: string, expected: number | undefined, actual?: number) {
+    const detail = actual === undefined ? '' : ` (you sent version ${expected}, current is ${actual})`;
+    super('VERSION_CONFLICT', 409, `${kind} '${id}' was changed by someone else${detail}; reload it and try again`, {
+      kind,
+      id,
+      expectedVersion: expected,
+      currentVersion: actual,
+    });
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('CONFLICT', 409, message, details);
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  constructor(from: string, to: string, allowed: readonly string[]) {
+    super(
+      'INVALID_TRANSITION',
+      409,
+      `A task in '${from}' cannot move to '${to}'; allowed next states: ${allowed.length ? allowed.join(', ') : 'none'}`,
+      { from, to, allowed },
+    );
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'Missing or invalid bearer token: send Authorization: Bearer <token>') {
+    super('UNAUTHORIZED', 401, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('FORBIDDEN', 403, message);
+  }
+}
+
+export class InvalidCursorError extends DomainError {
+  constructor() {
+    super('INVALID_CURSOR', 400, "The 'cursor' query parameter is not a cursor returned by this list");
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, PageQuerySchema, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
+
+export const AGENT_STATUSES = ['idle', 'busy', 'offline'] as const;
+export const AgentStatusSchema = z.enum(AGENT_STATUSES);
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+const name = z.string().trim().min(1).max(200);
+const capabilities = z.array(z.string().trim().min(1).max(100)).max(50).describe('What the agent can do, e.g. "typescript"');
+
+export const AgentSchema = z
+  .object({
+    id: IdSchema,
+    name: z.string(),
+    capabilities: z.array(z.string()),
+    status: AgentStatusSchema,
+    currentTaskId: IdSchema.optional(),
+    lastHeartbeatAt: TimestampSchema.optional(),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+    version: VersionSchema,
+  })
+  .meta({ id: 'Agent' });
+export type Agent = z.infer<typeof AgentSchema>;
+
+/** The stored record also carries the token hash and when the agent was last seen; neither leaves core. */
+export interface AgentRecord extends Agent {
+  tokenHash: string;
+  lastSeenAt: string;
+}
+
+export const AgentRegisterSchema = z
+  .strictObject({ name, capabilities: capabilities.default([]) })
+  .meta({ id: 'AgentRegister' });
+export type AgentRegister = z.infer<typeof AgentRegisterSchema>;
+
+export const AgentRegisteredSchema = AgentSchema.extend({
+  token: z.string().describe('The agent token; shown once, only its hash is stored'),
+}).meta({ id: 'AgentRegistered' });
+
+export const AgentUpdateSchema = z
+  .strictObject({ name: name.optional(), capabilities: capabilities.optional(), version: VersionSchema.optional() })
+  .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)
+  .meta({ id: 'AgentUpdate' });
+export type AgentUpdate = z.infer<typeof AgentUpdateSchema>;
+
+export const AgentListQuerySchema = PageQuerySchema.extend({ status: AgentStatusSchema.optional() });
+export type AgentListQuery = z.infer<typeof AgentListQuerySchema>;

@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './project.js';
+export * from './task.js';
+export * from './agent.js';

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, PageQuerySchema, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
+
+export const TASK_STATES = [
+  'backlog',
+  'in_progress',
+  'needs_input',
+  'ready_to_test',
+  'approved',
+  'staging',
+  'production',
+  'cancelled',
+] as const;
+export const TaskStateSchema = z.enum(TASK_STATES).describe('Task state');
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+export const PrioritySchema = z.number().int().min(0).max(100).describe('0–100, higher is picked first');
+
+export const TaskSchema = z
+  .object({
+    id: IdSchema,
+    projectId: IdSchema,
+    title: z.string(),
+    description: z.string().optional(),
+    priority: PrioritySchema,
+    state: TaskStateSchema,
+    assignedAgentId: IdSchema.optional(),
+    branchName: z.string().optional(),
+    prUrl: z.string().optional(),
+    prNumber: z.number().int().optional(),
+    question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
+    lastResponse: z.string().optional().describe('The latest human answer to a question'),
+    lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+    version: VersionSchema,
+  })
+  .meta({ id: 'Task' });
+export type Task = z.infer<typeof TaskSchema>;
+
+const title = z.string().trim().min(1).max(500);
+const description = z.string().max(50_000);
+
+export const TaskCreateSchema = z
+  .strictObject({
+    projectId: IdSchema,
+    title,
+    description: description.optional(),
+    priority: PrioritySchema.default(50),
+  })
+  .meta({ id: 'TaskCreate' });
+export type TaskCreate = z.infer<typeof TaskCreateSchema>;
+
+export const TaskUpdateSchema = z
+  .strictObject({
+    title: title.optional(),
+    description: description.optional(),
+    priority: PrioritySchema.optional(),
+    state: TaskStateSchema.optional(),
+    question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
+    version: VersionSchema.optional(),
+  })
+  .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)
+  .meta({ id: 'TaskUpdate' });
+export type TaskUpdate = z.infer<typeof TaskUpdateSchema>;
+
+export const TaskRespondSchema = z
+  .strictObject({
+    response: z.string().trim().min(1).max(50_000).describe('The answer to the task question'),
+  })
+  .meta({ id: 'TaskRespond' });
+export type TaskRespond = z.infer<typeof TaskRespondSchema>;
+
+export const TaskListQuerySchema = PageQuerySchema.extend({
+  projectId: IdSchema.optional(),
+  state: TaskStateSchema.optional(),
+  assignedAgentId: IdSchema.optional(),
+});
+export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
+
+export const TaskEventSchema = z
+  .object({
+    taskId: IdSchema,
+    at: TimestampSchema,
+    type: z.string(),
+    from: TaskStateSchema.optional(),
+    to: TaskStateSchema.optional(),
+    agentId: IdSchema.optional(),
+    message: z.string(),
+  })
+  .meta({ id: 'TaskEvent' });
+export type TaskEvent = z.infer<typeof TaskEventSchema>;

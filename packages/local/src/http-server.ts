@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpEventV2, lambdaContext } from './lambda-events.js';
+import { loadHandler } from './handler-loader.js';
+import { createRouter, type HttpFunction } from './router.js';
+
+/** Lambda's own limit on a synchronous request payload. */
+const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+function envelopeError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ success: false, error: { code, message } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function writeResult(res: ServerResponse, result: any) {
+  // Like API Gateway: a result without statusCode is a 200 JSON body.
+  if (!result || typeof result !== 'object' || !('statusCode' in result)) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
+    return;
+  }
+  const headers: Record<string, string | string[]> = { ...(result.headers ?? {}) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode, headers);
+  res.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+}
+
+/**
+ * Serves HTTP by invoking Lambda handlers: each request becomes a payload-2.0 event for the handler
+ * its route names, and the handler's result becomes the response.
+ */
+export async function startHttpServer(functions: HttpFunction[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const route = createRouter(functions);
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const method = (req.method ?? 'GET').toUpperCase();
+      const match = route(method, url.pathname);
+      if (match.kind === 'not-found') return envelopeError(res, 404, 'NOT_FOUND', `No endpoint at ${url.pathname}; GET /api lists them`);
+      if (match.kind === 'method-not-allowed') {
+        return envelopeError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${match.allow.join(', ')}`, {
+          allow: match.allow.join(', '),
+        });
+      }
+      const body = await readBody(req);
+      if (!body) return envelopeError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request is larger than 6 MiB');
+      const handler = await loadHandler(match.route.handler);
+      const event = httpEventV2({
+        method,
+        url,
+        headers: req.headers,
+        body,
+        routeKey: match.route.routeKey,
+        pathParameters: match.pathParameters,
+        sourceIp: req.socket.remoteAddress,
+      });
+      writeResult(res, await handler(event, lambdaContext(match.route.handler)));
+    } catch (error) {
+      console.error('Handler failed', error);
+      if (!res.headersSent) envelopeError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
+      else res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return { server, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}` };
+}

@@ -1,0 +1,49 @@
+import { StartupError } from './emulators/java.js';
+import { startRuntime, type Runtime } from './runtime.js';
+
+/** `npm start`: the whole system on this machine, no AWS account needed. */
+async function main() {
+  const port = Number(process.env.PORT ?? 3000);
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({ port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      console.error(`Port ${port} is already in use. Stop whatever is using it, or start on another port: PORT=3001 npm start`);
+    } else if (error instanceof StartupError) {
+      console.error(error.message);
+    } else {
+      console.error('aiworker could not start:', error);
+    }
+    process.exit(1);
+  }
+
+  console.log(`
+aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
+
+  REST API     ${runtime.url}/api
+  OpenAPI      ${runtime.url}/api/openapi.json
+  MCP          ${runtime.url}/mcp
+  DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in .data/)
+  SQS          ${runtime.sqsEndpoint}
+  Admin token  ${runtime.adminToken}
+               (from ${runtime.adminTokenSource})
+
+  Try: curl -H "Authorization: Bearer ${runtime.adminToken}" ${runtime.url}/api/projects
+
+Press Ctrl-C to stop.`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received, stopping…`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,60 @@
+import type { RouteDefinition } from '../../../infra/routes.js';
+
+export interface HttpFunction {
+  /** An HTTP method, or `*` for a function URL that takes every method. */
+  method: string;
+  path: string;
+  handler: string;
+  /** The event's routeKey, e.g. `GET /api/tasks/{id}` or `$default` for a function URL. */
+  routeKey: string;
+}
+
+interface CompiledRoute extends HttpFunction {
+  pattern: RegExp;
+  names: string[];
+}
+
+export type RouteMatch =
+  | { kind: 'found'; route: HttpFunction; pathParameters: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'not-found' };
+
+export const fromRouteTable = (routes: RouteDefinition[]): HttpFunction[] =>
+  routes.map((route) => ({ method: route.method, path: route.path, handler: route.handler, routeKey: `${route.method} ${route.path}` }));
+
+/** Matches paths against `/api/tasks/{id}`-style templates, the way API Gateway does. */
+export function createRouter(functions: HttpFunction[]) {
+  const compiled: CompiledRoute[] = functions.map((fn) => {
+    const names: string[] = [];
+    const source = fn.path
+      .split('/')
+      .map((segment) => {
+        const param = /^\{(\w+)\}$/.exec(segment);
+        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(param[1]);
+        return '([^/]+)';
+      })
+      .join('/');
+    return { ...fn, names, pattern: new RegExp(`^${source}/?$`) };
+  });
+  // Literal routes win over templated ones (`/api/openapi.json` before `/api/{x}`), as in API Gateway.
+  compiled.sort((a, b) => a.names.length - b.names.length);
+
+  return (method: string, path: string): RouteMatch => {
+    const allow: string[] = [];
+    for (const route of compiled) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      if (route.method !== '*' && route.method !== method) {
+        allow.push(route.method);
+        continue;
+      }
+      const pathParameters: Record<string, string> = {};
+      route.names.forEach((name, index) => {
+        pathParameters[name] = decodeURIComponent(match[index + 1]);
+      });
+      return { kind: 'found', route, pathParameters };
+    }
+    return allow.length ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+  };
+}

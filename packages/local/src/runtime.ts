@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { routes } from '../../../infra/routes.js';
+import { resolveAdminToken } from './admin-token.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './emulators/dynamodb.js';
+import { startSqsEmulator, type SqsEmulator } from './emulators/sqs.js';
+import { projectRoot } from './handler-loader.js';
+import { startHttpServer } from './http-server.js';
+import { ensureQueues, ensureTable } from './provision.js';
+import { fromRouteTable, type HttpFunction } from './router.js';
+
+export interface RuntimeOptions {
+  /** HTTP port; 0 picks a free one. Default: PORT or 3000. */
+  port?: number;
+  host?: string;
+  /** Where DynamoDB Local keeps its data and the admin token lives. Default `.data/` in the project. */
+  dataDir?: string;
+  /** Use an already running DynamoDB (e.g. one shared by a test run) instead of starting one. */
+  dynamoEndpoint?: string;
+  /** Use an already running SQS endpoint instead of starting fauxqs. */
+  sqsEndpoint?: string;
+  tableName?: string;
+  /** Prefix for queue names, so test files sharing one SQS endpoint keep apart. */
+  queuePrefix?: string;
+  adminToken?: string;
+  /** Extra HTTP functions beside the REST route table (e.g. the MCP function URL). */
+  functions?: HttpFunction[];
+}
+
+export interface Runtime {
+  url: string;
+  adminToken: string;
+  adminTokenSource: string;
+  tableName: string;
+  queueUrl: string;
+  deadLetterUrl: string;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  server: Server;
+  /** Called on stop, last started first; later pieces (worker poller, sweeper) register here. */
+  onStop(fn: () => Promise<void> | void): void;
+  stop(): Promise<void>;
+}
+
+/** Points the AWS SDK and the handlers at the local emulators, as Lambda's environment would. */
+function setEnvironment(values: Record<string, string>) {
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    ...values,
+  });
+}
+
+/** Starts DynamoDB Local, fauxqs, the table and queues, and an HTTP server that invokes the Lambda handlers. */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = options.dataDir ?? join(projectRoot, '.data');
+  const stops: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  try {
+    let dynamo: DynamoDbLocal | undefined;
+    const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
+    if (dynamo) stops.push(dynamo.stop);
+    let sqs: SqsEmulator | undefined;
+    const sqsEndpoint = options.sqsEndpoint ?? (sqs = await startSqsEmulator()).endpoint;
+    if (sqs) stops.push(sqs.stop);
+
+    const tableName = options.tableName ?? 'aiworker';
+    const { token: adminToken, source: adminTokenSource } = options.adminToken
+      ? { token: options.adminToken, source: 'options' }
+      : resolveAdminToken(dataDir);
+    setEnvironment({
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AIWORKER_TABLE: tableName,
+      AIWORKER_ADMIN_TOKEN: adminToken,
+    });
+
+    const region = process.env.AWS_REGION!;
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region });
+    await ensureTable(dynamoClient, tableName);
+    dynamoClient.destroy();
+    const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region });
+    const queues = await ensureQueues(sqsClient, options.queuePrefix);
+    sqsClient.destroy();
+    setEnvironment({ AIWORKER_QUEUE_URL: queues.queueUrl, AIWORKER_DLQ_URL: queues.deadLetterUrl });
+
+    const port = options.port ?? Number(process.env.PORT ?? 3000);
+    const { server, url } = await startHttpServer([...fromRouteTable(routes), ...(options.functions ?? [])], port, options.host);
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    return {
+      url,
+      adminToken,
+      adminTokenSource,
+      tableName,
+      queueUrl: queues.queueUrl,
+      deadLetterUrl: queues.deadLetterUrl,
+      dynamoEndpoint,
+      sqsEndpoint,
+      server,
+      onStop: (fn) => void stops.push(fn),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -43,6 +43,11 @@ export const routes: RouteDefinition[] = [
   route('DELETE', '/api/tasks/{id}', 'tasks/delete', 'Delete a task'),
   route('POST', '/api/tasks/{id}/respond', 'tasks/respond', 'Answer a task waiting in needs_input'),
   route('GET', '/api/tasks/{id}/events', 'tasks/events', 'What happened to a task, oldest first'),
+  route('POST', '/api/tasks/{id}/branch', 'tasks/branch', 'Create the task branch in Gitea (a job; 202)'),
+  route('POST', '/api/tasks/{id}/pull-request', 'tasks/pull-request', 'Open the task pull request in Gitea (a job; 202)'),
+  route('POST', '/api/tasks/{id}/merge', 'tasks/merge', 'Merge the pull request of an approved task (a job; 202)'),
+  route('GET', '/api/tasks/{id}/jobs', 'tasks/jobs', 'Gitea jobs of a task, oldest first'),
+  route('GET', '/api/jobs/{id}', 'jobs/get', 'Get a Gitea job'),
 
   route('GET', '/api/agents', 'agents/list', 'List agents (filter: status)'),
   route('POST', '/api/agents', 'agents/register', 'Register an agent; returns its token once'),

@@ -42,7 +42,8 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
     const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<K>;
     const caller = await authorize(event.headers.authorization, route.auth, (params as { id?: string } | undefined)?.id);
     const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<K>;
-    const body = (operation.body ? validate('body field', operation.body, parseJsonBody(event)) : undefined) as BodyOf<K>;
+    const emptyBody = operation.optionalBody && !event.body;
+    const body = (operation.body ? validate('body field', operation.body, emptyBody ? {} : parseJsonBody(event)) : undefined) as BodyOf<K>;
     const result = await run({ params, query, body, caller, event });
     return respond(operation, result);
   };

@@ -14,7 +14,7 @@ export function apiClient(baseUrl: string, token?: string) {
       payload = JSON.stringify(body);
     }
     Object.assign(headers, init.headers);
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload as BodyInit | undefined });
     const text = await response.text();
     let parsed: any = text;
     try {

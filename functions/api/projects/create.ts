@@ -1,4 +1,4 @@
-import { createProject } from '@aiworker/core';
+import { createProjectWithRepository } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/projects', ({ body }) => createProject(body));
+export const handler = api('POST /api/projects', ({ body }) => createProjectWithRepository(body));

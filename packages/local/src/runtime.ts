@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { routes } from '../../../infra/routes.js';
+import { mcpFunction } from '../../../infra/functions.js';
 import { resolveAdminToken } from './admin-token.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './emulators/dynamodb.js';
 import { startSqsEmulator, type SqsEmulator } from './emulators/sqs.js';
@@ -10,6 +11,8 @@ import { projectRoot } from './handler-loader.js';
 import { startHttpServer } from './http-server.js';
 import { ensureQueues, ensureTable } from './provision.js';
 import { fromRouteTable, type HttpFunction } from './router.js';
+import { startJobWorker, type JobWorkerOptions } from './worker-poller.js';
+import { startSweeperTimer, type SweeperTimerOptions } from './sweeper-timer.js';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. Default: PORT or 3000. */
@@ -27,6 +30,13 @@ export interface RuntimeOptions {
   adminToken?: string;
   /** Extra HTTP functions beside the REST route table (e.g. the MCP function URL). */
   functions?: HttpFunction[];
+  /** Gitea the worker talks to (sets GITEA_URL / GITEA_TOKEN; otherwise those from the environment are used). */
+  giteaUrl?: string;
+  giteaToken?: string;
+  /** The job worker polling the queue: its options, or `false` for none. */
+  worker?: false | JobWorkerOptions;
+  /** The lease sweeper timer: its options (e.g. `intervalMs`), or `false` for none. */
+  sweeper?: false | SweeperTimerOptions;
 }
 
 export interface Runtime {
@@ -90,9 +100,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const queues = await ensureQueues(sqsClient, options.queuePrefix);
     sqsClient.destroy();
     setEnvironment({ AIWORKER_QUEUE_URL: queues.queueUrl, AIWORKER_DLQ_URL: queues.deadLetterUrl });
+    if (options.giteaUrl) setEnvironment({ GITEA_URL: options.giteaUrl });
+    if (options.giteaToken) setEnvironment({ GITEA_TOKEN: options.giteaToken });
 
     const port = options.port ?? Number(process.env.PORT ?? 3000);
-    const { server, url } = await startHttpServer([...fromRouteTable(routes), ...(options.functions ?? [])], port, options.host);
+    // The MCP function URL takes every method, like a Lambda function URL.
+    const mcp: HttpFunction = { method: '*', path: mcpFunction.path, handler: mcpFunction.handler, routeKey: '$default' };
+    const { server, url } = await startHttpServer([...fromRouteTable(routes), mcp, ...(options.functions ?? [])], port, options.host);
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -100,6 +114,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           server.closeAllConnections();
         }),
     );
+
+    if (options.worker !== false) {
+      const worker = await startJobWorker({ sqsEndpoint, queueUrl: queues.queueUrl, region, ...options.worker });
+      stops.push(worker.stop);
+    }
+    if (options.sweeper !== false) stops.push(startSweeperTimer(options.sweeper).stop);
 
     return {
       url,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
-import { ProjectCreateSchema, ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
+import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
 import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
+import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullRequestRequestSchema } from '../schemas/job.js';
 
 /**
  * What each REST operation takes and returns, keyed by `METHOD path` of the route table. Handlers
@@ -15,6 +16,8 @@ export interface Operation {
   response: z.ZodType;
   list?: boolean;
   status?: number;
+  /** The body may be left out (an empty body counts as `{}`). */
+  optionalBody?: boolean;
 }
 
 const NoQuery = z.strictObject({});
@@ -33,7 +36,7 @@ export const contract = {
   'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()) },
 
   'GET /api/projects': { query: PageQuerySchema, response: ProjectSchema, list: true },
-  'POST /api/projects': { query: NoQuery, body: ProjectCreateSchema, response: ProjectSchema, status: 201 },
+  'POST /api/projects': { query: NoQuery, body: ProjectCreateRequestSchema, response: ProjectCreatedSchema, status: 201 },
   'GET /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, response: ProjectSchema },
   'PATCH /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema, response: ProjectSchema },
   'DELETE /api/projects/{id}': { params: IdParamsSchema, query: DeleteQuery, response: ProjectSchema },
@@ -45,6 +48,11 @@ export const contract = {
   'DELETE /api/tasks/{id}': { params: IdParamsSchema, query: DeleteQuery, response: TaskSchema },
   'POST /api/tasks/{id}/respond': { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema, response: TaskSchema },
   'GET /api/tasks/{id}/events': { params: IdParamsSchema, query: PageQuerySchema, response: TaskEventSchema, list: true },
+  'POST /api/tasks/{id}/branch': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
+  'POST /api/tasks/{id}/pull-request': { params: IdParamsSchema, query: NoQuery, body: PullRequestRequestSchema, optionalBody: true, response: JobSchema, status: 202 },
+  'POST /api/tasks/{id}/merge': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
+  'GET /api/tasks/{id}/jobs': { params: IdParamsSchema, query: PageQuerySchema, response: JobSchema, list: true },
+  'GET /api/jobs/{id}': { params: IdParamsSchema, query: NoQuery, response: JobSchema },
 
   'GET /api/agents': { query: AgentListQuerySchema, response: AgentSchema, list: true },
   'POST /api/agents': { query: NoQuery, body: AgentRegisterSchema, response: AgentRegisteredSchema, status: 201 },

@@ -10,10 +10,29 @@ const ErrorEnvelopeSchema = z
   })
   .meta({ id: 'Error' });
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' });
+type JsonSchema = Record<string, unknown>;
 
-function envelope(operation: Operation) {
+/**
+ * Named schemas (`.meta({ id })`) go to `components.schemas`, referenced as `#/components/schemas/<id>`:
+ * zod's own `#/$defs/<id>` refs would resolve against the root of the OpenAPI document, where no
+ * `$defs` exist.
+ */
+function jsonSchemaIn(components: Record<string, JsonSchema>) {
+  return (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+    const { $schema: _dialect, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
+    const toComponents = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+    for (const [name, definition] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      const converted = toComponents(definition);
+      if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(converted)) {
+        throw new Error(`Schema '${name}' differs between uses (input vs output?); give each its own meta id`);
+      }
+      components[name] = converted;
+    }
+    return toComponents(rest);
+  };
+}
+
+function envelope(operation: Operation, jsonSchema: ReturnType<typeof jsonSchemaIn>) {
   const data = jsonSchema(operation.response, 'output');
   const properties: Record<string, unknown> = {
     success: { const: true },
@@ -26,7 +45,7 @@ function envelope(operation: Operation) {
   return { type: 'object', properties, required: ['success', 'data'] };
 }
 
-function parameters(operation: Operation) {
+function parameters(operation: Operation, jsonSchema: ReturnType<typeof jsonSchemaIn>) {
   const list: unknown[] = [];
   for (const [where, schema] of [['path', operation.params], ['query', operation.query]] as const) {
     if (!schema) continue;
@@ -41,6 +60,8 @@ function parameters(operation: Operation) {
 /** The OpenAPI 3.1 document, built from the route table and the zod schemas the handlers validate with. */
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, JsonSchema> = {};
+  const jsonSchema = jsonSchemaIn(schemas);
   const errorResponse = { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorEnvelopeSchema, 'output') } } };
   for (const route of routes) {
     const operation = (contract as Record<string, Operation>)[`${route.method} ${route.path}`];
@@ -49,12 +70,12 @@ export function openApiDocument() {
     paths[route.path][route.method.toLowerCase()] = {
       summary: route.summary,
       security: route.auth === 'none' ? [] : [{ bearer: [] }],
-      parameters: parameters(operation),
+      parameters: parameters(operation, jsonSchema),
       ...(operation.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } }
+        ? { requestBody: { required: !operation.optionalBody, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } }
         : {}),
       responses: {
-        [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation) } } },
+        [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation, jsonSchema) } } },
         '4XX': errorResponse,
       },
     };
@@ -62,7 +83,7 @@ export function openApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'aiworker API', version: config().version },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   };
 }

@@ -1,4 +1,4 @@
-import type { AgentListQuery, AgentRecord } from '../schemas/agent.js';
+import type { AgentListQuery, AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import { timeKey } from './keys.js';
 import { queryPage } from './page.js';
@@ -30,7 +30,22 @@ export const agentRepository = {
       limit: query.limit,
       cursor: query.cursor,
     }),
+  /** Agents of one status last seen before `before` (gsi2sk is lastSeenAt): what the lease sweeper looks at. */
+  silentSince: (status: AgentStatus, before: string, limit: number, cursor?: string): Promise<Page<AgentRecord>> =>
+    queryPage<AgentRecord>({ tableName: tableName(), index: 'gsi2', partitionValue: `AGENT_STATUS#${status}`, sortBefore: before, limit, cursor }),
 };
+
+/** Records activity of an agent that is not offline: one conditional update, no read. False when it is offline (or gone). */
+export const touchAgentUpdate = (agentId: string, at: string): TransactItem => ({
+  Update: {
+    TableName: tableName(),
+    Key: { pk: agentPk(agentId), sk: SK },
+    UpdateExpression: 'SET lastSeenAt = :at, gsi2sk = :at, updatedAt = :at, version = version + :one',
+    ConditionExpression: 'attribute_exists(pk) AND #status <> :offline',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':at': at, ':offline': 'offline', ':one': 1 },
+  },
+});
 
 /** Gives the agent a task: only if it holds none. Part of the claim transaction. */
 export const assignAgentUpdate = (agentId: string, taskId: string, at: string): TransactItem => ({

@@ -34,6 +34,8 @@ export interface PageQuery {
   partitionValue: string;
   /** Only items whose sort key begins with this. */
   sortPrefix?: string;
+  /** Only items whose sort key sorts before this (exclusive); not together with `sortPrefix`. */
+  sortBefore?: string;
   limit: number;
   cursor?: string;
   /** Extra equality filters applied by DynamoDB after the key condition. */
@@ -59,6 +61,10 @@ export async function queryPage<T>(query: PageQuery): Promise<Page<T>> {
     names['#sk'] = sortKey;
     values[':sk'] = query.sortPrefix;
     keyCondition += ' AND begins_with(#sk, :sk)';
+  } else if (query.sortBefore) {
+    names['#sk'] = sortKey;
+    values[':sk'] = query.sortBefore;
+    keyCondition += ' AND #sk < :sk';
   }
   const filterParts = Object.entries(query.filters ?? {}).map(([name, value], index) => {
     names[`#f${index}`] = name;

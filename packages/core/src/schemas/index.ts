@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './project.js';
 export * from './task.js';
 export * from './agent.js';
+export * from './job.js';

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, VersionConflictError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact, versionedDelete } from '../db/store.js';
@@ -39,6 +39,9 @@ export async function listTaskEvents(id: string, query: PageQuery) {
 export function updateTask(id: string, input: TaskUpdate): Promise<Task> {
   const { version, state, question, ...fields } = input;
   return changeTask(id, version, (task) => {
+    if (question !== undefined && (state ?? task.state) !== 'needs_input') {
+      throw new ValidationError(`A 'question' goes only with state 'needs_input' (the task would be in '${state ?? task.state}')`);
+    }
     const edited: Task = { ...task, ...fields };
     if (state === undefined || state === task.state) return { next: question ? { ...edited, question } : edited };
     const change: StateChange = { to: state, question };

@@ -1,0 +1,189 @@
+import { giteaApi, type Branch, type PullRequest, type Repository } from 'gitea-js';
+import { GiteaError, toGiteaError } from './errors.js';
+import type {
+  CreatedBranch,
+  CreatedPullRequest,
+  GiteaBranch,
+  GiteaClient,
+  GiteaClientOptions,
+  GiteaPullRequest,
+  GiteaRepository,
+} from './types.js';
+
+const PAGE_SIZE = 50; // Gitea's default MAX_RESPONSE_ITEMS
+const MAX_PAGES = 200;
+
+/** gitea-js interpolates path parameters verbatim: encode them (keeping `/` in branch names). */
+const seg = (value: string) => encodeURIComponent(value);
+const ref = (value: string) => value.split('/').map(encodeURIComponent).join('/');
+
+function toRepository(r: Repository): GiteaRepository {
+  return {
+    fullName: r.full_name ?? '',
+    defaultBranch: r.default_branch ?? '',
+    htmlUrl: r.html_url ?? '',
+    cloneUrl: r.clone_url ?? '',
+  };
+}
+
+function toBranch(b: Branch): GiteaBranch {
+  return { name: b.name ?? '', commitSha: b.commit?.id ?? '' };
+}
+
+function toPullRequest(p: PullRequest): GiteaPullRequest {
+  return {
+    number: p.number ?? 0,
+    htmlUrl: p.html_url ?? '',
+    state: p.state === 'closed' ? 'closed' : 'open',
+    merged: p.merged ?? false,
+    mergeable: p.mergeable ?? false,
+    head: p.head?.ref ?? '',
+    base: p.base?.ref ?? '',
+  };
+}
+
+/** `owner:branch` (a fork's branch) → `branch`. */
+function branchName(head: string): string {
+  const colon = head.indexOf(':');
+  return colon >= 0 ? head.slice(colon + 1) : head;
+}
+
+export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const rootUrl = options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+
+  // Every call gets its own deadline, covering the response body too (the signal stays attached while reading).
+  const timedFetch: typeof fetch = (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetchImpl(input, { ...init, signal });
+  };
+  const api = giteaApi(rootUrl, { token: options.token, customFetch: timedFetch });
+
+  /** Runs one gitea-js call, returning its parsed body or throwing a classified GiteaError. */
+  async function call<T>(operation: string, run: () => Promise<{ data: T; error: unknown }>, expectBody = true): Promise<T> {
+    let res: { data: T; error: unknown };
+    try {
+      res = await run();
+    } catch (err) {
+      throw toGiteaError(err, operation, timeoutMs);
+    }
+    // gitea-js swallows failures to read a 2xx body into `.error` (e.g. the deadline hit mid-body).
+    if (expectBody && (res.data === null || res.data === undefined)) {
+      const reason = res.error as { name?: string } | undefined;
+      if (reason?.name === 'TimeoutError' || reason?.name === 'AbortError') throw toGiteaError(reason, operation, timeoutMs);
+      throw new GiteaError(`Gitea ${operation} returned no usable body`, { operation, retryable: true, cause: res.error });
+    }
+    return res.data;
+  }
+
+  let login: string | undefined;
+  async function currentLogin(): Promise<string> {
+    login ??= (await call('getCurrentUser', () => api.user.userGetCurrent())).login ?? '';
+    return login;
+  }
+
+  const client: GiteaClient = {
+    async getRepository(owner, repo) {
+      return toRepository(await call('getRepository', () => api.repos.repoGet(seg(owner), seg(repo))));
+    },
+
+    async createRepository({ owner, name, description, private: isPrivate, defaultBranch, autoInit = true }) {
+      const body = { name, description, private: isPrivate, default_branch: defaultBranch, auto_init: autoInit };
+      const isUser = (await currentLogin()).toLowerCase() === owner.toLowerCase();
+      try {
+        const created = await call('createRepository', () =>
+          isUser ? api.user.createCurrentUserRepo(body) : api.orgs.createOrgRepo(seg(owner), body),
+        );
+        return toRepository(created);
+      } catch (err) {
+        if (err instanceof GiteaError && err.status === 409) return client.getRepository(owner, name);
+        throw err;
+      }
+    },
+
+    async getBranch(owner, repo, branch) {
+      try {
+        return toBranch(await call('getBranch', () => api.repos.repoGetBranch(seg(owner), seg(repo), ref(branch))));
+      } catch (err) {
+        if (err instanceof GiteaError && err.status === 404) return null;
+        throw err;
+      }
+    },
+
+    async createBranch(owner, repo, { name, from }) {
+      try {
+        const created = await call('createBranch', () =>
+          api.repos.repoCreateBranch(seg(owner), seg(repo), { new_branch_name: name, old_ref_name: from }),
+        );
+        return { ...toBranch(created), created: true };
+      } catch (err) {
+        if (!(err instanceof GiteaError && err.status === 409)) throw err;
+        const existing = await client.getBranch(owner, repo, name);
+        if (!existing) throw err; // deleted between the two calls: let the job retry
+        return { ...existing, created: false };
+      }
+    },
+
+    async findOpenPullRequest(owner, repo, { head, base }) {
+      const headRef = branchName(head);
+      let seen = 0;
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        let total: number | undefined;
+        const pulls = await call('findOpenPullRequest', async () => {
+          const res = await api.repos.repoListPullRequests(seg(owner), seg(repo), { state: 'open', page, limit: PAGE_SIZE });
+          const header = res.headers.get('x-total-count');
+          total = header === null ? undefined : Number(header);
+          return res;
+        });
+        const found = pulls.find((p) => p.head?.ref === headRef && p.base?.ref === base && p.state === 'open');
+        if (found) return toPullRequest(found);
+        seen += pulls.length;
+        // The server may cap `limit` below PAGE_SIZE, so only an empty page or the total count ends the walk.
+        if (pulls.length === 0 || (total !== undefined && seen >= total)) return null;
+      }
+      return null;
+    },
+
+    async createPullRequest(owner, repo, { head, base, title, body }) {
+      const existing = await client.findOpenPullRequest(owner, repo, { head, base });
+      if (existing) return { ...existing, created: false };
+      try {
+        const created = await call('createPullRequest', () =>
+          api.repos.repoCreatePullRequest(seg(owner), seg(repo), { head, base, title, body: body ?? '' }),
+        );
+        return { ...toPullRequest(created), created: true };
+      } catch (err) {
+        // Another attempt created it in between: Gitea answers 409 "pull request already exists for these targets".
+        if (!(err instanceof GiteaError && err.status === 409)) throw err;
+        const raced = await client.findOpenPullRequest(owner, repo, { head, base });
+        if (!raced) throw err;
+        return { ...raced, created: false };
+      }
+    },
+
+    async getPullRequest(owner, repo, number) {
+      return toPullRequest(await call('getPullRequest', () => api.repos.repoGetPullRequest(seg(owner), seg(repo), number)));
+    },
+
+    async mergePullRequest(owner, repo, number, { style = 'merge' } = {}) {
+      try {
+        // Gitea answers 200 with an empty body.
+        await call('mergePullRequest', () => api.repos.repoMergePullRequest(seg(owner), seg(repo), number, { Do: style }), false);
+        return { merged: true, alreadyMerged: false };
+      } catch (err) {
+        // 405: already merged, or not mergeable (conflict, checks pending, work in progress) — find out which.
+        if (!(err instanceof GiteaError && err.status === 405)) throw err;
+        const pr = await client.getPullRequest(owner, repo, number);
+        if (pr.merged) return { merged: true, alreadyMerged: true };
+        throw err;
+      }
+    },
+
+    async getVersion() {
+      return (await call('getVersion', () => api.version.getVersion())).version ?? '';
+    },
+  };
+  return client;
+}

@@ -1,0 +1,81 @@
+/** The shapes aiworker needs from Gitea, independent of Gitea's (large) JSON. */
+
+export interface GiteaClientOptions {
+  /** Gitea's root URL, e.g. `https://gitea.example.com` (a trailing `/api/v1` is tolerated). */
+  baseUrl: string;
+  token: string;
+  /** Per call, including reading the response. Default 10 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface GiteaRepository {
+  fullName: string;
+  defaultBranch: string;
+  htmlUrl: string;
+  cloneUrl: string;
+}
+
+export interface CreateRepositoryInput {
+  owner: string;
+  name: string;
+  description?: string;
+  private?: boolean;
+  defaultBranch?: string;
+  /** Create an initial commit (and so the default branch). Default true. */
+  autoInit?: boolean;
+}
+
+export interface GiteaBranch {
+  name: string;
+  commitSha: string;
+}
+
+export interface CreatedBranch extends GiteaBranch {
+  /** false when the branch already existed (idempotent retry). */
+  created: boolean;
+}
+
+export interface GiteaPullRequest {
+  number: number;
+  htmlUrl: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeable: boolean;
+  /** Head branch name. */
+  head: string;
+  /** Base branch name. */
+  base: string;
+}
+
+export interface CreatedPullRequest extends GiteaPullRequest {
+  /** false when an open pull request for the same head and base already existed. */
+  created: boolean;
+}
+
+export interface CreatePullRequestInput {
+  head: string;
+  base: string;
+  title: string;
+  body?: string;
+}
+
+export type MergeStyle = 'merge' | 'rebase' | 'rebase-merge' | 'squash' | 'fast-forward-only';
+
+export interface MergeResult {
+  merged: true;
+  /** true when the pull request had been merged before this call (idempotent retry). */
+  alreadyMerged: boolean;
+}
+
+export interface GiteaClient {
+  getRepository(owner: string, repo: string): Promise<GiteaRepository>;
+  createRepository(input: CreateRepositoryInput): Promise<GiteaRepository>;
+  getBranch(owner: string, repo: string, branch: string): Promise<GiteaBranch | null>;
+  createBranch(owner: string, repo: string, input: { name: string; from: string }): Promise<CreatedBranch>;
+  findOpenPullRequest(owner: string, repo: string, input: { head: string; base: string }): Promise<GiteaPullRequest | null>;
+  createPullRequest(owner: string, repo: string, input: CreatePullRequestInput): Promise<CreatedPullRequest>;
+  getPullRequest(owner: string, repo: string, number: number): Promise<GiteaPullRequest>;
+  mergePullRequest(owner: string, repo: string, number: number, opts?: { style?: MergeStyle }): Promise<MergeResult>;
+  getVersion(): Promise<string>;
+}

@@ -1,0 +1,52 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { bearerToken } from '../auth/tokens.js';
+import { isDomainError } from '../errors.js';
+import { authenticateAgent } from '../services/agents.js';
+import { recordAgentActivity } from '../services/agent-tasks.js';
+import { createMcpServer } from './server.js';
+
+const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+/**
+ * The MCP endpoint over streamable HTTP, stateless: a fresh server and transport per request, so any
+ * instance answers any request, and JSON responses (no SSE).
+ *
+ * - Only POST carries JSON-RPC. With no SSE stream to offer and no session to end, GET and DELETE get
+ *   405 Method Not Allowed, as the MCP spec says for such a server.
+ * - `Authorization: Bearer <agent token>` names the agent; missing or wrong → 401 with WWW-Authenticate.
+ * - Each request counts as activity for the agent's lease.
+ */
+export async function handleMcpRequest(request: Request): Promise<Response> {
+  if (request.method !== 'POST') {
+    return jsonRpcError(405, -32000, `Method not allowed: ${request.method}. This MCP endpoint is stateless and offers no SSE stream; send JSON-RPC messages with POST`, {
+      allow: 'POST',
+    });
+  }
+  const token = bearerToken(request.headers.get('authorization') ?? undefined);
+  let agent;
+  try {
+    agent = await authenticateAgent(token);
+  } catch (error) {
+    if (!isDomainError(error) || error.status !== 401) throw error;
+    const message = token ? 'Unknown or revoked agent token' : 'Missing bearer token: send Authorization: Bearer <agent token>';
+    const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
+    return jsonRpcError(401, -32001, message, { 'www-authenticate': challenge });
+  }
+  await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
+
+  const server = createMcpServer(agent);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  try {
+    await server.connect(transport);
+    const response = await transport.handleRequest(request);
+    // Read the whole body before closing: with JSON responses it is complete once handleRequest resolves.
+    const body = response.body ? await response.text() : null;
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  } finally {
+    await server.close();
+  }
+}

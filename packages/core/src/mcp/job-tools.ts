@@ -1,0 +1,91 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { AgentRecord } from '../schemas/agent.js';
+import { IdSchema } from '../schemas/common.js';
+import { JobSchema, PullRequestRequestSchema, type Job } from '../schemas/job.js';
+import { TaskSchema } from '../schemas/task.js';
+import { getAgentJob, getAgentTask } from '../services/agent-tasks.js';
+import { requestBranch, requestPullRequest, waitForJob } from '../services/jobs.js';
+import { runTool, toolResult } from './results.js';
+
+/** Longest a tool call waits for a job: stays inside the MCP function's 30 s timeout. */
+export const MAX_WAIT_SECONDS = 25;
+
+const WaitSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_WAIT_SECONDS)
+  .optional()
+  .describe(`Seconds to wait for the job to finish (0–${MAX_WAIT_SECONDS}); without it the job id is returned at once`);
+
+const JobResultShape = {
+  job: JobSchema,
+  task: TaskSchema.optional().describe('The task after the job, when you waited'),
+  message: z.string(),
+};
+
+/** Gitea work for the agent's task, done by the worker from the job queue. */
+export function registerJobTools(server: McpServer, agent: AgentRecord): void {
+  server.registerTool(
+    'create_branch',
+    {
+      title: 'Create the task branch in Gitea',
+      description:
+        'Create the Gitea branch of the task you hold, task-{shortId}-{slug-of-title}, from the project default branch; recorded on the task as branchName. ' +
+        'An existing branch is reused. The work runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
+      inputSchema: { taskId: IdSchema.describe('The task you hold'), wait: WaitSchema },
+      outputSchema: JobResultShape,
+      annotations: { idempotentHint: true },
+    },
+    ({ taskId, wait }) => runTool(async () => jobOutcome(agent, taskId, await requestBranch(taskId, { agentId: agent.id }), wait, 'branch')),
+  );
+
+  server.registerTool(
+    'create_pull_request',
+    {
+      title: 'Open the pull request in Gitea',
+      description:
+        'Open a pull request from the task branch to the project default branch (create_branch first); prUrl and prNumber are recorded on the task. ' +
+        'title defaults to the task title, body to its description. An open pull request for the branch is reused. ' +
+        'Runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
+      inputSchema: {
+        taskId: IdSchema.describe('The task you hold'),
+        title: PullRequestRequestSchema.shape.title,
+        body: PullRequestRequestSchema.shape.body,
+        wait: WaitSchema,
+      },
+      outputSchema: JobResultShape,
+    },
+    ({ taskId, title, body, wait }) =>
+      runTool(async () => jobOutcome(agent, taskId, await requestPullRequest(taskId, { title, body, agentId: agent.id }), wait, 'pull request')),
+  );
+
+  server.registerTool(
+    'get_job',
+    {
+      title: 'Check a Gitea job',
+      description: 'The status of a job for one of your tasks: queued → running → succeeded | failed, with its result (branch, PR URL) or error.',
+      inputSchema: { jobId: IdSchema },
+      outputSchema: { job: JobSchema },
+      annotations: { readOnlyHint: true },
+    },
+    ({ jobId }) => runTool(async () => toolResult({ job: await getAgentJob(agent.id, jobId) })),
+  );
+}
+
+async function jobOutcome(agent: AgentRecord, taskId: string, requested: Job, wait: number | undefined, what: string): Promise<CallToolResult> {
+  if (!wait) {
+    return toolResult({ job: requested, message: `The ${what} job ${requested.id} is ${requested.status}; call get_job to follow it.` });
+  }
+  const job = await waitForJob(requested.id, wait);
+  const task = await getAgentTask(agent.id, taskId).catch(() => undefined);
+  if (job.status === 'failed') {
+    return toolResult({ job, task, message: `The ${what} job ${job.id} failed: ${job.error ?? 'no reason recorded'}` }, { isError: true });
+  }
+  if (job.status !== 'succeeded') {
+    return toolResult({ job, task, message: `The ${what} job ${job.id} is still ${job.status} after ${wait} s; call get_job to follow it.` });
+  }
+  return toolResult({ job, task, message: `The ${what} job ${job.id} succeeded.` });
+}

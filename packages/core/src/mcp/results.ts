@@ -1,0 +1,33 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isDomainError } from '../errors.js';
+
+/** A successful tool result: the structured content, and the same as JSON text for clients that only read text. */
+export function toolResult(structured: Record<string, unknown>, options: { isError?: boolean } = {}): CallToolResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }],
+    structuredContent: structured,
+    ...(options.isError ? { isError: true } : {}),
+  };
+}
+
+/**
+ * A failed tool call as a tool result (`isError`), with a message the agent can act on. Domain errors
+ * keep their message and code; anything else is logged and reported without internals.
+ */
+export function toolError(error: unknown): CallToolResult {
+  if (isDomainError(error)) {
+    const text = `${error.message} [${error.code}]`;
+    return { content: [{ type: 'text', text }], isError: true };
+  }
+  console.error('MCP tool failed', error);
+  return { content: [{ type: 'text', text: 'Internal error while running the tool; try again in a moment' }], isError: true };
+}
+
+/** Runs a tool body and turns whatever it throws into a tool error result. */
+export async function runTool(body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (error) {
+    return toolError(error);
+  }
+}

@@ -1,0 +1,120 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { config } from '../config.js';
+import { AgentSchema, type AgentRecord } from '../schemas/agent.js';
+import { IdSchema } from '../schemas/common.js';
+import { ProjectSchema } from '../schemas/project.js';
+import { TaskSchema, TaskStateSchema } from '../schemas/task.js';
+import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatus } from '../services/agent-tasks.js';
+import { heartbeat } from '../services/agents.js';
+import { claimNextTask } from '../services/claim.js';
+import { runTool, toolResult } from './results.js';
+
+/** Tools that claim, read and move the calling agent's tasks, and keep its lease alive. */
+export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
+  server.registerTool(
+    'get_next_task',
+    {
+      title: 'Claim the next task',
+      description:
+        'Claim the next backlog task (highest priority, then oldest) and start it: it moves to in_progress and is assigned to you. ' +
+        'You hold at most one task: if you already hold one, that task is returned again (resumed: true), so after a restart you resume your work. ' +
+        'Returns the task and its project (Gitea owner/repo, default branch), or task: null with a message when the backlog is empty. ' +
+        'Optional projectId limits the claim to one project.',
+      inputSchema: { projectId: IdSchema.optional().describe('Only claim a task of this project') },
+      outputSchema: {
+        task: TaskSchema.nullable().describe('The task you now hold, or null when none is waiting'),
+        project: ProjectSchema.optional(),
+        resumed: z.boolean().optional().describe('True when this is the task you already held'),
+        message: z.string(),
+      },
+    },
+    ({ projectId }) =>
+      runTool(async () => {
+        const claim = await claimNextTask(agent.id, { projectId });
+        if (!claim.task) return toolResult({ task: null, message: claim.message });
+        const message = claim.resumed
+          ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it. Finish it with update_task_status before claiming another.`
+          : `You now hold task ${claim.task.id} ('${claim.task.title}'). Work on it, then create_branch, create_pull_request and update_task_status.`;
+        return toolResult({ task: claim.task, project: claim.project, resumed: claim.resumed, message });
+      }),
+  );
+
+  server.registerTool(
+    'update_task_status',
+    {
+      title: 'Move your task to another state',
+      description:
+        `Change the state of the task you hold (in_progress or needs_input). You may move it to: ${AGENT_TARGET_STATES.join(', ')}. ` +
+        'needs_input asks a person a question (pass question; the task waits and you keep it, poll get_task for lastResponse); ' +
+        'ready_to_test hands finished work to review and frees you to claim the next task; backlog gives the task up. ' +
+        'Only legal transitions are applied; an illegal one is refused with the allowed next states. note is recorded in the task history.',
+      inputSchema: {
+        taskId: IdSchema.describe('The task you hold'),
+        state: TaskStateSchema.describe(`The new state: ${AGENT_TARGET_STATES.join(', ')}`),
+        question: z.string().trim().min(1).max(10_000).optional().describe('Required with needs_input: what you need a person to answer'),
+        note: z.string().trim().min(1).max(10_000).optional().describe('Why, for the task history'),
+      },
+      outputSchema: { task: TaskSchema, message: z.string() },
+    },
+    ({ taskId, state, question, note }) =>
+      runTool(async () => {
+        const task = await updateAgentTaskStatus(agent.id, { taskId, state, question, note });
+        const freed = task.state === 'ready_to_test' || task.state === 'backlog';
+        const message = `Task ${task.id} is now ${task.state}.${freed ? ' You hold no task now; call get_next_task for the next one.' : ''}`;
+        return toolResult({ task, message });
+      }),
+  );
+
+  server.registerTool(
+    'get_task',
+    {
+      title: 'Read one of your tasks',
+      description: 'The current state of a task assigned to you: branchName, prUrl, question, lastResponse (a person\'s answer), lastError (a failed Gitea job).',
+      inputSchema: { taskId: IdSchema },
+      outputSchema: { task: TaskSchema },
+      annotations: { readOnlyHint: true },
+    },
+    ({ taskId }) => runTool(async () => toolResult({ task: await getAgentTask(agent.id, taskId) })),
+  );
+
+  server.registerTool(
+    'list_my_tasks',
+    {
+      title: 'List your tasks',
+      description: 'Tasks assigned to you (the one you hold and those you handed on), oldest first; optional state filter, pages with limit/cursor.',
+      inputSchema: {
+        state: TaskStateSchema.optional(),
+        limit: z.number().int().min(1).max(100).optional().describe('Tasks per page (default 25)'),
+        cursor: z.string().min(1).max(2000).optional().describe('cursor from the previous page'),
+      },
+      outputSchema: { tasks: z.array(TaskSchema), cursor: z.string().optional(), currentTaskId: IdSchema.optional() },
+      annotations: { readOnlyHint: true },
+    },
+    ({ state, limit, cursor }) =>
+      runTool(async () => {
+        const page = await listAgentTasks(agent.id, { state, limit, cursor });
+        return toolResult({ tasks: page.items, cursor: page.cursor, currentTaskId: agent.currentTaskId });
+      }),
+  );
+
+  server.registerTool(
+    'heartbeat',
+    {
+      title: 'Keep your lease',
+      description:
+        `Tell aiworker you are alive. Any tool call counts too; when you are silent for longer than the lease (${config().leaseSeconds} s), ` +
+        'you are marked offline and a task you have in_progress goes back to the backlog for another agent.',
+      inputSchema: {},
+      outputSchema: { agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() },
+      annotations: { idempotentHint: true },
+    },
+    () =>
+      runTool(async () => {
+        const current = await heartbeat(agent.id);
+        const leaseSeconds = config().leaseSeconds;
+        const leaseExpiresAt = new Date(Date.parse(current.lastHeartbeatAt ?? new Date().toISOString()) + leaseSeconds * 1000).toISOString();
+        return toolResult({ agent: current, leaseSeconds, leaseExpiresAt });
+      }),
+  );
+}

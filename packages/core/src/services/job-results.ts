@@ -1,0 +1,107 @@
+import { NotFoundError, VersionConflictError } from '../errors.js';
+import { now } from '../ids.js';
+import { jobRepository } from '../db/job-repository.js';
+import { taskRepository } from '../db/task-repository.js';
+import type { JobRecord } from '../schemas/job.js';
+import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
+import { canTransition } from '../state-machine.js';
+import { updateVersioned } from './optimistic.js';
+import { applyStateChange, saveTaskChange } from './task-changes.js';
+
+/**
+ * What a finished job writes: the job (guarded by the version the worker claimed it at) and, for a task's
+ * job, the task and a task event — all in one transaction, so a job never succeeds without its task
+ * showing it (and never twice).
+ */
+
+type TaskPlan = (task: Task) => { next: Task; event: Omit<TaskEvent, 'taskId' | 'at'> };
+
+const settled = (job: JobRecord, changes: Partial<JobRecord>): JobRecord => {
+  const { leaseUntil: _lease, error: _error, ...rest } = job;
+  return { ...rest, ...changes, updatedAt: now(), version: job.version + 1 };
+};
+
+async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan): Promise<void> {
+  const jobPut = jobRepository.put(next, claimed.version);
+  if (!claimed.taskId) {
+    if (!(await jobRepository.save(next, claimed.version))) throw new VersionConflictError('Job', claimed.id, claimed.version);
+    return;
+  }
+  const taskId = claimed.taskId;
+  const events = new Map<number, TaskEvent>();
+  try {
+    await updateVersioned<Task>({
+      kind: 'Task',
+      id: taskId,
+      load: () => taskRepository.get(taskId),
+      change: (task) => {
+        const { next: changed, event } = plan(task);
+        events.set(task.version, { taskId, at: now(), ...event });
+        return changed;
+      },
+      save: (changed, task) => saveTaskChange(task, changed, events.get(task.version), { extra: [jobPut] }),
+    });
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    // The task was deleted meanwhile: the job still records what happened in Gitea.
+    if (!(await jobRepository.save(next, claimed.version))) throw new VersionConflictError('Job', claimed.id, claimed.version);
+  }
+}
+
+const clearError = (task: Task): Task => {
+  const { lastError: _error, ...rest } = task;
+  return rest;
+};
+
+/** Moves the task on when its state allows it (a duplicate or late result leaves the state alone). */
+function moveIfAllowed(task: Task, to: TaskState, note: string): { next: Task; from?: TaskState; to?: TaskState } {
+  if (task.state === to || !canTransition(task.state, to)) return { next: task };
+  return { next: applyStateChange(task, { to, note }), from: task.state, to };
+}
+
+function successPlan(job: JobRecord, result: Record<string, unknown>): TaskPlan {
+  const where = `${String(job.input.owner)}/${String(job.input.repo)}`;
+  switch (job.type) {
+    case 'create_branch':
+      return (task) => ({
+        next: { ...clearError(task), branchName: String(result.branch) },
+        event: { type: 'branch_created', message: `Branch ${String(result.branch)} ${result.reused ? 'found' : 'created'} in ${where} (job ${job.id})` },
+      });
+    case 'create_pull_request':
+      return (task) => {
+        const message = `Pull request #${String(result.number)} ${result.reused ? 'found' : 'opened'}: ${String(result.url)} (job ${job.id})`;
+        const withPr = { ...clearError(task), prUrl: String(result.url), prNumber: Number(result.number) };
+        const moved = moveIfAllowed(withPr, 'ready_to_test', message);
+        return { next: moved.next, event: { type: 'pull_request_opened', from: moved.from, to: moved.to, message } };
+      };
+    case 'merge_pull_request':
+      return (task) => {
+        const message = `Pull request #${String(result.number)} ${result.alreadyMerged ? 'was already merged' : 'merged'} in ${where} (job ${job.id})`;
+        const moved = moveIfAllowed(clearError(task), 'staging', message);
+        return { next: moved.next, event: { type: 'pull_request_merged', from: moved.from, to: moved.to, message } };
+      };
+    case 'create_repository':
+      return (task) => ({ next: task, event: { type: 'repository_created', message: `Repository ${where} ready (job ${job.id})` } });
+  }
+}
+
+export async function completeJob(claimed: JobRecord, result: Record<string, unknown>): Promise<JobRecord> {
+  const next = settled(claimed, { status: 'succeeded', result });
+  await writeWithTask(claimed, next, successPlan(claimed, result));
+  return next;
+}
+
+/** Ends the job as failed; the task shows why (`lastError` and a `job_failed` event). */
+export async function failJob(claimed: JobRecord, error: string): Promise<JobRecord> {
+  const next = settled(claimed, { status: 'failed', error });
+  await writeWithTask(claimed, next, (task) => ({
+    next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}` },
+    event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}` },
+  }));
+  return next;
+}
+
+/** Puts the job back to `queued` with the error of this attempt, while its message waits out the backoff. */
+export async function requeueJob(claimed: JobRecord, error: string): Promise<void> {
+  await jobRepository.save(settled(claimed, { status: 'queued', error }), claimed.version);
+}

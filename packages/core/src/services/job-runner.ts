@@ -1,0 +1,89 @@
+import { now } from '../ids.js';
+import { jobRepository } from '../db/job-repository.js';
+import type { JobRecord } from '../schemas/job.js';
+import { parseJobMessage } from './job-queue.js';
+import { performJob, type JobGitea } from './job-operations.js';
+import { completeJob, failJob, requeueJob } from './job-results.js';
+import { RetryLaterError, classifyFailure, retryDelaySeconds, retrySettings } from './job-retry.js';
+
+/** One delivery of a job message, as the worker sees it. */
+export interface JobDelivery {
+  body: string;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+export type DeliveryOutcome =
+  | 'succeeded'
+  /** Permanently failed: recorded on the job and the task; the message is done. */
+  | 'failed'
+  /** The job had already finished: a duplicate delivery, acknowledged. */
+  | 'duplicate'
+  /** No such job (deleted, or not a job message): nothing to do. */
+  | 'unknown';
+
+const isFinished = (job: JobRecord) => job.status === 'succeeded' || job.status === 'failed';
+
+/**
+ * Takes the job for this delivery: a conditional write (same version) moves it to `running`, counts the
+ * attempt and takes a lease. A job another worker holds a live lease on is not run twice: the message
+ * comes back later, when the job has usually finished.
+ */
+async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unknown'> {
+  const { leaseSeconds, baseSeconds } = retrySettings();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const job = await jobRepository.get(jobId);
+    if (!job) return 'unknown';
+    if (isFinished(job)) return 'duplicate';
+    if (job.status === 'running' && job.leaseUntil && job.leaseUntil > now()) {
+      throw new RetryLaterError(`Job ${jobId} is being run by another worker`, Math.max(1, Math.ceil(baseSeconds)));
+    }
+    const at = now();
+    const claimed: JobRecord = {
+      ...job,
+      status: 'running',
+      attempts: job.attempts + 1,
+      leaseUntil: new Date(Date.now() + leaseSeconds * 1000).toISOString(),
+      updatedAt: at,
+      version: job.version + 1,
+    };
+    if (await jobRepository.save(claimed, job.version)) return claimed;
+  }
+  throw new RetryLaterError(`Job ${jobId} kept changing while it was being claimed`, Math.max(1, Math.ceil(baseSeconds)));
+}
+
+/**
+ * Runs one delivery of a job message. Resolves when the message is done with (succeeded, permanently
+ * failed, duplicate); throws RetryLaterError when it must come back after `delaySeconds` — after the
+ * queue's receive limit it is marked failed ("gave up…") and SQS moves it to the DLQ.
+ */
+export async function runJobDelivery(delivery: JobDelivery, gitea?: JobGitea): Promise<{ jobId?: string; outcome: DeliveryOutcome }> {
+  let jobId: string;
+  try {
+    jobId = parseJobMessage(delivery.body).jobId;
+  } catch {
+    return { outcome: 'unknown' };
+  }
+  const claimed = await claimJob(jobId);
+  if (typeof claimed === 'string') return { jobId, outcome: claimed };
+
+  let result: Record<string, unknown>;
+  try {
+    result = await performJob(claimed, gitea);
+  } catch (error) {
+    const failure = classifyFailure(error);
+    if (!failure.retryable) {
+      await failJob(claimed, failure.message);
+      return { jobId, outcome: 'failed' };
+    }
+    const delay = retryDelaySeconds(claimed.attempts, failure.retryAfterSeconds);
+    if (delivery.receiveCount >= retrySettings().maxReceiveCount) {
+      await failJob(claimed, `gave up after ${claimed.attempts} attempts: ${failure.message}`);
+      throw new RetryLaterError(`Job ${jobId} gave up; its message goes to the dead-letter queue: ${failure.message}`, Math.max(1, Math.ceil(retrySettings().baseSeconds)));
+    }
+    await requeueJob(claimed, `attempt ${claimed.attempts} failed, retrying in ${delay}s: ${failure.message}`);
+    throw new RetryLaterError(`Job ${jobId} attempt ${claimed.attempts} failed: ${failure.message}`, delay);
+  }
+  await completeJob(claimed, result);
+  return { jobId, outcome: 'succeeded' };
+}

@@ -1,0 +1,153 @@
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { jobRepository } from '../db/job-repository.js';
+import type { Page, PageQuery } from '../schemas/common.js';
+import type { Job, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
+import type { Project } from '../schemas/project.js';
+import type { Task, TaskState } from '../schemas/task.js';
+import { ACTIVE_STATES } from '../state-machine.js';
+import { taskBranchName } from './branch-name.js';
+import { enqueueJob, publicJob } from './job-producer.js';
+import { createProject, getProject } from './projects.js';
+import { getTask } from './tasks.js';
+
+/**
+ * Gitea work as jobs: each request checks its preconditions up front (clear 403/404/409), records a job
+ * and sends it to SQS; the worker does the Gitea calls. Used by the REST handlers and the MCP tools.
+ */
+
+export async function getJob(jobId: string): Promise<Job> {
+  const job = await jobRepository.get(jobId);
+  if (!job) throw new NotFoundError('Job', jobId);
+  return publicJob(job);
+}
+
+export async function listTaskJobs(taskId: string, page: Partial<PageQuery> = {}): Promise<Page<Job>> {
+  await getTask(taskId);
+  const result = await jobRepository.byTask(taskId, page.limit ?? 25, page.cursor);
+  return { ...result, items: result.items.map(publicJob) };
+}
+
+const isFinished = (job: Job) => job.status === 'succeeded' || job.status === 'failed';
+
+/** Polls the job until it has succeeded or failed, or `seconds` have passed; returns it as it is then. */
+export async function waitForJob(jobId: string, seconds: number): Promise<Job> {
+  const deadline = Date.now() + Math.max(0, seconds) * 1000;
+  for (;;) {
+    const job = await getJob(jobId);
+    if (isFinished(job) || Date.now() >= deadline) return job;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** A job of this type for the task that is still queued or running: asking again returns it rather than a second one. */
+async function pendingJob(taskId: string, type: JobType): Promise<Job | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await jobRepository.byTask(taskId, 100, cursor);
+    const pending = page.items.find((job) => job.type === type && !isFinished(job));
+    if (pending) return publicJob(pending);
+    cursor = page.cursor;
+  } while (cursor);
+  return undefined;
+}
+
+function assertState(task: Task, allowed: readonly TaskState[], what: string) {
+  if (!allowed.includes(task.state)) {
+    throw new ConflictError(`Task '${task.id}' is in '${task.state}'; ${what} needs it in ${allowed.map((state) => `'${state}'`).join(' or ')}`, {
+      state: task.state,
+      allowed,
+    });
+  }
+}
+
+function assertHolder(task: Task, agentId: string | undefined) {
+  if (agentId !== undefined && task.assignedAgentId !== agentId) {
+    throw new ForbiddenError(`Task '${task.id}' is not assigned to agent '${agentId}'`);
+  }
+}
+
+const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
+
+/** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
+export async function requestBranch(taskId: string, options: { agentId?: string } = {}): Promise<Job> {
+  const task = await getTask(taskId);
+  assertHolder(task, options.agentId);
+  assertState(task, ACTIVE_STATES, 'creating a branch');
+  const project = await getProject(task.projectId);
+  const pending = await pendingJob(task.id, 'create_branch');
+  if (pending) return pending;
+  return enqueueJob({
+    type: 'create_branch',
+    taskId: task.id,
+    projectId: project.id,
+    input: { ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch },
+  });
+}
+
+/** A `create_pull_request` job: from the task branch to the project's default branch (an open one is reused). */
+export async function requestPullRequest(taskId: string, options: PullRequestRequest & { agentId?: string } = {}): Promise<Job> {
+  const task = await getTask(taskId);
+  assertHolder(task, options.agentId);
+  assertState(task, ACTIVE_STATES, 'opening a pull request');
+  if (!task.branchName) {
+    const branchJob = await pendingJob(task.id, 'create_branch');
+    throw new ConflictError(
+      branchJob
+        ? `Task '${task.id}' has no branch yet: branch job '${branchJob.id}' is ${branchJob.status}; wait for it (GET /api/jobs/${branchJob.id})`
+        : `Task '${task.id}' has no branch yet: create it first (POST /api/tasks/${task.id}/branch)`,
+      { branchJobId: branchJob?.id },
+    );
+  }
+  const project = await getProject(task.projectId);
+  const pending = await pendingJob(task.id, 'create_pull_request');
+  if (pending) return pending;
+  return enqueueJob({
+    type: 'create_pull_request',
+    taskId: task.id,
+    projectId: project.id,
+    input: {
+      ...repositoryOf(project),
+      head: task.branchName,
+      base: project.defaultBranch,
+      title: options.title ?? task.title,
+      body: options.body ?? task.description ?? '',
+    },
+  });
+}
+
+/** A `merge_pull_request` job for an approved task; after the merge the task moves to `staging`. */
+export async function requestMerge(taskId: string): Promise<Job> {
+  const task = await getTask(taskId);
+  assertState(task, ['approved'], 'merging its pull request');
+  if (task.prNumber === undefined) {
+    throw new ConflictError(`Task '${task.id}' has no pull request to merge (POST /api/tasks/${task.id}/pull-request opens one)`);
+  }
+  const project = await getProject(task.projectId);
+  const pending = await pendingJob(task.id, 'merge_pull_request');
+  if (pending) return pending;
+  return enqueueJob({
+    type: 'merge_pull_request',
+    taskId: task.id,
+    projectId: project.id,
+    input: { ...repositoryOf(project), prNumber: task.prNumber },
+  });
+}
+
+/** A `create_repository` job for the project's Gitea repository (an existing one is reused). */
+export async function requestRepository(projectId: string): Promise<Job> {
+  const project = await getProject(projectId);
+  return enqueueJob({
+    type: 'create_repository',
+    projectId: project.id,
+    input: { ...repositoryOf(project), defaultBranch: project.defaultBranch, description: project.description ?? '' },
+  });
+}
+
+/** `POST /api/projects`: the project, and with `createRepository: true` a `create_repository` job for it. */
+export async function createProjectWithRepository(request: ProjectCreateRequest): Promise<Project & { repositoryJobId?: string }> {
+  const { createRepository, ...input } = request;
+  const project = await createProject(input);
+  if (!createRepository) return project;
+  const job = await requestRepository(project.id);
+  return { ...project, repositoryJobId: job.id };
+}

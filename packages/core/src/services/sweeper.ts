@@ -1,0 +1,114 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { config } from '../config.js';
+import { now } from '../ids.js';
+import { agentPk, agentRepository, releaseAgentUpdate } from '../db/agent-repository.js';
+import { taskRepository } from '../db/task-repository.js';
+import { tableName, transact, type TransactItem } from '../db/store.js';
+import type { AgentRecord, AgentStatus } from '../schemas/agent.js';
+import type { Task } from '../schemas/task.js';
+import { applyStateChange, stateEvent } from './task-changes.js';
+
+/**
+ * Leases. An agent is alive while it calls: every MCP request and heartbeat moves its `lastSeenAt`.
+ * One silent for longer than the lease (AIWORKER_LEASE_SECONDS, default 300) is marked `offline`, and
+ * its `in_progress` task goes back to `backlog` with a `lease_expired` event, so no task stays stuck
+ * with a dead agent.
+ *
+ * A task in `needs_input` waits for a person, not for the agent: it is left alone and its agent stays
+ * `busy` holding it, so an agent that comes back finds its task (and the answer) with get_next_task.
+ * Once a person answers (the task returns to `in_progress`) and the agent is still silent, the next
+ * sweep puts the task back in the backlog.
+ *
+ * Each agent is handled in ONE transaction guarded by the `lastSeenAt` the sweeper read (and the task's
+ * version), so a heartbeat or tool call that lands meanwhile wins and nothing is taken from a live agent.
+ */
+
+export interface SweepResult {
+  /** Agents marked offline. */
+  expiredAgents: string[];
+  /** Tasks sent back to the backlog. */
+  releasedTasks: string[];
+  /** Silent agents left as they are: their task waits for a person (needs_input), or they came back meanwhile. */
+  skippedAgents: string[];
+}
+
+const PAGE = 100;
+const PARALLEL = 8;
+
+export async function sweepExpiredLeases(at: Date = new Date()): Promise<SweepResult> {
+  const cutoff = new Date(at.getTime() - config().leaseSeconds * 1000).toISOString();
+  const result: SweepResult = { expiredAgents: [], releasedTasks: [], skippedAgents: [] };
+  for (const status of ['busy', 'idle'] as const satisfies readonly AgentStatus[]) {
+    let cursor: string | undefined;
+    do {
+      const page = await agentRepository.silentSince(status, cutoff, PAGE, cursor);
+      for (let index = 0; index < page.items.length; index += PARALLEL) {
+        await Promise.all(page.items.slice(index, index + PARALLEL).map((agent) => expireLease(agent, cutoff, result)));
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return result;
+}
+
+async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResult): Promise<void> {
+  if (agent.lastSeenAt >= cutoff) return;
+  const at = now();
+  const task = agent.currentTaskId ? await taskRepository.get(agent.currentTaskId) : undefined;
+  const holdsTask = !!task && task.assignedAgentId === agent.id && agent.currentTaskId === task.id;
+  if (holdsTask && task.state === 'needs_input') {
+    result.skippedAgents.push(agent.id);
+    return;
+  }
+
+  const items: TransactItem[] = [];
+  let released: Task | undefined;
+  if (holdsTask && task.state === 'in_progress') {
+    const note = `Lease expired: agent ${agent.id} (${agent.name}) was last seen at ${agent.lastSeenAt}, more than ${config().leaseSeconds} s ago; the task went back to the backlog`;
+    const change = { to: 'backlog' as const, eventType: 'lease_expired', agentId: agent.id, note };
+    released = { ...applyStateChange(task, change), updatedAt: at, version: task.version + 1 };
+    items.push(taskRepository.put(released, task.version), taskRepository.eventPut(stateEvent(task, released, change)));
+  }
+  items.push(agentOfflineUpdate(agent, at));
+
+  if (!(await commit(items))) {
+    // A heartbeat or tool call landed (or the task moved on) meanwhile: the agent keeps everything.
+    result.skippedAgents.push(agent.id);
+    return;
+  }
+  result.expiredAgents.push(agent.id);
+  if (released) result.releasedTasks.push(released.id);
+}
+
+/**
+ * The agent goes offline (and lets go of the task it pointed at, if any) only if it was not seen since
+ * the sweeper read it.
+ */
+function agentOfflineUpdate(agent: AgentRecord, at: string): TransactItem {
+  if (agent.currentTaskId) {
+    const item = releaseAgentUpdate(agent.id, agent.currentTaskId, at, 'offline');
+    item.Update!.ConditionExpression += ' AND lastSeenAt = :seen';
+    item.Update!.ExpressionAttributeValues![':seen'] = agent.lastSeenAt;
+    return item;
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: { pk: agentPk(agent.id), sk: 'AGENT' },
+      UpdateExpression: 'SET #status = :offline, gsi2pk = :gsi2pk, updatedAt = :at, version = version + :one',
+      ConditionExpression: 'lastSeenAt = :seen AND attribute_not_exists(currentTaskId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':offline': 'offline', ':gsi2pk': 'AGENT_STATUS#offline', ':at': at, ':one': 1, ':seen': agent.lastSeenAt },
+    },
+  };
+}
+
+/** True when written; false when a guard failed or another transaction touched the same items. */
+async function commit(items: TransactItem[]): Promise<boolean> {
+  try {
+    return (await transact(items)).length === 0;
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) return false;
+    throw error;
+  }
+}

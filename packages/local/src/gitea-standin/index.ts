@@ -1,0 +1,5 @@
+export { startGiteaStandIn, assertNoViolations } from './server.js';
+export type { GiteaStandIn, GiteaStandInOptions, FailureMode, FailOptions, RecordedRequest } from './server.js';
+export { GiteaContract, defaultSwaggerPath } from './contract.js';
+export { GiteaState } from './state.js';
+export type { StandInRepo, StandInBranch, StandInPull, StandInUser } from './state.js';

@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
+import { handlers, type Reply } from './handlers.js';
+import { Shapes } from './shapes.js';
+import { GiteaState, type StandInUser } from './state.js';
+
+export interface GiteaStandInOptions {
+  /** Gitea's Swagger 2.0 description; defaults to ../shared/reference/gitea-swagger-v1.22.json from the project root. */
+  swaggerPath?: string;
+  /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
+  users?: string[];
+  /** Existing organisations (for `POST /orgs/{org}/repos`). Default none. */
+  orgs?: string[];
+  /** The API token to accept. Default: a random one. */
+  token?: string;
+  /** What `GET /version` answers. Default: the version of the Swagger description. */
+  version?: string;
+  /** Delay before every response, for benchmarks. */
+  latencyMs?: number;
+}
+
+export type FailureMode = 500 | 429 | 'hang';
+
+export interface FailOptions {
+  /** `Retry-After` header of a 429 (seconds or HTTP-date). Default `1`. */
+  retryAfter?: number | string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+  /** 0 while unanswered (e.g. a request left hanging on purpose). */
+  status: number;
+  operationId?: string;
+}
+
+export interface GiteaStandIn {
+  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`). */
+  url: string;
+  /** `url + '/api/v1'`. */
+  baseUrl: string;
+  token: string;
+  state: GiteaState;
+  contract: GiteaContract;
+  /** Every mismatch with Gitea's API description seen so far. */
+  violations: string[];
+  requests: RecordedRequest[];
+  /** Delay before every response; may be changed at any time. */
+  latencyMs: number;
+  /** The next `n` API requests fail with `mode`. */
+  failNext(n: number, mode: FailureMode, opts?: FailOptions): void;
+  /** Every API request fails with `mode` until `recover()`. */
+  failFor(mode: FailureMode, opts?: FailOptions): void;
+  recover(): void;
+  /** Forgets repositories, violations, recorded requests and pending failures; users stay. */
+  reset(): void;
+  assertNoViolations(): void;
+  close(): Promise<void>;
+}
+
+const API_PREFIX = '/api/v1';
+const contracts = new Map<string, GiteaContract>();
+
+function loadContract(path: string): GiteaContract {
+  let contract = contracts.get(path);
+  if (!contract) {
+    contract = GiteaContract.load(path);
+    contracts.set(path, contract);
+  }
+  return contract;
+}
+
+/** Throws, listing them, when the stand-in has recorded contract violations. */
+export function assertNoViolations(source: { violations: string[] } | string[]): void {
+  const violations = Array.isArray(source) ? source : source.violations;
+  if (violations.length > 0) {
+    throw new Error(`${violations.length} Gitea API contract violation(s):\n${violations.map((v) => `  - ${v}`).join('\n')}`);
+  }
+}
+
+export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Promise<GiteaStandIn> {
+  const contract = loadContract(options.swaggerPath ?? defaultSwaggerPath());
+  const users = options.users ?? ['aiworker'];
+  if (users.length === 0) throw new Error('the stand-in needs at least one user');
+  const state = new GiteaState(users, options.orgs ?? []);
+  const token = options.token ?? randomBytes(20).toString('hex');
+  const version = options.version ?? contract.version;
+  const violations: string[] = [];
+  const requests: RecordedRequest[] = [];
+  let pending: { remaining: number; mode: FailureMode; opts: FailOptions } | undefined;
+  let failing: { mode: FailureMode; opts: FailOptions } | undefined;
+  let shapes: Shapes;
+
+  const takeFault = () => {
+    if (failing) return failing;
+    if (pending && pending.remaining > 0) {
+      pending.remaining--;
+      const fault = pending;
+      if (pending.remaining === 0) pending = undefined;
+      return fault;
+    }
+    return undefined;
+  };
+
+  const authenticate = (req: IncomingMessage, url: URL): StandInUser | 'missing' | 'invalid' => {
+    const header = req.headers.authorization;
+    let given: string | null = null;
+    if (header) {
+      const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
+      if (!m) return 'invalid';
+      given = m[1];
+    } else {
+      given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
+    }
+    if (given === null) return 'missing';
+    return given === token ? state.users.get(users[0].toLowerCase())! : 'invalid';
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
+      return;
+    }
+    const apiPath = url.pathname.slice(API_PREFIX.length) || '/';
+    const record: RecordedRequest = { method, path: url.pathname, query: url.search, status: 0 };
+    requests.push(record);
+    const label = `${method} ${url.pathname}${url.search}`;
+
+    const matched = contract.match(method, apiPath);
+    record.operationId = matched?.operation.operationId;
+    if (!matched) {
+      const other = contract.methodsFor(apiPath);
+      violations.push(
+        other.length > 0
+          ? `${label}: Gitea's API declares no ${method} for this path (only ${other.join(', ')})`
+          : `${label}: no operation in Gitea's API description matches this path`,
+      );
+    } else {
+      for (const problem of contract.checkRequest(matched, url.searchParams, { raw, contentType: req.headers['content-type'] })) {
+        violations.push(`${label} (${matched.operation.operationId}): ${problem}`);
+      }
+    }
+
+    const fault = takeFault();
+    if (handle.latencyMs > 0) await sleep(handle.latencyMs);
+    if (fault?.mode === 'hang') return; // never answered; close() drops the socket
+
+    let reply: Reply;
+    let checkStatus = true;
+    if (fault) {
+      checkStatus = false;
+      reply =
+        fault.mode === 429
+          ? { status: 429, body: shapes.apiError('Too Many Requests'), headers: { 'Retry-After': String(fault.opts.retryAfter ?? 1) } }
+          : { status: 500, body: shapes.apiError('Internal Server Error (injected by the stand-in)') };
+    } else if (!matched) {
+      reply = { status: 404, body: shapes.apiError('Not Found') };
+      checkStatus = false;
+    } else {
+      const auth = authenticate(req, url);
+      const op = matched.operation.operationId;
+      if (auth === 'invalid' || (auth === 'missing' && op !== 'getVersion')) {
+        reply = { status: 401, body: shapes.apiError(auth === 'missing' ? 'token is required' : 'invalid token'), middleware: true };
+      } else {
+        reply = dispatch(matched, url.searchParams, raw, auth === 'missing' ? undefined : auth, label);
+      }
+      checkStatus = !reply.middleware && !KNOWN_UNDECLARED.has(`${op}:${reply.status}`);
+    }
+
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    if (matched) {
+      for (const problem of contract.checkResponse(matched.operation, reply.status, text, { declaredOnly: checkStatus })) {
+        violations.push(`${label} (${matched.operation.operationId}): ${problem}`);
+      }
+    }
+    record.status = reply.status;
+    const headers: Record<string, string> = { ...reply.headers };
+    if (text) headers['Content-Type'] = 'application/json;charset=utf-8';
+    res.writeHead(reply.status, headers).end(text);
+  };
+  handle.latencyMs = options.latencyMs ?? 0;
+
+  const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
+    const op = matched.operation.operationId;
+    const handler = handlers[op];
+    if (!handler) {
+      violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
+      return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
+    }
+    let body: Record<string, unknown> | undefined;
+    if (raw.trim()) {
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        return { status: 422, body: shapes.apiError('invalid JSON body'), middleware: true };
+      }
+    }
+    return handler({ params: matched.pathParams, query, body, user, state, shapes, version });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      violations.push(`${req.method} ${req.url}: stand-in crashed: ${err instanceof Error ? err.stack : String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'stand-in crashed', url: '' }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  shapes = new Shapes(url, state);
+
+  const standIn: GiteaStandIn = {
+    url,
+    baseUrl: `${url}${API_PREFIX}`,
+    token,
+    state,
+    contract,
+    violations,
+    requests,
+    get latencyMs() {
+      return handle.latencyMs;
+    },
+    set latencyMs(ms: number) {
+      handle.latencyMs = ms;
+    },
+    failNext(n, mode, opts = {}) {
+      pending = n > 0 ? { remaining: n, mode, opts } : undefined;
+    },
+    failFor(mode, opts = {}) {
+      failing = { mode, opts };
+    },
+    recover() {
+      failing = undefined;
+      pending = undefined;
+    },
+    reset() {
+      state.clearRepos();
+      violations.length = 0;
+      requests.length = 0;
+      failing = undefined;
+      pending = undefined;
+      handle.latencyMs = options.latencyMs ?? 0;
+    },
+    assertNoViolations() {
+      assertNoViolations(violations);
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+  return standIn;
+}
+
+/**
+ * Statuses Gitea really answers that its API description does not declare. POST /orgs/{org}/repos shares
+ * its code with POST /user/repos (409 on an existing repository) but only the latter declares 409.
+ */
+const KNOWN_UNDECLARED = new Set(['createOrgRepo:409']);
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,16 @@
+import { deployables } from './deployables.js';
+import { functionArgs, type Linked } from './lambda.js';
+
+/**
+ * The HTTP API: one function per route of infra/routes.ts (sst.dev/docs/component/aws/apigatewayv2:
+ * `api.route('GET /api/tasks/{id}', { handler, link, ... })`). HTTP APIs invoke Lambda with payload
+ * format 2.0, the event the handlers take (and the one function URLs send too).
+ */
+export function createApi(linked: Linked): SstApiGatewayV2 {
+  const api = new sst.aws.ApiGatewayV2('Api');
+  for (const fn of deployables()) {
+    if (fn.kind !== 'rest' || !fn.route) continue;
+    api.route(`${fn.route.method} ${fn.route.path}`, functionArgs(fn, linked, { description: fn.route.summary }));
+  }
+  return api;
+}

@@ -1,0 +1,30 @@
+import { mcpFunction, sweeperFunction } from '../infra/functions.js';
+import { queue } from '../infra/queue.js';
+import { routes, type RouteDefinition } from '../infra/routes.js';
+
+/** What a function is for; decides which resources it is linked to (see access.ts). */
+export type FunctionKind = 'rest' | 'mcp' | 'worker' | 'sweeper';
+
+/** One Lambda function to build and deploy, read from infra/ (never listed by hand). */
+export interface Deployable {
+  /** A short unique name, e.g. `api-tasks-get`, used for bundle folders and LocalStack function names. */
+  id: string;
+  kind: FunctionKind;
+  /** The handler module, relative to the project root, without extension (exports `handler`). */
+  handler: string;
+  /** The REST route it serves, for `rest` functions. */
+  route?: RouteDefinition;
+}
+
+/** `functions/api/tasks/get` → `api-tasks-get`. */
+export const deployableId = (handler: string) => handler.replace(/^functions\//, '').replace(/\//g, '-');
+
+/** Every function of the system: one per REST route, the MCP function, the queue worker and the sweeper. */
+export function deployables(routeTable: RouteDefinition[] = routes): Deployable[] {
+  return [
+    ...routeTable.map((route): Deployable => ({ id: deployableId(route.handler), kind: 'rest', handler: route.handler, route })),
+    { id: deployableId(mcpFunction.handler), kind: 'mcp', handler: mcpFunction.handler },
+    { id: deployableId(queue.worker), kind: 'worker', handler: queue.worker },
+    { id: deployableId(sweeperFunction.handler), kind: 'sweeper', handler: sweeperFunction.handler },
+  ];
+}

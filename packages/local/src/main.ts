@@ -1,13 +1,18 @@
 import { StartupError } from './emulators/java.js';
+import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
   let runtime: Runtime;
+  let gitea: LocalGitea | undefined;
   try {
-    runtime = await startRuntime({ port });
+    gitea = await localGitea();
+    runtime = await startRuntime({ port, giteaUrl: gitea.url, giteaToken: gitea.token });
+    runtime.onStop(gitea.stop);
   } catch (error) {
+    await gitea?.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       console.error(`Port ${port} is already in use. Stop whatever is using it, or start on another port: PORT=3001 npm start`);
@@ -27,6 +32,7 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   MCP          ${runtime.url}/mcp
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in .data/)
   SQS          ${runtime.sqsEndpoint}
+  Gitea        ${gitea.description}
   Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 

@@ -5,30 +5,78 @@ import { startDynamoDbLocal } from '../packages/local/src/emulators/dynamodb.js'
 import { startSqsEmulator } from '../packages/local/src/emulators/sqs.js';
 import { startRuntime } from '../packages/local/src/runtime.js';
 import { benchApiOverhead } from './api-overhead.js';
+import { benchClaims } from './claims.js';
+import { benchColdStart } from './cold-start.js';
+import type { BenchContext } from './context.js';
+import { benchJobs } from './jobs.js';
+import { benchMcp } from './mcp.js';
 import type { Figure } from './stats.js';
 
-/** `npm run bench`: every figure against its floor, measured in one run on the embedded emulators. */
+/** Every section: a short key (for BENCH_SECTIONS), a title, and the run. */
+const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]> = [
+  ['api', 'API overhead', (ctx) => benchApiOverhead(ctx.adminToken, ctx.tableName)],
+  ['cold', 'Cold start', benchColdStart],
+  ['claims', 'Claim throughput', benchClaims],
+  ['jobs', 'Job pipeline', benchJobs],
+  ['mcp', 'MCP get_next_task latency', benchMcp],
+];
+
+const markdownTable = (figures: Figure[]) =>
+  [
+    '| figure | value | floor | unit | ratio | target | met |',
+    '| --- | ---: | ---: | --- | ---: | --- | --- |',
+    ...figures.map((f) => `| ${f.name} | ${f.value} | ${f.floor} | ${f.unit} | ${f.ratio}× | ${f.target ?? '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`),
+  ].join('\n');
+
+/**
+ * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
+ * BENCH_SECTIONS=api,cold,claims,jobs,mcp runs only some, written to results.partial.json instead.
+ */
 async function main() {
+  const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);
+  const started = Date.now();
   const dynamo = await startDynamoDbLocal();
   const sqs = await startSqsEmulator();
-  const runtime = await startRuntime({ port: 0, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, tableName: 'bench', adminToken: 'adm_bench' });
+  // No worker and no sweeper in the runtime: the job section runs its own pollers, and nothing else touches the tasks.
+  const runtime = await startRuntime({
+    port: 0,
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    tableName: 'bench',
+    adminToken: 'adm_bench',
+    worker: false,
+    sweeper: false,
+  });
+  const ctx: BenchContext = { runtime, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, tableName: runtime.tableName, adminToken: runtime.adminToken };
   const figures: Figure[] = [];
+  const durations: Record<string, number> = {};
   try {
-    const sections: Array<[string, () => Promise<Figure[]>]> = [['API overhead', () => benchApiOverhead(runtime.adminToken, runtime.tableName)]];
-    for (const [name, run] of sections) {
+    for (const [key, name, run] of sections) {
+      if (only && !only.includes(key)) continue;
+      const sectionStart = Date.now();
       console.error(`… ${name}`);
-      figures.push(...(await run()));
+      figures.push(...(await run(ctx)));
+      durations[key] = Math.round((Date.now() - sectionStart) / 1000);
+      console.error(`  ${name}: ${durations[key]} s`);
     }
   } finally {
     await runtime.stop();
     await sqs.stop();
     await dynamo.stop();
   }
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+  // A partial run (BENCH_SECTIONS) never overwrites the full results.
+  const out = join(dirname(fileURLToPath(import.meta.url)), only ? 'results.partial.json' : 'results.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`);
+  const totalSeconds = Math.round((Date.now() - started) / 1000);
+  writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, sectionSeconds: durations, totalSeconds, figures }, null, 2)}\n`);
   console.table(figures.map(({ name, value, floor, unit, ratio, target, met }) => ({ name, value, floor, unit, ratio, target: target ?? '', met: met ?? '' })));
-  console.log(`written ${out}`);
+  console.log(`\n${markdownTable(figures)}\n`);
+  const unmet = figures.filter((f) => f.met === false).map((f) => f.name);
+  if (unmet.length) console.log(`targets not met: ${unmet.join('; ')}`);
+  console.log(`written ${out} (${totalSeconds} s)`);
 }
 
-void main();
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,5 +1,5 @@
 import { ValidationError } from '@aiworker/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Parses input with a zod schema; a failure is a 400 naming each bad field. */
 export function validate(what: string, schema: z.ZodType | undefined, input: unknown): unknown {

@@ -176,7 +176,15 @@ describe('authentication', () => {
   });
 
   it('every other route needs a valid bearer token: 401 with WWW-Authenticate', async () => {
+    const agent = await registerAgent(api);
+    const deleted = await registerAgent(api);
+    ok(await api.delete(`/api/agents/${deleted.id}`));
     const headers: Array<[string, Record<string, string>]> = [
+      // Tokens that look like agent tokens but match no agent: 401 (unknown caller), not 403.
+      ['agent-looking garbage', { authorization: 'Bearer aiw_garbage' }],
+      ['well-formed unknown agent token', { authorization: 'Bearer aiw_00000000-0000-0000-0000-000000000000_secret' }],
+      ['real agent, wrong secret', { authorization: `Bearer aiw_${agent.id}_wrongsecret` }],
+      ['deleted agent', { authorization: `Bearer ${deleted.token}` }],
       ['no header', {}],
       ['wrong token', { authorization: 'Bearer wrong-token' }],
       ['admin token with a typo', { authorization: `Bearer ${runtime.adminToken}x` }],

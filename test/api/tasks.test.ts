@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { apiClient, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
 import { createProject, createTask, registerAgent } from '../helpers/fixtures.js';
-import { assignTask } from '../helpers/assign.js';
-import { startTestRuntime } from '../helpers/runtime.js';
+import { assignTask, expireLease } from '../helpers/assign.js';
+import { deployedUnderTest, startTestRuntime } from '../helpers/runtime.js';
 
 let runtime: Runtime;
 let api: ApiClient;
@@ -93,7 +93,9 @@ describe('creating and reading tasks', () => {
   });
 });
 
-describe('listing tasks', () => {
+// Tests that put tasks in an agent's hands through core (assignTask, expireLease) need the runtime's own
+// process and table: they skip against a deployed system (`npm run test:e2e`).
+describe.skipIf(deployedUnderTest)('listing tasks', () => {
   let project: { id: string };
   let other: { id: string };
   let agent: { id: string };
@@ -317,7 +319,7 @@ describe('changing tasks', () => {
     expectError(await api.delete(`/api/tasks/${task.id}`), 404, 'NOT_FOUND');
   });
 
-  it('deleting a task an agent holds frees the agent', async () => {
+  it.skipIf(deployedUnderTest)('deleting a task an agent holds frees the agent', async () => {
     const project = await createProject(api);
     const agent = await registerAgent(api);
     const task = await createTask(api, project.id);
@@ -329,7 +331,7 @@ describe('changing tasks', () => {
     expect(freed).not.toHaveProperty('currentTaskId');
   });
 
-  it('moving a held task out of the agent’s hands frees the agent in the same change', async () => {
+  it.skipIf(deployedUnderTest)('moving a held task out of the agent’s hands frees the agent in the same change', async () => {
     const project = await createProject(api);
     const agent = await registerAgent(api);
     const task = await createTask(api, project.id);
@@ -342,6 +344,80 @@ describe('changing tasks', () => {
     const freed = ok(await api.get(`/api/agents/${agent.id}`));
     expect(freed.status).toBe('idle');
     expect(freed).not.toHaveProperty('currentTaskId');
+  });
+});
+
+describe.skipIf(deployedUnderTest)('sending a task back for rework', () => {
+  // Tasks are put in an agent's hands through core (assignTask, expireLease): not against a deployed system.
+  const agentOf = async (agent: { id: string }) => ok(await api.get(`/api/agents/${agent.id}`));
+  const lastEvent = async (task: { id: string }) => (await events(task)).at(-1);
+
+  async function finishedBy(agent: { id: string }, project: { id: string }) {
+    const task = await createTask(api, project.id);
+    await assignTask(task.id, agent.id);
+    return ok(await patch(task, { state: 'ready_to_test' }));
+  }
+
+  it('goes back to the agent that did the work when that agent is free: it holds the task again', async () => {
+    const project = await createProject(api);
+    const agent = await registerAgent(api);
+    const task = await finishedBy(agent, project);
+    expect(await agentOf(agent)).toMatchObject({ status: 'idle' });
+
+    const back = ok(await patch(task, { state: 'in_progress', version: task.version }));
+    expect(back).toMatchObject({ state: 'in_progress', assignedAgentId: agent.id, version: task.version + 1 });
+    expect(await agentOf(agent)).toMatchObject({ status: 'busy', currentTaskId: task.id });
+    expect(await lastEvent(task)).toMatchObject({ type: 'sent_back', from: 'ready_to_test', to: 'in_progress', message: expect.stringMatching(/holds it again/) });
+
+    // The agent finishes again; approved and staging can send it back the same way.
+    for (const from of ['approved', 'staging']) {
+      ok(await patch(task, { state: 'ready_to_test' }));
+      expect((await agentOf(agent)).status).toBe('idle');
+      if (from === 'staging') ok(await patch(task, { state: 'approved' }));
+      ok(await patch(task, { state: from }));
+      expect(ok(await patch(task, { state: 'in_progress' }))).toMatchObject({ state: 'in_progress', assignedAgentId: agent.id });
+      expect(await agentOf(agent)).toMatchObject({ status: 'busy', currentTaskId: task.id });
+    }
+  });
+
+  it('goes to the backlog, unassigned, when its agent is busy with another task, offline or gone — and says why', async () => {
+    const project = await createProject(api);
+    const busy = await registerAgent(api);
+    const sentBack = await finishedBy(busy, project);
+    const current = await createTask(api, project.id);
+    await assignTask(current.id, busy.id);
+    const queued = ok(await patch(sentBack, { state: 'in_progress' }));
+    expect(queued.state).toBe('backlog');
+    expect(queued).not.toHaveProperty('assignedAgentId');
+    expect(await agentOf(busy)).toMatchObject({ status: 'busy', currentTaskId: current.id });
+    expect(await lastEvent(sentBack)).toMatchObject({ type: 'sent_back', from: 'ready_to_test', to: 'backlog', message: expect.stringMatching(new RegExp(`working on task ${current.id}`)) });
+
+    const offline = await registerAgent(api);
+    const ofOffline = await finishedBy(offline, project);
+    const lapsed = await createTask(api, project.id);
+    await assignTask(lapsed.id, offline.id);
+    await expireLease(lapsed.id);
+    expect((await agentOf(offline)).status).toBe('offline');
+    ok(await patch(ofOffline, { state: 'approved' }));
+    expect(ok(await patch(ofOffline, { state: 'in_progress' }))).toMatchObject({ state: 'backlog' });
+    expect(await lastEvent(ofOffline)).toMatchObject({ from: 'approved', to: 'backlog', message: expect.stringMatching(/offline/) });
+    expect((await agentOf(offline)).status).toBe('offline');
+
+    const gone = await registerAgent(api);
+    const ofGone = await finishedBy(gone, project);
+    ok(await api.delete(`/api/agents/${gone.id}`));
+    expect(ok(await patch(ofGone, { state: 'in_progress' }))).toMatchObject({ state: 'backlog' });
+    expect(await lastEvent(ofGone)).toMatchObject({ message: expect.stringMatching(/no longer exists/) });
+  });
+
+  it('a task nobody was assigned moves as asked (a person works on it)', async () => {
+    const project = await createProject(api);
+    const task = await createTask(api, project.id);
+    ok(await patch(task, { state: 'in_progress' }));
+    ok(await patch(task, { state: 'ready_to_test' }));
+    const back = ok(await patch(task, { state: 'in_progress' }));
+    expect(back.state).toBe('in_progress');
+    expect(back).not.toHaveProperty('assignedAgentId');
   });
 });
 

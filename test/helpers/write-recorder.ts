@@ -38,3 +38,23 @@ export function recordWrites() {
     stop: () => void documentClient().middlewareStack.remove(name),
   };
 }
+
+/** Attributes an update may set and still be only a sign of life (`touchAgentUpdate`: lastSeenAt and its index key). */
+const LIVENESS_ATTRIBUTES = new Set(['lastSeenAt', 'gsi2sk', 'updatedAt', 'version']);
+
+/**
+ * Whether a write only records that an agent is alive: an update of an agent item that sets nothing but
+ * lastSeenAt (and its index key, updatedAt, version). Every MCP request counts as activity, so a
+ * rejected MCP call may still make this one write.
+ */
+export function isLivenessWrite(write: RecordedWrite): boolean {
+  if (write.command !== 'UpdateCommand' && write.command !== 'UpdateItemCommand') return false;
+  const input = write.input as { Key?: Record<string, unknown>; UpdateExpression?: string };
+  const pk = input.Key?.pk;
+  const key = typeof pk === 'string' ? pk : (pk as { S?: string } | undefined)?.S;
+  if (!key?.startsWith('AGENT#') || !input.UpdateExpression) return false;
+  const match = /^\s*SET\s+(.*)$/is.exec(input.UpdateExpression);
+  if (!match || /\b(REMOVE|ADD|DELETE)\b/i.test(match[1])) return false;
+  const targets = match[1].split(',').map((assignment) => assignment.split('=')[0].trim());
+  return targets.every((target) => LIVENESS_ATTRIBUTES.has(target));
+}

@@ -81,6 +81,30 @@ describe('MCP endpoint', () => {
     });
     expect(unknownMethod.body).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -32601 } });
 
+    // Params that do not fit the method are the client's mistake: invalid params (-32602), never an internal error.
+    const call = (id: number, params: unknown, method = 'tools/call') =>
+      rawMcp(runtime, { token: a.token, body: JSON.stringify({ jsonrpc: '2.0', id, method, params }), headers: { 'mcp-protocol-version': '2025-06-18' } });
+    const badParams: Array<[string, unknown, RegExp]> = [
+      ['tools/call', { name: 'get_task', arguments: 'not an object' }, /arguments/],
+      ['tools/call', { name: 'heartbeat', arguments: [] }, /arguments/],
+      ['tools/call', {}, /name/],
+      ['tools/call', { name: 42 }, /name/],
+      ['resources/read', { uri: {} }, /uri/],
+      ['resources/read', { uri: '' }, /uri/],
+      ['resources/read', undefined, /params|uri/],
+    ];
+    for (const [index, [method, params, message]] of badParams.entries()) {
+      const response = await call(100 + index, params, method);
+      const where = `${method} ${JSON.stringify(params)}`;
+      expect(response.status, where).toBe(200);
+      expect(response.body, where).toMatchObject({ id: 100 + index, error: { code: -32602, message } });
+    }
+    // A task-augmented call is run as a plain call: this server declares no task support.
+    const augmented = await call(120, { name: 'list_my_tasks', arguments: {}, task: { ttl: 1000 } });
+    expect(augmented.body.result).toMatchObject({ structuredContent: { tasks: [] } });
+    // Resources that do not exist or are not the agent's: resource not found (-32002) / invalid params, with the reason.
+    expect((await call(121, { uri: 'aiworker://projects/none' }, 'resources/read')).body.error).toMatchObject({ code: -32002, message: expect.stringMatching(/Project 'none' was not found/) });
+
     for (const method of ['GET', 'DELETE']) {
       const response = await rawMcp(runtime, { token: a.token, method, headers: { accept: 'text/event-stream' } });
       expect(response.status, method).toBe(405);
@@ -200,6 +224,18 @@ describe('update_task_status', () => {
     expect(released.structured.task.state).toBe('backlog');
     expect(released.structured.task.assignedAgentId).toBeUndefined();
     expect((await b.call('get_next_task', { projectId: project.id })).structured.task.id).toBe(task.id);
+  });
+
+  it('a task a person sends back from review is the agent’s held task again: get_next_task resumes it', async () => {
+    const { project } = await projectWith(50);
+    const a = await agent();
+    const task = (await a.call('get_next_task', { projectId: project.id })).structured.task;
+    await a.call('update_task_status', { taskId: task.id, state: 'ready_to_test' });
+    ok(await api.patch(`/api/tasks/${task.id}`, { state: 'in_progress' }));
+    const resumed = await a.call('get_next_task');
+    expect(resumed.structured).toMatchObject({ task: { id: task.id, state: 'in_progress' }, resumed: true });
+    expect((await a.call('update_task_status', { taskId: task.id, state: 'ready_to_test' })).structured.task.state).toBe('ready_to_test');
+    expect(ok(await api.get(`/api/agents/${a.agent.id}`)).status).toBe('idle');
   });
 });
 

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './config.js';
+export { isThrottlingError, isTransactionConflict } from './db/store.js';
 export * from './ids.js';
 export * from './state-machine.js';
 export * from './schemas/index.js';

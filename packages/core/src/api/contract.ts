@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
 import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';

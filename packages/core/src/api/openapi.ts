@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes } from '../../../../infra/routes.js';
 import { config } from '../config.js';
 import { contract, type Operation } from './contract.js';

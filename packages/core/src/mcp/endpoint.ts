@@ -1,8 +1,10 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { bearerToken } from '../auth/tokens.js';
 import { isDomainError } from '../errors.js';
+import { isThrottlingError } from '../db/store.js';
 import { authenticateAgent } from '../services/agents.js';
 import { recordAgentActivity } from '../services/agent-tasks.js';
+import { rejectInvalidParams } from './request-validation.js';
 import { createMcpServer } from './server.js';
 
 const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
@@ -31,6 +33,9 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   try {
     agent = await authenticateAgent(token);
   } catch (error) {
+    if (isThrottlingError(error)) {
+      return jsonRpcError(503, -32000, 'The database is busy right now; retry this request in a second', { 'retry-after': '1' });
+    }
     if (!isDomainError(error) || error.status !== 401) throw error;
     const message = token ? 'Unknown or revoked agent token' : 'Missing bearer token: send Authorization: Bearer <agent token>';
     const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
@@ -42,6 +47,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   try {
     await server.connect(transport);
+    rejectInvalidParams(transport);
     const response = await transport.handleRequest(request);
     // Read the whole body before closing: with JSON responses it is complete once handleRequest resolves.
     const body = response.body ? await response.text() : null;

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentRecord } from '../schemas/agent.js';
 import { IdSchema } from '../schemas/common.js';
 import { JobSchema, PullRequestRequestSchema, type Job } from '../schemas/job.js';
@@ -20,11 +20,22 @@ const WaitSchema = z
   .optional()
   .describe(`Seconds to wait for the job to finish (0–${MAX_WAIT_SECONDS}); without it the job id is returned at once`);
 
-const JobResultShape = {
+const JobResultShape = z.object({
   job: JobSchema,
   task: TaskSchema.optional().describe('The task after the job, when you waited'),
   message: z.string(),
-};
+});
+
+// Built once per process, not per request.
+const CreateBranchInput = z.object({ taskId: IdSchema.describe('The task you hold'), wait: WaitSchema });
+const CreatePullRequestInput = z.object({
+  taskId: IdSchema.describe('The task you hold'),
+  title: PullRequestRequestSchema.shape.title,
+  body: PullRequestRequestSchema.shape.body,
+  wait: WaitSchema,
+});
+const GetJobInput = z.object({ jobId: IdSchema });
+const GetJobOutput = z.object({ job: JobSchema });
 
 /** Gitea work for the agent's task, done by the worker from the job queue. */
 export function registerJobTools(server: McpServer, agent: AgentRecord): void {
@@ -35,7 +46,7 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
       description:
         'Create the Gitea branch of the task you hold, task-{shortId}-{slug-of-title}, from the project default branch; recorded on the task as branchName. ' +
         'An existing branch is reused. The work runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
-      inputSchema: { taskId: IdSchema.describe('The task you hold'), wait: WaitSchema },
+      inputSchema: CreateBranchInput,
       outputSchema: JobResultShape,
       annotations: { idempotentHint: true },
     },
@@ -50,12 +61,7 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
         'Open a pull request from the task branch to the project default branch (create_branch first); prUrl and prNumber are recorded on the task. ' +
         'title defaults to the task title, body to its description. An open pull request for the branch is reused. ' +
         'Runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
-      inputSchema: {
-        taskId: IdSchema.describe('The task you hold'),
-        title: PullRequestRequestSchema.shape.title,
-        body: PullRequestRequestSchema.shape.body,
-        wait: WaitSchema,
-      },
+      inputSchema: CreatePullRequestInput,
       outputSchema: JobResultShape,
     },
     ({ taskId, title, body, wait }) =>
@@ -67,8 +73,8 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
     {
       title: 'Check a Gitea job',
       description: 'The status of a job for one of your tasks: queued → running → succeeded | failed, with its result (branch, PR URL) or error.',
-      inputSchema: { jobId: IdSchema },
-      outputSchema: { job: JobSchema },
+      inputSchema: GetJobInput,
+      outputSchema: GetJobOutput,
       annotations: { readOnlyHint: true },
     },
     ({ jobId }) => runTool(async () => toolResult({ job: await getAgentJob(agent.id, jobId) })),

@@ -1,4 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { isDomainError } from '../errors.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import { getAgentTask, listAgentTasks } from '../services/agent-tasks.js';
 import { getProject } from '../services/projects.js';
@@ -6,6 +8,22 @@ import { getProject } from '../services/projects.js';
 const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
 
 const one = (value: string | string[]) => (Array.isArray(value) ? value[0] : value);
+
+/** MCP's code for a resource that does not exist (spec, "Resources: error handling"). */
+const RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * Reads a resource, turning a domain error (unknown id, someone else's task) into a JSON-RPC error the
+ * client can act on; the SDK would report it as an internal error.
+ */
+async function read<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!isDomainError(error) || error.status >= 500) throw error;
+    throw new McpError(error.status === 404 ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, `${error.message} [${error.code}]`);
+  }
+}
 
 /** `aiworker://tasks/{id}` (tasks assigned to the agent) and `aiworker://projects/{id}`, as JSON. */
 export function registerResources(server: McpServer, agent: AgentRecord): void {
@@ -22,13 +40,13 @@ export function registerResources(server: McpServer, agent: AgentRecord): void {
       }),
     }),
     { title: 'Task', description: 'A task assigned to you, as JSON', mimeType: 'application/json' },
-    async (uri, { id }) => json(uri, await getAgentTask(agent.id, one(id))),
+    async (uri, { id }) => read(async () => json(uri, await getAgentTask(agent.id, one(id)))),
   );
 
   server.registerResource(
     'project',
     new ResourceTemplate('aiworker://projects/{id}', { list: undefined }),
     { title: 'Project', description: 'A project: its Gitea owner, repository and default branch, as JSON', mimeType: 'application/json' },
-    async (uri, { id }) => json(uri, await getProject(one(id))),
+    async (uri, { id }) => read(async () => json(uri, await getProject(one(id)))),
   );
 }

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isDomainError } from '../errors.js';
+import { isThrottlingError, isTransactionConflict } from '../db/store.js';
 
 /** A successful tool result: the structured content, and the same as JSON text for clients that only read text. */
 export function toolResult(structured: Record<string, unknown>, options: { isError?: boolean } = {}): CallToolResult {
@@ -17,6 +18,14 @@ export function toolResult(structured: Record<string, unknown>, options: { isErr
 export function toolError(error: unknown): CallToolResult {
   if (isDomainError(error)) {
     const text = `${error.message} [${error.code}]`;
+    return { content: [{ type: 'text', text }], isError: true };
+  }
+  if (isThrottlingError(error)) {
+    const text = 'The database is busy right now and nothing was changed; retry this tool call in a second [SERVICE_UNAVAILABLE]';
+    return { content: [{ type: 'text', text }], isError: true };
+  }
+  if (isTransactionConflict(error)) {
+    const text = 'The same records were being changed by other requests at this moment and nothing was changed; retry this tool call [CONFLICT]';
     return { content: [{ type: 'text', text }], isError: true };
   }
   console.error('MCP tool failed', error);

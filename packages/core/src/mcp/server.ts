@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { config } from '../config.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import { registerJobTools } from './job-tools.js';
@@ -8,9 +9,17 @@ import { registerTaskTools } from './task-tools.js';
 const INSTRUCTIONS = `aiworker hands you coding tasks. Loop: get_next_task → work on it (create_branch, commit and push, create_pull_request) → update_task_status ready_to_test → get_next_task again, until it returns no task.
 Stuck? update_task_status needs_input with a question, then poll get_task for lastResponse. You hold one task at a time; stay alive with any tool call or heartbeat.`;
 
+/**
+ * One JSON Schema validator for every server in this process. The SDK would build a new Ajv instance
+ * (with its formats) for each server, that is for each request here, which costs more than the rest of
+ * setting up the server; it only validates elicitation answers, which this server never asks for.
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
+
 /** The MCP server for one calling agent: every tool acts as that agent (taken from its token, never from arguments). */
 export function createMcpServer(agent: AgentRecord): McpServer {
-  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator() });
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
   registerResources(server, agent);

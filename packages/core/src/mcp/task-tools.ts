@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { config } from '../config.js';
 import { AgentSchema, type AgentRecord } from '../schemas/agent.js';
 import { IdSchema } from '../schemas/common.js';
@@ -9,6 +9,33 @@ import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatu
 import { heartbeat } from '../services/agents.js';
 import { claimNextTask } from '../services/claim.js';
 import { runTool, toolResult } from './results.js';
+
+// Schemas are built once per process, not per request (the server is created for every request, and
+// building zod schemas is most of what that costs).
+const GetNextTaskInput = z.object({ projectId: IdSchema.optional().describe('Only claim a task of this project') });
+const GetNextTaskOutput = z.object({
+  task: TaskSchema.nullable().describe('The task you now hold, or null when none is waiting'),
+  project: ProjectSchema.optional(),
+  resumed: z.boolean().optional().describe('True when this is the task you already held'),
+  message: z.string(),
+});
+const UpdateTaskStatusInput = z.object({
+  taskId: IdSchema.describe('The task you hold'),
+  state: TaskStateSchema.describe(`The new state: ${AGENT_TARGET_STATES.join(', ')}`),
+  question: z.string().trim().min(1).max(10_000).optional().describe('Required with needs_input: what you need a person to answer'),
+  note: z.string().trim().min(1).max(10_000).optional().describe('Why, for the task history'),
+});
+const UpdateTaskStatusOutput = z.object({ task: TaskSchema, message: z.string() });
+const GetTaskInput = z.object({ taskId: IdSchema });
+const GetTaskOutput = z.object({ task: TaskSchema });
+const ListMyTasksInput = z.object({
+  state: TaskStateSchema.optional(),
+  limit: z.number().int().min(1).max(100).optional().describe('Tasks per page (default 25)'),
+  cursor: z.string().min(1).max(2000).optional().describe('cursor from the previous page'),
+});
+const ListMyTasksOutput = z.object({ tasks: z.array(TaskSchema), cursor: z.string().optional(), currentTaskId: IdSchema.optional() });
+const NoInput = z.object({});
+const HeartbeatOutput = z.object({ agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() });
 
 /** Tools that claim, read and move the calling agent's tasks, and keep its lease alive. */
 export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
@@ -21,13 +48,8 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
         'You hold at most one task: if you already hold one, that task is returned again (resumed: true), so after a restart you resume your work. ' +
         'Returns the task and its project (Gitea owner/repo, default branch), or task: null with a message when the backlog is empty. ' +
         'Optional projectId limits the claim to one project.',
-      inputSchema: { projectId: IdSchema.optional().describe('Only claim a task of this project') },
-      outputSchema: {
-        task: TaskSchema.nullable().describe('The task you now hold, or null when none is waiting'),
-        project: ProjectSchema.optional(),
-        resumed: z.boolean().optional().describe('True when this is the task you already held'),
-        message: z.string(),
-      },
+      inputSchema: GetNextTaskInput,
+      outputSchema: GetNextTaskOutput,
     },
     ({ projectId }) =>
       runTool(async () => {
@@ -49,13 +71,8 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
         'needs_input asks a person a question (pass question; the task waits and you keep it, poll get_task for lastResponse); ' +
         'ready_to_test hands finished work to review and frees you to claim the next task; backlog gives the task up. ' +
         'Only legal transitions are applied; an illegal one is refused with the allowed next states. note is recorded in the task history.',
-      inputSchema: {
-        taskId: IdSchema.describe('The task you hold'),
-        state: TaskStateSchema.describe(`The new state: ${AGENT_TARGET_STATES.join(', ')}`),
-        question: z.string().trim().min(1).max(10_000).optional().describe('Required with needs_input: what you need a person to answer'),
-        note: z.string().trim().min(1).max(10_000).optional().describe('Why, for the task history'),
-      },
-      outputSchema: { task: TaskSchema, message: z.string() },
+      inputSchema: UpdateTaskStatusInput,
+      outputSchema: UpdateTaskStatusOutput,
     },
     ({ taskId, state, question, note }) =>
       runTool(async () => {
@@ -71,8 +88,8 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     {
       title: 'Read one of your tasks',
       description: 'The current state of a task assigned to you: branchName, prUrl, question, lastResponse (a person\'s answer), lastError (a failed Gitea job).',
-      inputSchema: { taskId: IdSchema },
-      outputSchema: { task: TaskSchema },
+      inputSchema: GetTaskInput,
+      outputSchema: GetTaskOutput,
       annotations: { readOnlyHint: true },
     },
     ({ taskId }) => runTool(async () => toolResult({ task: await getAgentTask(agent.id, taskId) })),
@@ -83,12 +100,8 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     {
       title: 'List your tasks',
       description: 'Tasks assigned to you (the one you hold and those you handed on), oldest first; optional state filter, pages with limit/cursor.',
-      inputSchema: {
-        state: TaskStateSchema.optional(),
-        limit: z.number().int().min(1).max(100).optional().describe('Tasks per page (default 25)'),
-        cursor: z.string().min(1).max(2000).optional().describe('cursor from the previous page'),
-      },
-      outputSchema: { tasks: z.array(TaskSchema), cursor: z.string().optional(), currentTaskId: IdSchema.optional() },
+      inputSchema: ListMyTasksInput,
+      outputSchema: ListMyTasksOutput,
       annotations: { readOnlyHint: true },
     },
     ({ state, limit, cursor }) =>
@@ -105,8 +118,8 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
       description:
         `Tell aiworker you are alive. Any tool call counts too; when you are silent for longer than the lease (${config().leaseSeconds} s), ` +
         'you are marked offline and a task you have in_progress goes back to the backlog for another agent.',
-      inputSchema: {},
-      outputSchema: { agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() },
+      inputSchema: NoInput,
+      outputSchema: HeartbeatOutput,
       annotations: { idempotentHint: true },
     },
     () =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, PageQuerySchema, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
 
 export const AGENT_STATUSES = ['idle', 'busy', 'offline'] as const;

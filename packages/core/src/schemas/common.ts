@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const IdSchema = z.string().min(1).max(100).describe('Opaque id');
 export const TimestampSchema = z.string().describe('ISO 8601 timestamp');

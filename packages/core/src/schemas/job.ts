@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, TimestampSchema, VersionSchema } from './common.js';
 import { ProjectCreateSchema, ProjectSchema } from './project.js';
 

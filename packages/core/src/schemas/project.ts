@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BranchNameSchema, GiteaNameSchema, IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
 
 const projectFields = {

@@ -52,9 +52,9 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     }
     const remaining = [...candidates];
     for (let losses = 0; remaining.length > 0; losses++) {
-      // The first try is the top task. After losing races, spread over the next few, so agents that
-      // arrived together stop colliding on the same task (they take the top few between them).
-      const index = losses === 0 ? 0 : Math.floor(Math.random() * Math.min(remaining.length, 1 + 2 * losses));
+      // The first try is the top task. After losing a race, pick at random among the remaining candidates,
+      // so agents that arrived together stop colliding on the same few tasks (each lost race costs a transaction).
+      const index = losses === 0 ? 0 : Math.floor(Math.random() * remaining.length);
       const [candidate] = remaining.splice(index, 1);
       const result = await claimCandidate(agentId, candidate);
       if (result.outcome === 'won') return { task: result.task, project: await getProject(result.task.projectId), resumed: false };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { newId, now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
 import type { Job, JobRecord, JobType } from '../schemas/job.js';
@@ -16,14 +17,28 @@ export interface JobSpec {
   input: Record<string, unknown>;
 }
 
+/** A job id that is the same for the same request key: version 8 (custom) UUID from a SHA-256 of the key. */
+export function jobIdFor(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /**
  * Records a job (conditional put: a new item only) and sends `{jobId}` to the job queue. When the send
  * fails the job stays `queued` and visible; the runtime re-sends queued jobs when it starts.
+ *
+ * With a `key` (what the job is for, e.g. a task at a version), the id comes from the key: requests that
+ * race each other for the same thing (a client retrying while its first request is still being served)
+ * record one job, and all get it.
  */
-export async function enqueueJob(spec: JobSpec): Promise<Job> {
+export async function enqueueJob(spec: JobSpec, options: { key?: string } = {}): Promise<Job> {
   const at = now();
-  const job: JobRecord = { id: newId(), ...spec, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, version: 1 };
-  if (!(await jobRepository.save(job, undefined))) throw new Error(`Job id ${job.id} already exists`);
+  const job: JobRecord = { id: options.key ? jobIdFor(options.key) : newId(), ...spec, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, version: 1 };
+  if (!(await jobRepository.save(job, undefined))) {
+    const existing = options.key ? await jobRepository.get(job.id) : undefined;
+    if (existing) return publicJob(existing);
+    throw new Error(`Job id ${job.id} already exists`);
+  }
   try {
     await sendJobMessage(job.id);
   } catch (error) {
@@ -32,17 +47,24 @@ export async function enqueueJob(spec: JobSpec): Promise<Job> {
   return publicJob(job);
 }
 
-/** Sends every job still `queued` to the queue again (at start-up, so nothing waits forever). Duplicates are harmless. */
+/**
+ * Sends every job still `queued` to the queue again, and every job left `running` by a worker that died
+ * (its lease has ended): at start-up, so nothing waits forever even if its message was lost. Duplicates
+ * are harmless: a job is claimed with a conditional write, and a finished one is only acknowledged.
+ */
 export async function resendQueuedJobs(): Promise<number> {
   let sent = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await jobRepository.byStatus('queued', 100, cursor);
-    for (const job of page.items) {
-      await sendJobMessage(job.id);
-      sent++;
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for (const status of ['queued', 'running'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await jobRepository.byStatus(status, 100, cursor);
+      for (const job of page.items) {
+        if (status === 'running' && job.leaseUntil && job.leaseUntil > now()) continue;
+        await sendJobMessage(job.id);
+        sent++;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
   return sent;
 }

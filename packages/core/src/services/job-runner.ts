@@ -1,5 +1,6 @@
 import { now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
+import { isThrottlingError } from '../db/store.js';
 import type { JobRecord } from '../schemas/job.js';
 import { parseJobMessage } from './job-queue.js';
 import { performJob, type JobGitea } from './job-operations.js';
@@ -36,7 +37,11 @@ async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unkno
     if (!job) return 'unknown';
     if (isFinished(job)) return 'duplicate';
     if (job.status === 'running' && job.leaseUntil && job.leaseUntil > now()) {
-      throw new RetryLaterError(`Job ${jobId} is being run by another worker`, Math.max(1, Math.ceil(baseSeconds)));
+      // Come back when the lease ends, not sooner: if its holder crashed, this delivery takes the job over
+      // then. Coming back every few seconds would use up the message's receives while the lease runs and
+      // send it to the DLQ, leaving the job `running` for good.
+      const leaseLeft = Math.ceil((Date.parse(job.leaseUntil) - Date.now()) / 1000) + 1;
+      throw new RetryLaterError(`Job ${jobId} is being run by another worker (its lease ends in ${leaseLeft - 1}s)`, Math.max(1, Math.ceil(baseSeconds), leaseLeft));
     }
     const at = now();
     const claimed: JobRecord = {
@@ -64,9 +69,31 @@ export async function runJobDelivery(delivery: JobDelivery, gitea?: JobGitea): P
   } catch {
     return { outcome: 'unknown' };
   }
-  const claimed = await claimJob(jobId);
+  const claimed = await claimJob(jobId).catch((error: unknown) => {
+    // Throttled beyond the SDK's retries before the job was taken: nothing changed, come back shortly.
+    if (isThrottlingError(error)) throw new RetryLaterError(`Job ${jobId} could not be claimed, DynamoDB is throttling: ${(error as Error).message}`, Math.max(1, Math.ceil(retrySettings().baseSeconds)));
+    throw error;
+  });
   if (typeof claimed === 'string') return { jobId, outcome: claimed };
+  try {
+    return await runClaimed(claimed, delivery, gitea);
+  } catch (error) {
+    if (error instanceof RetryLaterError) throw error;
+    // The job could not be recorded (e.g. DynamoDB throttled beyond the SDK's retries): hand the job back
+    // so the next delivery runs it at once (it finds what Gitea already made). If even that cannot be
+    // written, the job keeps its lease and the next delivery after the lease takes it over.
+    const message = error instanceof Error ? error.message : String(error);
+    const released = await requeueJob(claimed, `attempt ${claimed.attempts} could not be recorded, retrying: ${message}`).then(
+      () => true,
+      () => false,
+    );
+    const { baseSeconds, leaseSeconds } = retrySettings();
+    throw new RetryLaterError(`Job ${jobId} attempt ${claimed.attempts} could not be recorded: ${message}`, Math.max(1, Math.ceil(released ? baseSeconds : leaseSeconds + 1)));
+  }
+}
 
+async function runClaimed(claimed: JobRecord, delivery: JobDelivery, gitea?: JobGitea): Promise<{ jobId: string; outcome: DeliveryOutcome }> {
+  const jobId = claimed.id;
   let result: Record<string, unknown>;
   try {
     result = await performJob(claimed, gitea);

@@ -66,6 +66,14 @@ function assertHolder(task: Task, agentId: string | undefined) {
   }
 }
 
+/**
+ * What makes two requests "the same": the task, the job type and the task's version. Requests racing each
+ * other (a client retrying while its first request is still being served) get the one job; once a job
+ * has finished, the task's version has moved on (its result or error was written), so asking again later
+ * makes a new job.
+ */
+const taskJobKey = (task: Task, type: JobType) => `${task.id}/${type}/${task.version}`;
+
 const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
@@ -76,12 +84,15 @@ export async function requestBranch(taskId: string, options: { agentId?: string 
   const project = await getProject(task.projectId);
   const pending = await pendingJob(task.id, 'create_branch');
   if (pending) return pending;
-  return enqueueJob({
-    type: 'create_branch',
-    taskId: task.id,
-    projectId: project.id,
-    input: { ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch },
-  });
+  return enqueueJob(
+    {
+      type: 'create_branch',
+      taskId: task.id,
+      projectId: project.id,
+      input: { ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch },
+    },
+    { key: taskJobKey(task, 'create_branch') },
+  );
 }
 
 /** A `create_pull_request` job: from the task branch to the project's default branch (an open one is reused). */
@@ -101,18 +112,21 @@ export async function requestPullRequest(taskId: string, options: PullRequestReq
   const project = await getProject(task.projectId);
   const pending = await pendingJob(task.id, 'create_pull_request');
   if (pending) return pending;
-  return enqueueJob({
-    type: 'create_pull_request',
-    taskId: task.id,
-    projectId: project.id,
-    input: {
-      ...repositoryOf(project),
-      head: task.branchName,
-      base: project.defaultBranch,
-      title: options.title ?? task.title,
-      body: options.body ?? task.description ?? '',
+  return enqueueJob(
+    {
+      type: 'create_pull_request',
+      taskId: task.id,
+      projectId: project.id,
+      input: {
+        ...repositoryOf(project),
+        head: task.branchName,
+        base: project.defaultBranch,
+        title: options.title ?? task.title,
+        body: options.body ?? task.description ?? '',
+      },
     },
-  });
+    { key: taskJobKey(task, 'create_pull_request') },
+  );
 }
 
 /** A `merge_pull_request` job for an approved task; after the merge the task moves to `staging`. */
@@ -125,12 +139,15 @@ export async function requestMerge(taskId: string): Promise<Job> {
   const project = await getProject(task.projectId);
   const pending = await pendingJob(task.id, 'merge_pull_request');
   if (pending) return pending;
-  return enqueueJob({
-    type: 'merge_pull_request',
-    taskId: task.id,
-    projectId: project.id,
-    input: { ...repositoryOf(project), prNumber: task.prNumber },
-  });
+  return enqueueJob(
+    {
+      type: 'merge_pull_request',
+      taskId: task.id,
+      projectId: project.id,
+      input: { ...repositoryOf(project), prNumber: task.prNumber },
+    },
+    { key: taskJobKey(task, 'merge_pull_request') },
+  );
 }
 
 /** A `create_repository` job for the project's Gitea repository (an existing one is reused). */

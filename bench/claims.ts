@@ -1,0 +1,169 @@
+/**
+ * Claim throughput: agents looping get_next_task (core `claimNextTask`, what the MCP tool runs) and then
+ * update_task_status → ready_to_test (which frees the agent), over BENCH_CLAIM_TASKS (default 5,000) backlog
+ * tasks split over the concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
+ * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
+ * DynamoDB Local. The floor runs before and after ours; its rate is the mean of the two.
+ *
+ * For context (not the floor), `transactFloor` in extra: claim-shaped TransactWriteItems (a conditional task
+ * update + two puts) per second at the same concurrency — DynamoDB Local's transactions are slow and
+ * barely scale with concurrency, and a claim loop needs two (the claim, and the release).
+ */
+import { BatchWriteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../packages/core/src/db/client.js';
+import { ConflictError, claimNextTask, createProject, createTask, registerAgent, updateAgentTaskStatus } from '../packages/core/src/index.js';
+import type { BenchContext } from './context.js';
+import { inParallel, seconds } from './pool.js';
+import { figure, percentile, round, type Figure } from './stats.js';
+
+/** Backlog tasks in all, split over the levels: one share for a single agent, two for each concurrent level. */
+const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 5000);
+const LEVELS = (process.env.BENCH_CLAIM_LEVELS ?? '1,8,64').split(',').map(Number);
+const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
+const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));
+const TARGET = { min: 0.5 };
+
+async function backlog(projectId: string, count: number) {
+  await inParallel(count, 16, (i) => createTask({ projectId, title: `claim bench ${i}`, priority: (i % 7) * 10 }));
+}
+
+/** Items in `backlog` for the floor, written 25 at a time. */
+async function floorItems(tableName: string, prefix: string, count: number) {
+  const batches = Math.ceil(count / 25);
+  await inParallel(batches, 8, async (b) => {
+    let items: Record<string, unknown>[] = Array.from({ length: Math.min(25, count - b * 25) }, (_, j) => ({
+      PutRequest: { Item: { pk: `${prefix}#${b * 25 + j}`, sk: 'TASK', state: 'backlog', title: 'floor', version: 1 } },
+    }));
+    while (items.length) {
+      const result = await documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName]: items as never } }));
+      items = (result.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined) ?? [];
+    }
+  });
+}
+
+/** Conditional UpdateItem on items [from, to) at `concurrency`; every one must win. Returns calls/second. */
+async function floorRun(tableName: string, prefix: string, from: number, to: number, concurrency: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await inParallel(to - from, concurrency, (i) =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `${prefix}#${from + i}`, sk: 'TASK' },
+        UpdateExpression: 'SET #state = :to, version = version + :one',
+        ConditionExpression: '#state = :from',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':to': 'in_progress', ':from': 'backlog', ':one': 1 },
+      }),
+    ),
+  );
+  return (to - from) / seconds(start);
+}
+
+/** Claim-shaped transactions on items [from, to): conditional update of the item + two puts. Returns transactions/second. */
+async function transactRun(tableName: string, prefix: string, from: number, to: number, concurrency: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await inParallel(to - from, concurrency, (i) =>
+    documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk: `${prefix}#${from + i}`, sk: 'TASK' },
+              UpdateExpression: 'SET #state = :to, version = version + :one',
+              ConditionExpression: '#state = :from',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':to': 'claimed', ':from': 'in_progress', ':one': 1 },
+            },
+          },
+          { Put: { TableName: tableName, Item: { pk: `${prefix}#${from + i}`, sk: 'AGENT', at: Date.now() } } },
+          { Put: { TableName: tableName, Item: { pk: `${prefix}#${from + i}`, sk: 'EVENT', at: Date.now() } } },
+        ],
+      }),
+    ),
+  );
+  return (to - from) / seconds(start);
+}
+
+export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const concurrency of LEVELS) {
+    const TASKS = tasksFor(concurrency);
+    const project = await createProject({ name: `claims x${concurrency}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}`, defaultBranch: 'main' });
+    await backlog(project.id, TASKS);
+    const agents = await Promise.all(Array.from({ length: concurrency }, (_, i) => registerAgent({ name: `claimer-${concurrency}-${i}`, capabilities: [] })));
+    const prefix = `BENCHCLAIM#${concurrency}#${Date.now()}`;
+    await floorItems(ctx.tableName, prefix, TASKS);
+
+    const half = Math.floor(TASKS / 2);
+    const floorBefore = await floorRun(ctx.tableName, prefix, 0, half, concurrency);
+
+    const claimedBy = new Map<string, string[]>();
+    const claimMs: number[] = [];
+    const releaseMs: number[] = [];
+    let busyRetries = 0;
+    const start = process.hrtime.bigint();
+    await Promise.all(
+      agents.map(async (agent) => {
+        for (;;) {
+          const t0 = process.hrtime.bigint();
+          let claim;
+          try {
+            claim = await claimNextTask(agent.id, { projectId: project.id });
+          } catch (error) {
+            // "Too many agents are claiming at this moment": what an agent is told to do is ask again.
+            if (error instanceof ConflictError) {
+              busyRetries++;
+              continue;
+            }
+            throw error;
+          }
+          claimMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          if (!claim.task) return;
+          if (claim.resumed) throw new Error(`agent ${agent.id} was handed back a task it still held`);
+          const holders = claimedBy.get(claim.task.id) ?? [];
+          holders.push(agent.id);
+          claimedBy.set(claim.task.id, holders);
+          const t1 = process.hrtime.bigint();
+          await updateAgentTaskStatus(agent.id, { taskId: claim.task.id, state: 'ready_to_test' });
+          releaseMs.push(Number(process.hrtime.bigint() - t1) / 1e6);
+        }
+      }),
+    );
+    const elapsed = seconds(start);
+
+    const floorAfter = await floorRun(ctx.tableName, prefix, half, TASKS, concurrency);
+    // The floor items are in_progress now; a few hundred of them serve the transaction probe.
+    const transactFloor = await transactRun(ctx.tableName, prefix, 0, Math.min(TASKS, 400), concurrency);
+    const floorRate = (floorBefore + floorAfter) / 2;
+    const claims = [...claimedBy.values()].reduce((sum, holders) => sum + holders.length, 0);
+    const doubleClaims = [...claimedBy.values()].filter((holders) => holders.length > 1).length;
+    const rate = claims / elapsed;
+    const sumClaim = claimMs.reduce((a, b) => a + b, 0);
+    const sumRelease = releaseMs.reduce((a, b) => a + b, 0);
+    figures.push(
+      figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}`, rate, floorRate, 'ops/s', TARGET, {
+        tasks: TASKS,
+        claims,
+        tasksNeverClaimed: TASKS - claimedBy.size,
+        doubleClaims,
+        busyRetries,
+        seconds: round(elapsed, 1),
+        loopIs: 'claimNextTask + updateAgentTaskStatus(ready_to_test), per claim',
+        claimP50Ms: round(percentile(claimMs, 50)),
+        claimP99Ms: round(percentile(claimMs, 99)),
+        releaseP50Ms: round(percentile(releaseMs, 50)),
+        claimShareOfLoop: round(sumClaim / (sumClaim + sumRelease)),
+        floorIs: 'conditional UpdateItem (state backlog → in_progress) calls/s at the same concurrency',
+        floorBefore: round(floorBefore),
+        floorAfter: round(floorAfter),
+        transactFloor: round(transactFloor),
+        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only, a claim loop needs 2',
+      }),
+    );
+    if (doubleClaims > 0 || claimedBy.size !== TASKS) {
+      console.error(`claims x${concurrency}: ${doubleClaims} double claims, ${TASKS - claimedBy.size} tasks never claimed`);
+    }
+  }
+  return figures;
+}

@@ -1,0 +1,351 @@
+/**
+ * Cold start: every bundle of `npm run build`, imported by a FRESH `node` process that answers its first real
+ * event (API Gateway v2 for REST, function URL for MCP, SQS for the worker, a schedule for the sweeper),
+ * against a fresh `node` process that only creates the DynamoDB client and does one GetItem, bundled by the
+ * same build (bench/cold-start-floor.ts). Wall time from spawn to the result on stdout, both sides alike;
+ * runs interleaved (floor, bundle, floor, bundle…): each bundle's median of BENCH_COLD_REPS (default 7) runs
+ * against the median of the floor runs made just before each of them (drift on a shared machine hits both).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
+import { httpEventV2 } from '../packages/local/src/lambda-events.js';
+import { ensureQueues } from '../packages/local/src/provision.js';
+import { routes, type RouteDefinition } from '../infra/routes.js';
+import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
+import { deployables, type Deployable } from '../stacks/deployables.js';
+import { figure, percentile, type Figure } from './stats.js';
+import type { BenchContext } from './context.js';
+
+const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
+const TARGET = { max: 1.15 };
+
+/** What the fresh process runs: read the event from stdin, import the bundle, answer once, print the result. */
+const runner = `
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const { handler } = await import(process.env.BUNDLE_URL);
+const deadline = Date.now() + 30000;
+const context = {
+  functionName: 'bench', functionVersion: '$LATEST', awsRequestId: crypto.randomUUID(),
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
+  logGroupName: '/aws/lambda/bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+};
+const result = await handler(event, context);
+process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result ?? null) + '\\n');
+process.exit(0);
+`;
+
+/** Spawns `node`, hands it the event, and times spawn → result line. Resolves after the process has exited. */
+function coldInvoke(bundleFile: string, event: unknown, env: Record<string, string>): Promise<{ ms: number; result: any }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    let ms: number | undefined;
+    let result: any;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
+      env: { PATH: process.env.PATH ?? '', ...env, BUNDLE_URL: pathToFileURL(bundleFile).href },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (ms === undefined) {
+        const line = stdout.split('\n').find((candidate) => candidate.startsWith('@@RESULT@@'));
+        if (line && stdout.slice(stdout.indexOf(line) + line.length).startsWith('\n')) {
+          ms = Number(process.hrtime.bigint() - started) / 1e6;
+          result = JSON.parse(line.slice('@@RESULT@@'.length));
+        }
+      }
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0 || ms === undefined) return reject(new Error(`${bundleFile} exited with ${code}\n${stderr}\n${stdout}`));
+      resolve({ ms, result });
+    });
+    child.stdin.end(JSON.stringify(event));
+  });
+}
+
+interface Fixtures {
+  projectId: string;
+  taskId: string;
+  jobId: string;
+  agentId: string;
+  agentToken: string;
+}
+
+const json = (body: unknown) => Buffer.from(JSON.stringify(body));
+
+/** The event for one REST route; `fresh` makes what a destructive route needs (untimed, before the spawn). */
+async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
+  let id: string | undefined;
+  let body: Buffer | undefined;
+  let token: string | undefined = route.auth === 'none' ? undefined : adminToken;
+  let query = '';
+  const key = `${route.method} ${route.path}`;
+  switch (key) {
+    case 'POST /api/projects':
+      body = json({ name: 'cold', giteaOwner: 'bench', giteaRepo: 'cold' });
+      break;
+    case 'GET /api/projects/{id}':
+      id = fx.projectId;
+      break;
+    case 'PATCH /api/projects/{id}':
+      id = fx.projectId;
+      body = json({ description: 'touched by the cold-start bench' });
+      break;
+    case 'DELETE /api/projects/{id}':
+      id = (await createProject({ name: 'cold delete', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' })).id;
+      break;
+    case 'GET /api/tasks':
+      query = `?projectId=${fx.projectId}&limit=10`;
+      break;
+    case 'POST /api/tasks':
+      body = json({ projectId: fx.projectId, title: 'cold task' });
+      break;
+    case 'GET /api/tasks/{id}':
+    case 'GET /api/tasks/{id}/events':
+    case 'GET /api/tasks/{id}/jobs':
+      id = fx.taskId;
+      break;
+    case 'PATCH /api/tasks/{id}':
+      id = fx.taskId;
+      body = json({ title: 'cold task, renamed' });
+      break;
+    case 'DELETE /api/tasks/{id}':
+      id = (await createTask({ projectId: fx.projectId, title: 'cold delete', priority: 1 })).id;
+      break;
+    case 'POST /api/tasks/{id}/respond': {
+      const task = await createTask({ projectId: fx.projectId, title: 'cold respond', priority: 1 });
+      await transitionTask(task.id, { to: 'in_progress' });
+      await transitionTask(task.id, { to: 'needs_input', question: 'which one?' });
+      id = task.id;
+      body = json({ response: 'this one' });
+      break;
+    }
+    case 'POST /api/tasks/{id}/branch': {
+      const task = await createTask({ projectId: fx.projectId, title: 'cold branch', priority: 1 });
+      await transitionTask(task.id, { to: 'in_progress' });
+      id = task.id;
+      break;
+    }
+    case 'POST /api/tasks/{id}/pull-request':
+      // No branch yet: answered 409 after reading the task (still the handler's whole path).
+      id = fx.taskId;
+      body = json({});
+      break;
+    case 'POST /api/tasks/{id}/merge':
+      // Not approved: answered 409 after reading the task.
+      id = fx.taskId;
+      break;
+    case 'GET /api/jobs/{id}':
+      id = fx.jobId;
+      break;
+    case 'GET /api/agents/{id}':
+      id = fx.agentId;
+      break;
+    case 'PATCH /api/agents/{id}':
+      id = fx.agentId;
+      body = json({ capabilities: ['typescript'] });
+      break;
+    case 'DELETE /api/agents/{id}':
+      id = (await registerAgent({ name: 'cold delete', capabilities: [] })).id;
+      break;
+    case 'POST /api/agents':
+      body = json({ name: 'cold agent' });
+      break;
+    case 'POST /api/agents/{id}/heartbeat':
+      id = fx.agentId;
+      token = fx.agentToken;
+      break;
+    default:
+      if (route.path.includes('{id}')) throw new Error(`cold-start bench: no event for ${key}`);
+  }
+  const path = route.path.replace('{id}', id ?? '');
+  const headers: Record<string, string> = { host: 'api.example.test', 'user-agent': 'bench' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body) headers['content-type'] = 'application/json';
+  return httpEventV2({
+    method: route.method,
+    url: new URL(`https://api.example.test${path}${query}`),
+    headers,
+    body: body ?? Buffer.alloc(0),
+    routeKey: `${route.method} ${route.path}`,
+    pathParameters: id ? { id } : undefined,
+  });
+}
+
+function mcpEvent(agentToken: string) {
+  return httpEventV2({
+    method: 'POST',
+    url: new URL('https://mcp.example.test/mcp'),
+    headers: {
+      host: 'mcp.example.test',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${agentToken}`,
+    },
+    body: json({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    routeKey: '$default',
+  });
+}
+
+function sqsEvent() {
+  const now = String(Date.now());
+  return {
+    Records: [
+      {
+        messageId: 'cold-1',
+        receiptHandle: 'receipt-cold-1',
+        // A job that does not exist: the worker reads it, finds nothing to run, and acknowledges the message.
+        body: JSON.stringify({ jobId: 'job_cold_start_unknown' }),
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:aiworker-jobs',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+const scheduledEvent = () => ({
+  version: '0',
+  id: 'cold-start',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:000000000000:rule/sweeper'],
+  detail: {},
+});
+
+/** Checks that the answer is a real one (no 5xx, the expected shape) and returns a short description. */
+function describeAnswer(bundle: BuiltBundle, result: any): string {
+  const kind = bundle.fn.kind;
+  if (kind === 'rest' || kind === 'mcp') {
+    if (typeof result?.statusCode !== 'number' || result.statusCode >= 500) throw new Error(`${bundle.fn.handler} answered ${JSON.stringify(result).slice(0, 500)}`);
+    if (kind === 'mcp') {
+      const text: string = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
+      const tools = JSON.parse(text)?.result?.tools;
+      if (!Array.isArray(tools) || tools.length === 0) throw new Error(`MCP tools/list answered ${text.slice(0, 500)}`);
+      return `${result.statusCode} (${tools.length} tools)`;
+    }
+    return String(result.statusCode);
+  }
+  if (kind === 'worker') {
+    if (!Array.isArray(result?.batchItemFailures) || result.batchItemFailures.length) throw new Error(`worker answered ${JSON.stringify(result)}`);
+    return 'batchItemFailures: []';
+  }
+  if (!result || typeof result !== 'object') throw new Error(`sweeper answered ${JSON.stringify(result)}`);
+  return 'swept';
+}
+
+export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
+  const outdir = mkdtempSync(join(tmpdir(), 'aiworker-bench-bundles-'));
+  try {
+    // The same build as `npm run build` (scripts/build.ts), into a directory of our own, plus the floor.
+    const floorFn: Deployable = { id: 'bench-cold-start-floor', kind: 'rest', handler: 'bench/cold-start-floor' };
+    const built = await buildFunctions({ outdir, functions: [...deployables(), floorFn] });
+    const floorBundle = built.find((bundle) => bundle.fn === floorFn)!;
+    const bundles = built.filter((bundle) => bundle.fn !== floorFn);
+
+    // The processes get only what Lambda would give them: region, credentials, endpoints, table, queue, token.
+    // A queue of their own, so the branch job the cold branch handler enqueues never reaches the job bench.
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const sqs = new SQSClient({ endpoint: ctx.sqsEndpoint, region });
+    const queues = await ensureQueues(sqs, 'bench-cold-');
+    sqs.destroy();
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: ctx.dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: ctx.sqsEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AIWORKER_TABLE: ctx.tableName,
+      AIWORKER_QUEUE_URL: queues.queueUrl,
+      AIWORKER_DLQ_URL: queues.deadLetterUrl,
+      AIWORKER_ADMIN_TOKEN: ctx.adminToken,
+    };
+
+    const project = await createProject({ name: 'cold start', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' });
+    const task = await createTask({ projectId: project.id, title: 'cold start task', priority: 1 });
+    await transitionTask(task.id, { to: 'in_progress' });
+    const agent = await registerAgent({ name: 'cold start agent', capabilities: [] });
+    // The in-process producer sends to the runtime's queue: point it at the cold-start queue for this one job.
+    const queueUrl = process.env.AIWORKER_QUEUE_URL;
+    process.env.AIWORKER_QUEUE_URL = queues.queueUrl;
+    const job = await requestBranch(task.id).finally(() => (process.env.AIWORKER_QUEUE_URL = queueUrl));
+    const fx: Fixtures = { projectId: project.id, taskId: task.id, jobId: job.id, agentId: agent.id, agentToken: agent.token };
+
+    const eventFor = async (bundle: BuiltBundle): Promise<unknown> => {
+      switch (bundle.fn.kind) {
+        case 'rest':
+          return restEvent(routes.find((route) => route.handler === bundle.fn.handler)!, fx, ctx.adminToken);
+        case 'mcp':
+          return mcpEvent(agent.token);
+        case 'worker':
+          return sqsEvent();
+        default:
+          return scheduledEvent();
+      }
+    };
+    const floorEvent = { pk: `TASK#${task.id}`, sk: 'TASK' };
+
+    // Warm the OS file cache and DynamoDB Local once, untimed.
+    await coldInvoke(floorBundle.file, floorEvent, env);
+    for (const bundle of bundles) describeAnswer(bundle, (await coldInvoke(bundle.file, await eventFor(bundle), env)).result);
+
+    const floorSamples: number[] = [];
+    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string }>();
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const bundle of bundles) {
+        const floor = await coldInvoke(floorBundle.file, floorEvent, env);
+        if (!floor.result?.found) throw new Error(`floor GetItem found nothing: ${JSON.stringify(floor.result)}`);
+        const event = await eventFor(bundle);
+        const ours = await coldInvoke(bundle.file, event, env);
+        const answer = describeAnswer(bundle, ours.result);
+        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer };
+        entry.ms.push(ours.ms);
+        entry.floorMs.push(floor.ms);
+        samples.set(bundle, entry);
+        floorSamples.push(floor.ms);
+      }
+    }
+
+    const allFloorsMedian = percentile(floorSamples, 50);
+    const figures: Figure[] = [];
+    const sorted = [...samples].sort(([a], [b]) => a.fn.handler.localeCompare(b.fn.handler));
+    for (const [bundle, entry] of sorted) {
+      const median = percentile(entry.ms, 50);
+      const pairedFloor = percentile(entry.floorMs, 50);
+      const name = `cold start ${bundle.fn.handler.replace(/^functions\//, '')}`;
+      figures.push(
+        figure(name, median, pairedFloor, 'ms', TARGET, {
+          kind: bundle.fn.kind,
+          bundleBytes: bundle.bytes,
+          floorBundleBytes: floorBundle.bytes,
+          answer: entry.answer,
+          samplesMs: entry.ms.map((ms) => Math.round(ms)),
+          floorSamplesMs: entry.floorMs.map((ms) => Math.round(ms)),
+          allFloorsMedianMs: Math.round(allFloorsMedian),
+          floorIs: 'fresh node: DynamoDB client + one GetItem (bundled with the same esbuild settings), run just before each of this bundle\'s runs',
+        }),
+      );
+    }
+    return figures;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

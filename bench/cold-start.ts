@@ -6,13 +6,12 @@
  * runs interleaved (floor, bundle, floor, bundle…): each bundle's median of BENCH_COLD_REPS (default 7) runs
  * against the median of the floor runs made just before each of them (drift on a shared machine hits both).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
+import { invokeInFreshNode } from '../packages/local/src/fresh-node.js';
 import { httpEventV2 } from '../packages/local/src/lambda-events.js';
 import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
@@ -23,56 +22,6 @@ import type { BenchContext } from './context.js';
 
 const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
 const TARGET = { max: 1.15 };
-
-/** What the fresh process runs: read the event from stdin, import the bundle, answer once, print the result. */
-const runner = `
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-const { handler } = await import(process.env.BUNDLE_URL);
-const deadline = Date.now() + 30000;
-const context = {
-  functionName: 'bench', functionVersion: '$LATEST', awsRequestId: crypto.randomUUID(),
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
-  logGroupName: '/aws/lambda/bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-};
-const result = await handler(event, context);
-process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result ?? null) + '\\n');
-process.exit(0);
-`;
-
-/** Spawns `node`, hands it the event, and times spawn → result line. Resolves after the process has exited. */
-function coldInvoke(bundleFile: string, event: unknown, env: Record<string, string>): Promise<{ ms: number; result: any }> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    let ms: number | undefined;
-    let result: any;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
-      env: { PATH: process.env.PATH ?? '', ...env, BUNDLE_URL: pathToFileURL(bundleFile).href },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (ms === undefined) {
-        const line = stdout.split('\n').find((candidate) => candidate.startsWith('@@RESULT@@'));
-        if (line && stdout.slice(stdout.indexOf(line) + line.length).startsWith('\n')) {
-          ms = Number(process.hrtime.bigint() - started) / 1e6;
-          result = JSON.parse(line.slice('@@RESULT@@'.length));
-        }
-      }
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0 || ms === undefined) return reject(new Error(`${bundleFile} exited with ${code}\n${stderr}\n${stdout}`));
-      resolve({ ms, result });
-    });
-    child.stdin.end(JSON.stringify(event));
-  });
-}
 
 interface Fixtures {
   projectId: string;
@@ -304,17 +253,17 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     const floorEvent = { pk: `TASK#${task.id}`, sk: 'TASK' };
 
     // Warm the OS file cache and DynamoDB Local once, untimed.
-    await coldInvoke(floorBundle.file, floorEvent, env);
-    for (const bundle of bundles) describeAnswer(bundle, (await coldInvoke(bundle.file, await eventFor(bundle), env)).result);
+    await invokeInFreshNode(floorBundle.file, floorEvent, env);
+    for (const bundle of bundles) describeAnswer(bundle, (await invokeInFreshNode(bundle.file, await eventFor(bundle), env)).result);
 
     const floorSamples: number[] = [];
     const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string }>();
     for (let rep = 0; rep < REPS; rep++) {
       for (const bundle of bundles) {
-        const floor = await coldInvoke(floorBundle.file, floorEvent, env);
+        const floor = await invokeInFreshNode(floorBundle.file, floorEvent, env);
         if (!floor.result?.found) throw new Error(`floor GetItem found nothing: ${JSON.stringify(floor.result)}`);
         const event = await eventFor(bundle);
-        const ours = await coldInvoke(bundle.file, event, env);
+        const ours = await invokeInFreshNode(bundle.file, event, env);
         const answer = describeAnswer(bundle, ours.result);
         const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer };
         entry.ms.push(ours.ms);

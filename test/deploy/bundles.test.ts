@@ -13,7 +13,10 @@ import { httpEventV2 } from '../../packages/local/src/lambda-events.js';
 import { ensureQueues, ensureTable } from '../../packages/local/src/provision.js';
 import { buildFunctions, bundlePath, sourceOf, type BuiltBundle } from '../../scripts/build.js';
 import { deployables, type Deployable } from '../../stacks/deployables.js';
-import { invokeInFreshNode } from './fresh-node.js';
+import { invokeInFreshNode as invokeFresh } from '../../packages/local/src/fresh-node.js';
+
+/** The handler's answer from a fresh Node process (source maps on, so a failure points at the source). */
+const invokeInFreshNode = async (file: string, event: unknown, env: Record<string, string>) => (await invokeFresh(file, event, env, { sourceMaps: true })).result;
 
 const outdir = mkdtempSync(join(tmpdir(), 'aiworker-bundles-'));
 const present = deployables().filter((fn) => sourceOf(fn.handler));

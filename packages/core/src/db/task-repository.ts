@@ -55,12 +55,13 @@ export const taskRepository = {
   list: (query: TaskListQuery): Promise<Page<Task>> =>
     queryPage<Task>({ tableName: tableName(), ...listQuery(query), limit: query.limit, cursor: query.cursor }),
   /** Backlog (or any state) in pick order: highest priority, then oldest. */
-  byStateRanked: (state: TaskState, limit: number, projectId?: string): Promise<Page<Task>> =>
+  byStateRanked: (state: TaskState, limit: number, projectId?: string, cursor?: string): Promise<Page<Task>> =>
     queryPage<Task>({
       tableName: tableName(),
       index: projectId ? 'gsi5' : 'gsi2',
       partitionValue: projectId ? `PROJECT_STATE#${projectId}#${state}` : `TASK_STATE#${state}`,
       limit,
+      cursor,
     }),
   events: (taskId: string, limit: number, cursor?: string): Promise<Page<TaskEvent>> =>
     queryPage<TaskEvent>({ tableName: tableName(), partitionValue: taskPk(taskId), sortPrefix: 'EVENT#', limit, cursor }),

@@ -11,18 +11,18 @@ import { isActive } from '../state-machine.js';
 import { getProject } from './projects.js';
 import { applyStateChange, stateEvent } from './task-changes.js';
 
-/** Backlog candidates read per query: enough that many agents claiming at once rarely run out. */
-const CANDIDATES = 25;
-/** Queries per claim before giving up on a very busy backlog (each one only after every candidate was taken). */
-const MAX_QUERIES = 20;
-/** Tries on one candidate that keeps colliding with other transactions (not lost, just busy). */
-const ATTEMPTS_PER_CANDIDATE = 4;
+/** Backlog tasks read by the first query: the top one is tried first, so a lone agent gets the top task. */
+const FIRST_CANDIDATES = 10;
+/** Backlog tasks read after a lost race: a wide window to pick from at random, so racing agents spread out. */
+const WIDE_CANDIDATES = 50;
+/** Lost races per claim before giving up on a very busy backlog ("call again"). */
+const MAX_ATTEMPTS = 30;
 
 export type ClaimResult =
   | { task: Task; project: Project; resumed: boolean }
   | { task: null; message: string };
 
-type Attempt = { outcome: 'won'; task: Task } | { outcome: 'taken' } | { outcome: 'agent-busy' } | { outcome: 'retry'; task: Task };
+type Attempt = { outcome: 'won'; task: Task } | { outcome: 'lost' } | { outcome: 'agent-busy' };
 
 /**
  * Gives the agent the next backlog task: highest priority, then oldest (optionally only of one project).
@@ -30,43 +30,50 @@ type Attempt = { outcome: 'won'; task: Task } | { outcome: 'taken' } | { outcome
  * An agent that already holds a task gets that task back (`resumed`), so an agent that restarts resumes
  * its work. Otherwise each candidate is tried with ONE transaction: the task moves to `in_progress` with
  * the agent (guarded by the version it was read at), the agent takes it (guarded: it holds no task), and a
- * `claimed` event is written. A task condition that fails means another agent won that task: try the next
- * (after a lost race, one of the next few, so agents arriving together spread out instead of colliding).
+ * `claimed` event is written. A task condition that fails means another agent won that task (or changed
+ * it): read the backlog afresh and try a random one of its top tasks, so agents that arrived together
+ * spread out instead of colliding again, and nobody walks a list that others have already emptied.
  * An agent condition that fails means this agent got a task meanwhile (a parallel call): return that one.
  * So every task is claimed at most once and an agent never holds two.
  *
- * "No task" is only answered after a fresh query finds no backlog task this call has not seen taken.
+ * "No task" is only answered after a fresh query finds no backlog task this call has not lost a race on
+ * (a task changed since then counts as new: it is remembered with its version).
  */
 export async function claimNextTask(agentId: string, options: { projectId?: string } = {}): Promise<ClaimResult> {
-  if (options.projectId) await getProject(options.projectId);
-  const held = await heldTask(agentId);
+  const backlog = (limit: number, cursor?: string) => taskRepository.byStateRanked('backlog', limit, options.projectId, cursor);
+  // The three reads a claim starts with are independent: make them side by side (the query is wasted
+  // only when the agent turns out to hold a task already, which is rare: a restarted agent).
+  const [scope, held, firstPage] = await Promise.all([options.projectId ? getProject(options.projectId) : undefined, heldTask(agentId), backlog(FIRST_CANDIDATES)]);
   if (held) return held;
+  const won = async (task: Task): Promise<ClaimResult> => ({ task, project: scope ?? (await getProject(task.projectId)), resumed: false });
 
-  const taken = new Set<string>();
-  for (let query = 0; query < MAX_QUERIES; query++) {
-    const page = await taskRepository.byStateRanked('backlog', CANDIDATES, options.projectId);
-    const candidates = page.items.filter((task) => !taken.has(task.id));
+  const lost = new Set<string>();
+  const seen = (task: Task) => `${task.id}#${task.version}`;
+  let page = firstPage;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
+    const candidates = page.items.filter((task) => !lost.has(seen(task)));
     if (candidates.length === 0) {
+      // Every task on this page was lost to others; on real DynamoDB the index may lag a moment, so look further.
+      if (page.cursor && page.items.length > 0) {
+        page = await backlog(WIDE_CANDIDATES, page.cursor);
+        continue;
+      }
       const where = options.projectId ? ` in project '${options.projectId}'` : '';
       return { task: null, message: `No task is waiting in the backlog${where}. Ask again later.` };
     }
-    const remaining = [...candidates];
-    for (let losses = 0; remaining.length > 0; losses++) {
-      // The first try is the top task. After losing a race, pick at random among the remaining candidates,
-      // so agents that arrived together stop colliding on the same few tasks (each lost race costs a transaction).
-      const index = losses === 0 ? 0 : Math.floor(Math.random() * remaining.length);
-      const [candidate] = remaining.splice(index, 1);
-      const result = await claimCandidate(agentId, candidate);
-      if (result.outcome === 'won') return { task: result.task, project: await getProject(result.task.projectId), resumed: false };
-      if (result.outcome === 'agent-busy') {
-        const current = await heldTask(agentId);
-        if (current) return current;
-        // The agent let go of its task meanwhile: this candidate may still be free.
-        const retried = await claimCandidate(agentId, candidate);
-        if (retried.outcome === 'won') return { task: retried.task, project: await getProject(retried.task.projectId), resumed: false };
-      }
-      taken.add(candidate.id);
+    attempt++;
+    const candidate = lost.size === 0 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
+    const result = await tryClaim(agentId, candidate);
+    if (result.outcome === 'won') return won(result.task);
+    if (result.outcome === 'agent-busy') {
+      const current = await heldTask(agentId);
+      if (current) return current;
+      // The agent let go of its task meanwhile: this candidate may still be free.
+      const retried = await tryClaim(agentId, candidate);
+      if (retried.outcome === 'won') return won(retried.task);
     }
+    lost.add(seen(candidate));
+    page = await backlog(WIDE_CANDIDATES);
   }
   throw new ConflictError('Too many agents are claiming tasks at this moment; call get_next_task again');
 }
@@ -89,21 +96,6 @@ async function clearStalePointer(agent: AgentRecord) {
   await transact([releaseAgentUpdate(agent.id, agent.currentTaskId!, now())]);
 }
 
-/** Tries one candidate until it is won or lost; a collision with another transaction is retried on fresh data. */
-async function claimCandidate(agentId: string, candidate: Task): Promise<Attempt> {
-  let task = candidate;
-  for (let attempt = 0; attempt < ATTEMPTS_PER_CANDIDATE; attempt++) {
-    const result = await tryClaim(agentId, task);
-    if (result.outcome !== 'retry') return result;
-    // Lost a race on the task: re-read it; it may still be free (the index showed an older version).
-    const fresh = await taskRepository.get(task.id);
-    if (!fresh || fresh.state !== 'backlog') return { outcome: 'taken' };
-    task = fresh;
-    if (attempt > 0) await sleep(5 + Math.random() * 20 * attempt);
-  }
-  return { outcome: 'taken' };
-}
-
 async function tryClaim(agentId: string, task: Task): Promise<Attempt> {
   const at = now();
   const change = { to: 'in_progress' as const, agentId, eventType: 'claimed', note: `Agent ${agentId} claimed the task` };
@@ -114,14 +106,13 @@ async function tryClaim(agentId: string, task: Task): Promise<Attempt> {
     failed = await transact(items);
   } catch (error) {
     // Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict.
+    // transact() already retried it; the next fresh query shows the task again if it is still free.
     if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict')) {
-      return { outcome: 'retry', task };
+      return { outcome: 'lost' };
     }
     throw error;
   }
   if (failed.length === 0) return { outcome: 'won', task: next };
   if (failed.includes(1)) return { outcome: 'agent-busy' };
-  return { outcome: 'retry', task };
+  return { outcome: 'lost' };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,15 +1,19 @@
+import { join, resolve } from 'node:path';
 import { StartupError } from './emulators/java.js';
+import { projectRoot } from './handler-loader.js';
 import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
+  // Where DynamoDB Local keeps its data and the admin token lives: AIWORKER_DATA_DIR, default .data/ in the project.
+  const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   try {
     gitea = await localGitea();
-    runtime = await startRuntime({ port, giteaUrl: gitea.url, giteaToken: gitea.token });
+    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
     runtime.onStop(gitea.stop);
   } catch (error) {
     await gitea?.stop();
@@ -30,7 +34,7 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   REST API     ${runtime.url}/api
   OpenAPI      ${runtime.url}/api/openapi.json
   MCP          ${runtime.url}/mcp
-  DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in .data/)
+  DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
   Admin token  ${runtime.adminToken}

@@ -1,0 +1,125 @@
+/**
+ * `npm start` as a user runs it: packages/local/src/main.ts in its own Node process (what the npm script
+ * runs, through tsx), with its own DynamoDB Local, fauxqs and Gitea stand-in, a data folder of its own.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { defaultSwaggerPath } from '../../packages/local/src/gitea-standin/index.js';
+import { projectRoot } from '../../packages/local/src/handler-loader.js';
+import { deployedUnderTest } from '../helpers/runtime.js';
+
+const folders: string[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+const tempFolder = (prefix: string) => {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+};
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `npm start`'s entry point with `env` on top of a clean environment (no AWS or Gitea settings). */
+function npmStart(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/local/src/main.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function banner(started: Started): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (!started.output().includes('Press Ctrl-C to stop.')) {
+    if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no banner within 60 s:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return started.output();
+}
+
+const javaServing = (dataDir: string) =>
+  execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('DynamoDBLocal') && line.includes(dataDir));
+
+const field = (text: string, label: string) => new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(text)?.[1];
+
+describe.skipIf(deployedUnderTest)('npm start', () => {
+  it('prints its URLs and admin token, serves REST and MCP, and stops cleanly on Ctrl-C', async () => {
+    const dataDir = tempFolder('aiworker-start-');
+    const started = npmStart({ PORT: '0', AIWORKER_DATA_DIR: dataDir });
+    const text = await banner(started);
+    const api = field(text, 'REST API')!;
+    const mcp = field(text, 'MCP')!;
+    const token = field(text, 'Admin token')!;
+    expect(api).toMatch(/^http:\/\/.+\/api$/);
+    expect(token).toMatch(/^adm_/);
+    expect(text).toContain(`data in ${dataDir}`);
+    // No GITEA_URL: the Gitea stand-in, where Gitea's API description is beside the project.
+    expect(field(text, 'Gitea')).toMatch(existsSync(defaultSwaggerPath()) ? /^http:\/\// : /^not/);
+
+    expect((await fetch(`${api}/health`)).status).toBe(200);
+    expect((await fetch(`${api}/projects`)).status).toBe(401);
+    const created = await fetch(`${api}/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'From npm start', giteaOwner: 'acme', giteaRepo: 'started' }),
+    });
+    expect(created.status).toBe(201);
+    const mcpWithoutToken = await fetch(mcp, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(mcpWithoutToken.status).toBe(401);
+    expect(mcpWithoutToken.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(javaServing(dataDir)).toHaveLength(1);
+
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('SIGINT received, stopping');
+    expect(javaServing(dataDir)).toEqual([]);
+  });
+
+  it('says plainly that the port is taken, with no stack trace, and leaves nothing running', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dataDir = tempFolder('aiworker-port-');
+      const started = npmStart({ PORT: String(port), AIWORKER_DATA_DIR: dataDir });
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain(`Port ${port} is already in use`);
+      expect(started.output()).toContain('PORT=3001 npm start');
+      expect(started.output()).not.toMatch(/^\s+at /m);
+      expect(javaServing(dataDir)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says plainly that Java 17 is needed when there is no java, with no stack trace', async () => {
+    // A PATH with node on it and nothing else.
+    const bin = tempFolder('aiworker-nojava-');
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const started = npmStart({ PATH: bin, AIWORKER_DATA_DIR: tempFolder('aiworker-nojava-data-') });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain('Java 17 or newer is needed');
+    expect(started.output()).not.toMatch(/^\s+at /m);
+  });
+});

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
 import { invokeInFreshNode } from '../packages/local/src/fresh-node.js';
-import { httpEventV2 } from '../packages/local/src/lambda-events.js';
+import { httpEventV2, mcpPostEvent } from '../packages/local/src/lambda-events.js';
 import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
@@ -132,20 +132,7 @@ async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: strin
   });
 }
 
-function mcpEvent(agentToken: string) {
-  return httpEventV2({
-    method: 'POST',
-    url: new URL('https://mcp.example.test/mcp'),
-    headers: {
-      host: 'mcp.example.test',
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${agentToken}`,
-    },
-    body: json({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    routeKey: '$default',
-  });
-}
+const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
 
 function sqsEvent() {
   const now = String(Date.now());

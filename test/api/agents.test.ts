@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../packages/core/src/db/client.js';
 import type { Runtime } from '../../packages/local/src/runtime.js';
-import { apiClient, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
+import { apiClient, expectError, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
 import { createProject, createTask, registerAgent } from '../helpers/fixtures.js';
 import { assignTask, expireLease } from '../helpers/assign.js';
 import { deployedUnderTest, startTestRuntime } from '../helpers/runtime.js';
@@ -23,14 +23,6 @@ interface Agent {
   status: string;
   version: number;
   [key: string]: unknown;
-}
-
-function expectError(response: ApiResponse, status: number, code: string, message?: RegExp) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body.success).toBe(false);
-  expect(response.body.error.code).toBe(code);
-  expect(response.body.error.message).toEqual(expect.any(String));
-  if (message) expect(response.body.error.message).toMatch(message);
 }
 
 const read = async (agent: { id: string }): Promise<Agent> => ok(await api.get(`/api/agents/${agent.id}`));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
-import { apiClient, ok, type ApiClient } from '../helpers/http.js';
+import { apiClient, expectError, ok, type ApiClient } from '../helpers/http.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 
@@ -83,11 +83,7 @@ describe('projects', () => {
       [404, 'NOT_FOUND', () => api.delete('/api/projects/does-not-exist'), /was not found/],
     ];
     for (const [status, code, send, message] of cases) {
-      const response = await send();
-      expect(response.status, `${code} ${JSON.stringify(response.body)}`).toBe(status);
-      expect(response.body.success).toBe(false);
-      expect(response.body.error.code).toBe(code);
-      expect(response.body.error.message).toMatch(message);
+      expectError(await send(), status, code, message);
     }
     expect(ok(await api.get('/api/projects?limit=100')).length).toBe(before);
   });

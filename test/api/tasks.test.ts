@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
-import { apiClient, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
+import { apiClient, expectError, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
 import { createProject, createTask, registerAgent } from '../helpers/fixtures.js';
 import { assignTask, expireLease } from '../helpers/assign.js';
 import { deployedUnderTest, startTestRuntime } from '../helpers/runtime.js';
@@ -52,14 +52,6 @@ function expectRanked(tasks: Task[]) {
     const inOrder = a.priority > b.priority || (a.priority === b.priority && a.createdAt <= b.createdAt);
     expect(inOrder, `${a.title}(${a.priority}, ${a.createdAt}) before ${b.title}(${b.priority}, ${b.createdAt})`).toBe(true);
   }
-}
-
-function expectError(response: ApiResponse, status: number, code: string, message?: RegExp) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body.success).toBe(false);
-  expect(response.body.error.code).toBe(code);
-  expect(response.body.error.message).toEqual(expect.any(String));
-  if (message) expect(response.body.error.message).toMatch(message);
 }
 
 const patch = (task: { id: string }, body: Record<string, unknown>) => api.patch(`/api/tasks/${task.id}`, body);

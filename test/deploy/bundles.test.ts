@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { httpEventV2 } from '../../packages/local/src/lambda-events.js';
+import { httpEventV2, mcpPostEvent } from '../../packages/local/src/lambda-events.js';
 import { ensureQueues, ensureTable } from '../../packages/local/src/provision.js';
 import { buildFunctions, bundlePath, sourceOf, type BuiltBundle } from '../../scripts/build.js';
 import { deployables, type Deployable } from '../../stacks/deployables.js';
@@ -124,25 +124,15 @@ describe('each bundle in a fresh Node process', () => {
     const agent = await rest('functions/api/agents/register', 'POST', '/api/agents', { token: adminToken, body: { name: 'bundle-agent' } });
     expect(agent.statusCode).toBe(201);
     const mcp = deployables().find((fn) => fn.kind === 'mcp')!;
-    const event = httpEventV2({
-      method: 'POST',
-      url: new URL('https://mcp.example.test/mcp'),
-      headers: {
-        host: 'mcp.example.test',
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${agent.body.data.token}`,
+    const event = mcpPostEvent(
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bundle-test', version: '1.0.0' } },
       },
-      body: Buffer.from(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bundle-test', version: '1.0.0' } },
-        }),
-      ),
-      routeKey: '$default',
-    });
+      agent.body.data.token,
+    );
     const result = await invokeInFreshNode(bundlePath(outdir, mcp.handler), event, env);
     expect(result.statusCode).toBe(200);
     const text: string = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;

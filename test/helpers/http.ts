@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -40,4 +41,13 @@ export function ok<T = any>(response: ApiResponse, status = 200): T {
     throw new Error(`Expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
   }
   return response.body.data as T;
+}
+
+/** Asserts the error envelope: the status, the code, a message (matching `message` when given). */
+export function expectError(response: Pick<ApiResponse, 'status' | 'body'>, status: number, code: string, message?: RegExp) {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(response.body.success).toBe(false);
+  expect(response.body.error.code).toBe(code);
+  expect(response.body.error.message).toEqual(expect.any(String));
+  if (message) expect(response.body.error.message).toMatch(message);
 }

@@ -56,6 +56,22 @@ export function httpEventV2(input: {
   };
 }
 
+/** A JSON-RPC message POSTed to the MCP function URL by an agent holding `agentToken`, as the function URL sends it. */
+export function mcpPostEvent(message: unknown, agentToken: string): APIGatewayProxyEventV2 {
+  return httpEventV2({
+    method: 'POST',
+    url: new URL('https://mcp.example.test/mcp'),
+    headers: {
+      host: 'mcp.example.test',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${agentToken}`,
+    },
+    body: Buffer.from(JSON.stringify(message)),
+    routeKey: '$default',
+  });
+}
+
 export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
   const deadline = Date.now() + timeoutMs;
   return {

@@ -1,9 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
 import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
-import { transact } from '../db/store.js';
+import { isTransactionConflict, transact } from '../db/store.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Project } from '../schemas/project.js';
 import type { Task } from '../schemas/task.js';
@@ -106,10 +105,9 @@ async function tryClaim(agentId: string, task: Task): Promise<Attempt> {
     failed = await transact(items);
   } catch (error) {
     // Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict.
-    // transact() already retried it; the next fresh query shows the task again if it is still free.
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict')) {
-      return { outcome: 'lost' };
-    }
+    // Kept colliding with other transactions after transact()'s own retries: try another task; the next
+    // fresh query shows this one again if it is still free.
+    if (isTransactionConflict(error)) return { outcome: 'lost' };
     throw error;
   }
   if (failed.length === 0) return { outcome: 'won', task: next };

@@ -76,23 +76,19 @@ const taskJobKey = (task: Task, type: JobType) => `${task.id}/${type}/${task.ver
 
 const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
 
+/** The task's job of this type: the one still queued or running, else a new one with `input` for its project. */
+async function taskJob(task: Task, type: JobType, input: (project: Project) => Record<string, unknown>): Promise<Job> {
+  const [project, pending] = await Promise.all([getProject(task.projectId), pendingJob(task.id, type)]);
+  if (pending) return pending;
+  return enqueueJob({ type, taskId: task.id, projectId: project.id, input: input(project) }, { key: taskJobKey(task, type) });
+}
+
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
 export async function requestBranch(taskId: string, options: { agentId?: string } = {}): Promise<Job> {
   const task = await getTask(taskId);
   assertHolder(task, options.agentId);
   assertState(task, ACTIVE_STATES, 'creating a branch');
-  const project = await getProject(task.projectId);
-  const pending = await pendingJob(task.id, 'create_branch');
-  if (pending) return pending;
-  return enqueueJob(
-    {
-      type: 'create_branch',
-      taskId: task.id,
-      projectId: project.id,
-      input: { ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch },
-    },
-    { key: taskJobKey(task, 'create_branch') },
-  );
+  return taskJob(task, 'create_branch', (project) => ({ ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch }));
 }
 
 /** A `create_pull_request` job: from the task branch to the project's default branch (an open one is reused). */
@@ -109,24 +105,14 @@ export async function requestPullRequest(taskId: string, options: PullRequestReq
       { branchJobId: branchJob?.id },
     );
   }
-  const project = await getProject(task.projectId);
-  const pending = await pendingJob(task.id, 'create_pull_request');
-  if (pending) return pending;
-  return enqueueJob(
-    {
-      type: 'create_pull_request',
-      taskId: task.id,
-      projectId: project.id,
-      input: {
-        ...repositoryOf(project),
-        head: task.branchName,
-        base: project.defaultBranch,
-        title: options.title ?? task.title,
-        body: options.body ?? task.description ?? '',
-      },
-    },
-    { key: taskJobKey(task, 'create_pull_request') },
-  );
+  const head = task.branchName;
+  return taskJob(task, 'create_pull_request', (project) => ({
+    ...repositoryOf(project),
+    head,
+    base: project.defaultBranch,
+    title: options.title ?? task.title,
+    body: options.body ?? task.description ?? '',
+  }));
 }
 
 /** A `merge_pull_request` job for an approved task; after the merge the task moves to `staging`. */
@@ -136,18 +122,8 @@ export async function requestMerge(taskId: string): Promise<Job> {
   if (task.prNumber === undefined) {
     throw new ConflictError(`Task '${task.id}' has no pull request to merge (POST /api/tasks/${task.id}/pull-request opens one)`);
   }
-  const project = await getProject(task.projectId);
-  const pending = await pendingJob(task.id, 'merge_pull_request');
-  if (pending) return pending;
-  return enqueueJob(
-    {
-      type: 'merge_pull_request',
-      taskId: task.id,
-      projectId: project.id,
-      input: { ...repositoryOf(project), prNumber: task.prNumber },
-    },
-    { key: taskJobKey(task, 'merge_pull_request') },
-  );
+  const prNumber = task.prNumber;
+  return taskJob(task, 'merge_pull_request', (project) => ({ ...repositoryOf(project), prNumber }));
 }
 
 /** A `create_repository` job for the project's Gitea repository (an existing one is reused). */

@@ -7,7 +7,7 @@ import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to ../shared/reference/gitea-swagger-v1.22.json from the project root. */
+  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];

@@ -6,6 +6,8 @@ export interface LocalGitea {
   token?: string;
   /** One line for the banner `npm start` prints. */
   description: string;
+  /** The stand-in's organizations, when the stand-in runs (anyone may sign in to it, as a member of these). */
+  standInOrgs?: string[];
   stop(): Promise<void>;
 }
 
@@ -23,8 +25,9 @@ export async function localGitea(env: NodeJS.ProcessEnv = process.env): Promise<
   if (!existsSync(swaggerPath)) return { description: `${notConfigured} (no Gitea stand-in: ${swaggerPath} is missing)`, stop: none };
 
   const orgs = (env.AIWORKER_LOCAL_GITEA_ORGS ?? 'acme').split(',').map((org) => org.trim()).filter(Boolean);
-  const standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs });
+  const standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs, oauth: { openSignIn: { orgs } } });
   return {
+    standInOrgs: orgs,
     url: standIn.url,
     token: standIn.token,
     description: `${standIn.url}  (in-memory stand-in, forgotten on restart; owners: aiworker, ${orgs.join(', ')})`,

@@ -55,4 +55,7 @@ export const routes: RouteDefinition[] = [
   route('PATCH', '/api/agents/{id}', 'agents/update', 'Update an agent'),
   route('DELETE', '/api/agents/{id}', 'agents/delete', 'Delete an agent'),
   route('POST', '/api/agents/{id}/heartbeat', 'agents/heartbeat', 'Record an agent heartbeat', 'agent'),
+
+  route('POST', '/api/webhooks/gitea', 'webhooks/gitea', "Gitea's webhooks (authenticated by X-Gitea-Signature, not a token)", 'none'),
+  route('POST', '/api/projects/{id}/webhook', 'projects/webhook', "Register or update the project repository's Gitea webhook (a job; 202)"),
 ];

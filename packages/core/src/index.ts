@@ -23,3 +23,6 @@ export { runJobDelivery, type DeliveryOutcome, type JobDelivery } from './servic
 export { RetryLaterError, PermanentJobError, retryDelaySeconds } from './services/job-retry.js';
 export { redriveDeadLetters, type RedriveResult } from './services/redrive.js';
 export { taskBranchName, slugify } from './services/branch-name.js';
+export * from './auth/webhook-signature.js';
+export { receiveGiteaWebhook, MAX_WEBHOOK_BYTES, type WebhookRequest } from './services/gitea-webhooks.js';
+export { webhookSettings } from './services/webhook-settings.js';

@@ -3,6 +3,7 @@ import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
 import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
 import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
+import { GiteaWebhookBodySchema, WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
 import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullRequestRequestSchema } from '../schemas/job.js';
 
 /**
@@ -60,6 +61,9 @@ export const contract = {
   'PATCH /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema, response: AgentSchema },
   'DELETE /api/agents/{id}': { params: IdParamsSchema, query: DeleteQuery, response: AgentSchema },
   'POST /api/agents/{id}/heartbeat': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
+
+  'POST /api/webhooks/gitea': { query: NoQuery, body: GiteaWebhookBodySchema, response: WebhookReceiptSchema },
+  'POST /api/projects/{id}/webhook': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
 } satisfies Record<string, Operation>;
 
 export type OperationKey = keyof typeof contract;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { IdSchema, TimestampSchema, VersionSchema } from './common.js';
 import { ProjectCreateSchema, ProjectSchema } from './project.js';
 
-export const JOB_TYPES = ['create_repository', 'create_branch', 'create_pull_request', 'merge_pull_request'] as const;
+export const JOB_TYPES = ['create_repository', 'create_branch', 'create_pull_request', 'merge_pull_request', 'register_webhook'] as const;
 export const JobTypeSchema = z.enum(JOB_TYPES).describe('What the job does in Gitea');
 export type JobType = z.infer<typeof JobTypeSchema>;
 
@@ -50,4 +50,5 @@ export type ProjectCreateRequest = z.infer<typeof ProjectCreateRequestSchema>;
 
 export const ProjectCreatedSchema = ProjectSchema.extend({
   repositoryJobId: IdSchema.optional().describe('The create_repository job, when one was asked for'),
+  webhookJobId: IdSchema.optional().describe('The register_webhook job, when webhooks are configured (AIWORKER_PUBLIC_URL and AIWORKER_WEBHOOK_SECRET)'),
 }).meta({ id: 'ProjectCreated' });

@@ -31,6 +31,10 @@ export const TaskSchema = z
     question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
     lastResponse: z.string().optional().describe('The latest human answer to a question'),
     lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    feedback: z
+      .string()
+      .optional()
+      .describe('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,
@@ -86,6 +90,7 @@ export const TaskEventSchema = z
     from: TaskStateSchema.optional(),
     to: TaskStateSchema.optional(),
     agentId: IdSchema.optional(),
+    actor: z.string().optional().describe('Who did it: admin, gitea:<login> (a person), agent:<agentId>, or system'),
     message: z.string(),
   })
   .meta({ id: 'TaskEvent' });

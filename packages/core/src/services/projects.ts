@@ -9,7 +9,7 @@ import { updateVersioned } from './optimistic.js';
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const at = now();
   const project: Project = { id: newId(), ...input, createdAt: at, updatedAt: at, version: 1 };
-  await projectRepository.save(project, undefined);
+  await projectRepository.create(project);
   return project;
 }
 
@@ -29,7 +29,7 @@ export function updateProject(id: string, input: ProjectUpdate): Promise<Project
     expectedVersion: version,
     load: () => projectRepository.get(id),
     change: (current) => ({ ...current, ...changes }),
-    save: (next, current) => projectRepository.save(next, current.version),
+    save: (next, current) => projectRepository.save(next, current),
   });
 }
 
@@ -42,6 +42,6 @@ export async function deleteProject(id: string, expectedVersion?: number): Promi
   if (await taskRepository.hasAnyInProject(id)) {
     throw new ConflictError(`Project '${id}' still has tasks; delete them first`, { projectId: id });
   }
-  if (!(await projectRepository.delete(id, project.version))) throw new VersionConflictError('Project', id, project.version);
+  if (!(await projectRepository.delete(project))) throw new VersionConflictError('Project', id, project.version);
   return project;
 }

@@ -14,6 +14,8 @@ export interface StateChange {
   agentId?: string;
   /** Overrides the event type (e.g. `lease_expired`). */
   eventType?: string;
+  /** Who did it, for the event: `admin`, `gitea:<login>`, `agent:<agentId>` or `system`. */
+  actor?: string;
 }
 
 /** Applies a state change to a task: the transition rule and what each state carries with it. */
@@ -31,7 +33,7 @@ export function applyStateChange(task: Task, change: StateChange): Task {
 }
 
 export function stateEvent(task: Task, next: Task, change: StateChange): TaskEvent {
-  const by = change.agentId ? `agent ${change.agentId}` : 'a user';
+  const by = change.agentId ? `agent ${change.agentId}` : change.actor?.startsWith('gitea:') ? change.actor.slice('gitea:'.length) : 'a user';
   return {
     taskId: task.id,
     at: now(),
@@ -39,6 +41,7 @@ export function stateEvent(task: Task, next: Task, change: StateChange): TaskEve
     from: task.state,
     to: next.state,
     agentId: change.agentId,
+    actor: change.actor ?? (change.agentId ? `agent:${change.agentId}` : undefined),
     message: change.note ?? `${by} moved the task from ${task.state} to ${next.state}`,
   };
 }

@@ -51,10 +51,10 @@ export function updateTask(id: string, input: TaskUpdate): Promise<Task> {
   });
 }
 
-type Plan = { next: Task; change?: StateChange; extra?: TransactItem[] };
+export type Plan = { next: Task; change?: StateChange; extra?: TransactItem[] };
 
 /** A person sends a task an agent finished (ready_to_test, approved, staging) back to in_progress for rework. */
-const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
+export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
 
 /**
  * Rework goes back to the agent that did the work, as its one held task (an agent holds at most one;
@@ -63,10 +63,10 @@ const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!
  * the agent only if it still holds nothing). Otherwise — it works on another task, is offline or gone —
  * the task goes to the backlog unassigned, where the next agent claims it, and the event says why.
  */
-async function sendBack(task: Task, next: Task): Promise<Plan> {
+export async function sendBack(task: Task, next: Task, by = 'A user'): Promise<Plan> {
   const agentId = task.assignedAgentId!;
   const agent = await agentRepository.get(agentId);
-  const sentBack = `A user sent the task back from ${task.state} for rework`;
+  const sentBack = `${by} sent the task back from ${task.state} for rework`;
   if (agent && !agent.currentTaskId && agent.status !== 'offline') {
     return {
       next,

@@ -83,7 +83,7 @@ function moveIfAllowed(task: Task, to: TaskState, note: string): { next: Task; f
 }
 
 function successPlan(job: JobRecord, result: Record<string, unknown>): TaskPlan {
-  const where = `${String(job.input.owner)}/${String(job.input.repo)}`;
+  const where = `${job.input.owner}/${job.input.repo}`;
   switch (job.type) {
     case 'create_branch':
       return (task) => ({

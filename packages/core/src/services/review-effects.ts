@@ -147,8 +147,8 @@ async function planReview(task: Task, link: PullLink, event: PullEvent, effect: 
   }
   if (effect.verdict === 'changes_requested' && isSendBack(task, 'in_progress') && task.state !== 'production' && task.state !== 'cancelled') {
     const next: Task = { ...withoutReviewLeftovers(withFeedback), state: 'in_progress' };
-    const back = await sendBack(task, next, `${by} requested changes on ${pr} in Gitea and`);
-    const message = back.change?.note ?? 'sent back';
+    const back = await sendBack(task, next, actor);
+    const message = `${by} requested changes on ${pr} in Gitea: ${back.change?.note ?? 'sent back'}`;
     return { next: back.next, link: nextLink, extra: back.extra, event: { type: 'sent_back', actor, from: task.state, to: back.next.state, message }, message };
   }
   const why = isActive(task.state) ? `the agent has the task (${task.state}) and finds the text in feedback` : `the task stays in ${task.state}`;

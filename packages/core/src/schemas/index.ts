@@ -4,3 +4,5 @@ export * from './task.js';
 export * from './agent.js';
 export * from './job.js';
 export * from './names.js';
+export * from './auth.js';
+export * from './board.js';

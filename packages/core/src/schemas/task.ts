@@ -87,6 +87,7 @@ export const TaskEventSchema = z
     from: TaskStateSchema.optional(),
     to: TaskStateSchema.optional(),
     agentId: IdSchema.optional(),
+    actor: z.string().optional().describe("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
     message: z.string(),
   })
   .meta({ id: 'TaskEvent' });

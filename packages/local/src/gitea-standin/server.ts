@@ -5,6 +5,7 @@ import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './cont
 import { handlers, type Reply } from './handlers.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
+import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 
 export interface GiteaStandInOptions {
   /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
@@ -19,6 +20,8 @@ export interface GiteaStandInOptions {
   version?: string;
   /** Delay before every response, for benchmarks. */
   latencyMs?: number;
+  /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
+  oauth?: OAuthOptions;
 }
 
 export type FailureMode = 500 | 429 | 'hang';
@@ -44,6 +47,8 @@ export interface GiteaStandIn {
   baseUrl: string;
   token: string;
   state: GiteaState;
+  /** Gitea as an OAuth2 provider: applications, people, access tokens. */
+  oauth: OAuthProvider;
   contract: GiteaContract;
   /** Every mismatch with Gitea's API description seen so far. */
   violations: string[];
@@ -86,6 +91,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
   const state = new GiteaState(users, options.orgs ?? []);
+  const oauth = new OAuthProvider(state, options.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -116,13 +122,14 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
     }
     if (given === null) return 'missing';
-    return given === token ? state.users.get(users[0].toLowerCase())! : 'invalid';
+    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? 'invalid');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (await oauth.handle(req, res, url, raw)) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
       return;
@@ -188,7 +195,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = handlers[op];
+    const handler = handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -223,6 +230,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     baseUrl: `${url}${API_PREFIX}`,
     token,
     state,
+    oauth,
     contract,
     violations,
     requests,

@@ -54,6 +54,10 @@ export const JobSchema = z
     projectId: IdSchema,
     status: JobStatusSchema,
     attempts: z.number().int().min(0).describe('How many times the worker has started the job'),
+    claim: z
+      .object({ agentId: IdSchema, claimedAt: TimestampSchema.optional() })
+      .optional()
+      .describe("The task's holder when the job was asked for: the result moves the task only while that claim still holds it"),
     input: JobInputSchema,
     result: z.record(z.string(), z.unknown()).optional().describe('What Gitea returned: branch, PR number and URL, merge outcome…'),
     error: z.string().optional().describe('The latest failure: retried while queued, final when failed'),

@@ -79,12 +79,15 @@ const taskJobKey = (task: Task, type: JobType) => `${task.id}/${type}/${task.ver
 
 const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
 
+/** Who holds the task now, recorded on the job it asks for. */
+const claimOf = (task: Task): Job['claim'] => (task.assignedAgentId ? { agentId: task.assignedAgentId, claimedAt: task.claimedAt } : undefined);
+
 /** The task's job of this type: the one still queued or running, else a new one with `input` for its project. */
 async function taskJob<T extends JobType>(task: Task, type: T, input: (project: Project) => Omit<JobInputOf<T>, 'type'>): Promise<Job> {
   const [project, pending] = await Promise.all([getProject(task.projectId), pendingJob(task.id, type)]);
   if (pending) return pending;
   const jobInput = { type, ...input(project) } as JobInputOf<T>;
-  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput }, { key: taskJobKey(task, type) });
+  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput, claim: claimOf(task) }, { key: taskJobKey(task, type) });
 }
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */

@@ -3,6 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import {
+  ValidationError,
   actorOf,
   authorize,
   contract,
@@ -49,6 +50,7 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
     const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<K>;
     const caller = route.auth === 'none' ? undefined : await authorize(credentialsOf(event), route.auth, (params as { id?: string } | undefined)?.id);
     const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<K>;
+    if (!operation.body) refuseBody(method, event);
     const emptyBody = operation.optionalBody && !event.body;
     const body = (operation.body ? validate('body field', operation.body, emptyBody ? {} : parseJsonBody(event)) : undefined) as BodyOf<K>;
     const cookies: string[] = [];
@@ -61,6 +63,13 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
     .use(httpHeaderNormalizer())
     .use({ onError: (request) => void (request.response = errorResponse(request.error)) })
     .handler(base);
+}
+
+/** An operation without a body refuses one rather than ignoring it (a DELETE's version goes in the query). */
+function refuseBody(method: string, event: APIGatewayProxyEventV2) {
+  if (!event.body || (!event.isBase64Encoded && event.body.trim() === '')) return;
+  const hint = method === 'DELETE' ? "; send the version as a query parameter: ?version=N" : '';
+  throw new ValidationError(`${method} ${event.rawPath ?? ''} takes no request body${hint}`.replace(/ {2,}/g, ' '), { body: 'not allowed' });
 }
 
 function respond(operation: Operation, result: Result, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {

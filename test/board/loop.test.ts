@@ -117,8 +117,21 @@ describe('the board in a browser', () => {
     await expect.poll(() => review.textContent(), LIVE).toMatch(/Waiting for review/);
     expect(await review.getByRole('link', { name: /PR #\d+/ }).getAttribute('href')).toBe(pr.structured.task.prUrl);
 
+    // Sent back with feedback: the agent reads it, fixes, and hands the task in again.
+    await review.getByRole('button', { name: 'Add a login page' }).click();
+    await page.getByRole('button', { name: 'Send back…' }).click();
+    await page.getByLabel('What should change?').fill('Show an error when Gitea is down');
+    await page.getByRole('button', { name: 'Send back for rework' }).click();
+    await notice().filter({ hasText: 'Sent back to the agent for rework' }).waitFor();
+    await page.keyboard.press('Escape');
+    const rework = (await agent.call('get_next_task')).structured.task;
+    expect(rework).toMatchObject({ id: taskId, state: 'in_progress', feedback: expect.stringContaining('Show an error when Gitea is down') });
+    expect((await agent.call('update_task_status', { taskId, state: 'ready_to_test' })).isError).toBe(false);
+    await review.waitFor(LIVE);
+
     // Approve, merge (a job: Gitea merges, the task goes to staging), then production.
     await review.getByRole('button', { name: 'Add a login page' }).click();
+    await page.getByRole('heading', { name: 'Review feedback' }).waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
     await notice().filter({ hasText: 'Approved' }).waitFor();
     await page.getByRole('button', { name: 'Merge pull request' }).click({ timeout: 15_000 });
@@ -131,7 +144,7 @@ describe('the board in a browser', () => {
     // Every step the person took is in the task's events under their Gitea login; nothing reloaded the page.
     const events = ok<any[]>(await admin.get(`/api/tasks/${taskId}/events?limit=100`));
     const byAlice = events.filter((event) => event.actor === 'gitea:alice').map((event) => event.type);
-    expect(byAlice).toEqual(['created', 'responded', 'state_changed', 'state_changed']);
+    expect(byAlice).toEqual(['created', 'responded', 'sent_back', 'state_changed', 'state_changed']);
     expect(events.map((event) => event.type)).toContain('pull_request_merged');
     expect(navigations).toEqual([]);
     gitea.assertNoViolations();

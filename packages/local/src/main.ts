@@ -5,6 +5,7 @@ import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { ensureBoardBuilt } from './board-build.js';
 import { connectBoardSignIn } from './board-signin.js';
+import { resolveWebhookSecret } from './webhook-secret.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
@@ -17,7 +18,8 @@ async function main() {
   try {
     ensureBoardBuilt((line) => console.log(line));
     gitea = await localGitea();
-    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
+    const webhookSecret = resolveWebhookSecret(dataDir);
+    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
     signIn = await connectBoardSignIn(gitea, Number(new URL(runtime.url).port));
   } catch (error) {
@@ -44,6 +46,7 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
+  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
   Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 

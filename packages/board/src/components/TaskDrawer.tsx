@@ -20,15 +20,17 @@ export function TaskDrawer({ board, task, defaultProjectId, act, onClose, onCrea
   const panel = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     heading.current?.focus();
+    // Escape closes the drawer wherever focus is (a button that just did its work may be gone).
+    const onEscape = (event: KeyboardEvent) => event.key === 'Escape' && close.current();
+    document.addEventListener('keydown', onEscape);
+    return () => document.removeEventListener('keydown', onEscape);
   }, []);
 
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      onClose();
-    }
     if (event.key !== 'Tab' || !panel.current) return;
     const focusable = [...panel.current.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input, select, textarea, [tabindex="0"]')];
     if (focusable.length === 0) return;
@@ -345,6 +347,7 @@ function Actions({ task, act, move, onDeleted }: { task: Task; act: Act; move: (
 }
 
 /** The PATCH body that sends a task back, with the reviewer's feedback for the agent. */
-function sendBackBody(_feedback: string) {
-  return { state: 'in_progress' as const };
+function sendBackBody(feedback: string) {
+  const text = feedback.trim();
+  return { state: 'in_progress' as const, ...(text ? { feedback: text } : {}) };
 }

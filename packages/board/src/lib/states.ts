@@ -26,7 +26,7 @@ export function reviewState(task: Task): string | undefined {
 }
 
 /** Review feedback for the agent, when the contract has it (`feedback`). */
-export const reviewFeedback = (task: Task): string | undefined => ('feedback' in task ? (task as { feedback?: string }).feedback : undefined);
+export const reviewFeedback = (task: Task): string | undefined => task.feedback;
 
 /** The ids of the tasks this one waits for, when the contract has them (`dependsOn`). */
 export const dependenciesOf = (task: Task): string[] => ('dependsOn' in task ? ((task as { dependsOn?: string[] }).dependsOn ?? []) : []);

@@ -25,12 +25,17 @@ export const TaskSchema = z
     priority: PrioritySchema,
     state: TaskStateSchema,
     assignedAgentId: IdSchema.optional(),
+    claimedAt: TimestampSchema.optional().describe('When the assigned agent claimed the task (or got it back): a job asked for under an earlier claim records its result but moves nothing'),
     branchName: z.string().optional(),
     prUrl: z.string().optional(),
     prNumber: z.number().int().optional(),
     question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
     lastResponse: z.string().optional().describe('The latest human answer to a question'),
     lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    feedback: z
+      .string()
+      .optional()
+      .describe('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,
@@ -58,6 +63,13 @@ export const TaskUpdateSchema = z
     priority: PrioritySchema.optional(),
     state: TaskStateSchema.optional(),
     question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
+    feedback: z
+      .string()
+      .trim()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe("Review feedback for the agent, only when sending a task back from review (state 'in_progress'); added to the task's feedback"),
     version: VersionSchema.optional(),
   })
   .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)

@@ -15,6 +15,8 @@ export interface JobSpec {
   projectId: string;
   taskId?: string;
   input: JobInput;
+  /** The claim on the task that asked (fencing: a result for a claim that ended moves nothing). */
+  claim?: Job['claim'];
 }
 
 /** A job id that is the same for the same request key: version 8 (custom) UUID from a SHA-256 of the key. */

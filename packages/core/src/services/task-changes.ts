@@ -38,7 +38,10 @@ export function applyStateChange(task: Task, change: StateChange): Task {
   } else {
     delete next.question;
   }
-  if (change.to === 'backlog') delete next.assignedAgentId;
+  if (change.to === 'backlog') {
+    delete next.assignedAgentId;
+    delete next.claimedAt;
+  }
   return next;
 }
 

@@ -12,7 +12,7 @@ async function main() {
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   try {
-    gitea = await localGitea();
+    gitea = await localGitea(dataDir);
     runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
     runtime.onStop(gitea.stop);
   } catch (error) {
@@ -37,7 +37,9 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
-  Admin token  ${runtime.adminToken}
+${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
+               (user ${gitea.user}, from ${gitea.tokenSource}; for git over HTTPS and the runner: GITEA_TOKEN)
+` : ''}  Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 
   Try: curl -H "Authorization: Bearer ${runtime.adminToken}" ${runtime.url}/api/projects

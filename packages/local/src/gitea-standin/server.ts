@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
+import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
@@ -19,6 +20,11 @@ export interface GiteaStandInOptions {
   version?: string;
   /** Delay before every response, for benchmarks. */
   latencyMs?: number;
+  /**
+   * Folder of the bare git repositories (`<owner>/<name>.git`); repositories already there are taken up.
+   * Default: a temporary folder, removed by `close()`.
+   */
+  gitRoot?: string;
 }
 
 export type FailureMode = 500 | 429 | 'hang';
@@ -38,7 +44,7 @@ export interface RecordedRequest {
 }
 
 export interface GiteaStandIn {
-  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`). */
+  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`); clone URLs are `url/owner/repo.git`. */
   url: string;
   /** `url + '/api/v1'`. */
   baseUrl: string;
@@ -85,7 +91,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const contract = loadContract(options.swaggerPath ?? defaultSwaggerPath());
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
-  const state = new GiteaState(users, options.orgs ?? []);
+  const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot });
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -124,7 +130,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://stand-in');
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in serves /api/v1 and git at /{owner}/{repo}.git\n');
       return;
     }
     const apiPath = url.pathname.slice(API_PREFIX.length) || '/';
@@ -205,7 +211,9 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const served = isGitRequest(pathname) ? serveGit(req, res, { state, token, user: state.users.get(users[0].toLowerCase())! }) : handle(req, res);
+    served.catch((err: unknown) => {
       violations.push(`${req.method} ${req.url}: stand-in crashed: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'stand-in crashed', url: '' }));
     });
@@ -255,7 +263,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     close() {
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          state.dispose();
+          resolve();
+        });
         server.closeAllConnections();
       });
     },

@@ -69,6 +69,7 @@ declare const sst: {
         fields: Record<string, 'string' | 'number' | 'binary'>;
         primaryIndex: { hashKey: string; rangeKey?: string };
         globalIndexes?: Record<string, { hashKey: string; rangeKey?: string; projection?: 'all' | 'keys-only' | string[] }>;
+        ttl?: string;
       },
     ) => SstDynamo;
     Queue: new (

@@ -10,5 +10,6 @@ export function createTable(): SstDynamo {
     fields: Object.fromEntries(tableAttributes.map((name) => [name, 'string' as const])),
     primaryIndex: { hashKey: table.partitionKey, rangeKey: table.sortKey },
     globalIndexes: Object.fromEntries(table.indexes.map((index) => [index.name, { hashKey: index.partitionKey, rangeKey: index.sortKey }])),
+    ttl: table.timeToLiveAttribute,
   });
 }

@@ -6,6 +6,8 @@ export * from './state-machine.js';
 export * from './schemas/index.js';
 export * from './auth/tokens.js';
 export * from './auth/authorize.js';
+export * from './auth/sessions.js';
+export { startGiteaSignIn, finishGiteaSignIn, signInDecision } from './auth/gitea-signin.js';
 export * from './api/contract.js';
 export * from './api/openapi.js';
 export * from './services/projects.js';
@@ -23,3 +25,4 @@ export { runJobDelivery, type DeliveryOutcome, type JobDelivery } from './servic
 export { RetryLaterError, PermanentJobError, retryDelaySeconds } from './services/job-retry.js';
 export { redriveDeadLetters, type RedriveResult } from './services/redrive.js';
 export { taskBranchName, slugify } from './services/branch-name.js';
+export { getBoard } from './services/board.js';

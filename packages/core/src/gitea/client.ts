@@ -13,9 +13,19 @@ import type {
 const PAGE_SIZE = 50; // Gitea's default MAX_RESPONSE_ITEMS
 const MAX_PAGES = 200;
 
-/** gitea-js interpolates path parameters verbatim: encode them (keeping `/` in branch names). */
-const seg = (value: string) => encodeURIComponent(value);
-const ref = (value: string) => value.split('/').map(encodeURIComponent).join('/');
+/**
+ * gitea-js interpolates path parameters verbatim: encode each one (a branch keeps its `/`). A segment of
+ * `.` or `..` cannot be sent at all: URLs resolve them (even as `%2E%2E`) to another path, outside the
+ * repository. Names are checked long before this (schemas/names.ts); this is the last guard.
+ */
+function encodeSegment(value: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new GiteaError(`"${value}" cannot be sent to Gitea as a path segment`, { operation: 'encodePath', retryable: false });
+  }
+  return encodeURIComponent(value);
+}
+const seg = (value: string) => encodeSegment(value);
+const ref = (value: string) => value.split('/').map(encodeSegment).join('/');
 
 function toRepository(r: Repository): GiteaRepository {
   return {

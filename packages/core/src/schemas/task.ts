@@ -25,6 +25,7 @@ export const TaskSchema = z
     priority: PrioritySchema,
     state: TaskStateSchema,
     assignedAgentId: IdSchema.optional(),
+    claimedAt: TimestampSchema.optional().describe('When the assigned agent claimed the task (or got it back): a job asked for under an earlier claim records its result but moves nothing'),
     branchName: z.string().optional(),
     prUrl: z.string().optional(),
     prNumber: z.number().int().optional(),
@@ -86,6 +87,7 @@ export const TaskEventSchema = z
     from: TaskStateSchema.optional(),
     to: TaskStateSchema.optional(),
     agentId: IdSchema.optional(),
+    actor: z.string().optional().describe("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
     message: z.string(),
   })
   .meta({ id: 'TaskEvent' });

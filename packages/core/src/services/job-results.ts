@@ -1,5 +1,6 @@
 import { NotFoundError, VersionConflictError } from '../errors.js';
 import { now } from '../ids.js';
+import { boundedCopy, excerpt } from '../excerpt.js';
 import { jobRepository } from '../db/job-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import type { JobRecord } from '../schemas/job.js';
@@ -53,6 +54,19 @@ const clearError = (task: Task): Task => {
   return rest;
 };
 
+/**
+ * Fencing: the job was asked for under a claim (agent + when it claimed) that no longer holds the task —
+ * it was given up, lease-expired, claimed by another agent or sent back meanwhile. Its result is recorded
+ * but moves nothing.
+ */
+export function isStaleFor(job: JobRecord, task: Task): boolean {
+  if (!job.claim) return false;
+  return task.assignedAgentId !== job.claim.agentId || task.claimedAt !== job.claim.claimedAt;
+}
+
+const staleNote = (job: JobRecord, task: Task) =>
+  ` — asked for by agent ${job.claim?.agentId}, which no longer holds the task${task.assignedAgentId ? ` (agent ${task.assignedAgentId} does now)` : ''}: recorded, state left as it is`;
+
 /** Moves the task on when its state allows it (a duplicate or late result leaves the state alone). */
 function moveIfAllowed(task: Task, to: TaskState, note: string): { next: Task; from?: TaskState; to?: TaskState } {
   if (task.state === to || !canTransition(task.state, to)) return { next: task };
@@ -60,7 +74,18 @@ function moveIfAllowed(task: Task, to: TaskState, note: string): { next: Task; f
 }
 
 function successPlan(job: JobRecord, result: Record<string, unknown>): TaskPlan {
-  const where = `${String(job.input.owner)}/${String(job.input.repo)}`;
+  const plan = freshSuccessPlan(job, result);
+  return (task) => {
+    if (!isStaleFor(job, task)) return plan(task);
+    // Only what Gitea made is kept (branch, PR); state, assignment and lastError stay as they are.
+    const { next, event } = plan(task);
+    const recorded: Task = { ...task, branchName: next.branchName, prUrl: next.prUrl, prNumber: next.prNumber };
+    return { next: recorded, event: { type: event.type, message: `${event.message}${staleNote(job, task)}` } };
+  };
+}
+
+function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): TaskPlan {
+  const where = `${job.input.owner}/${job.input.repo}`;
   switch (job.type) {
     case 'create_branch':
       return (task) => ({
@@ -85,23 +110,29 @@ function successPlan(job: JobRecord, result: Record<string, unknown>): TaskPlan 
   }
 }
 
-export async function completeJob(claimed: JobRecord, result: Record<string, unknown>): Promise<JobRecord> {
+export async function completeJob(claimed: JobRecord, answer: Record<string, unknown>): Promise<JobRecord> {
+  const result = boundedCopy(answer) as Record<string, unknown>;
   const next = settled(claimed, { status: 'succeeded', result });
   await writeWithTask(claimed, next, successPlan(claimed, result));
   return next;
 }
 
 /** Ends the job as failed; the task shows why (`lastError` and a `job_failed` event). */
-export async function failJob(claimed: JobRecord, error: string): Promise<JobRecord> {
+export async function failJob(claimed: JobRecord, reason: string): Promise<JobRecord> {
+  const error = excerpt(reason);
   const next = settled(claimed, { status: 'failed', error });
-  await writeWithTask(claimed, next, (task) => ({
-    next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}` },
-    event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}` },
-  }));
+  await writeWithTask(claimed, next, (task) =>
+    isStaleFor(claimed, task)
+      ? { next: task, event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}${staleNote(claimed, task)}` } }
+      : {
+          next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}` },
+          event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}` },
+        },
+  );
   return next;
 }
 
 /** Puts the job back to `queued` with the error of this attempt, while its message waits out the backoff. */
 export async function requeueJob(claimed: JobRecord, error: string): Promise<void> {
-  await jobRepository.save(settled(claimed, { status: 'queued', error }), claimed.version);
+  await jobRepository.save(settled(claimed, { status: 'queued', error: excerpt(error) }), claimed.version);
 }

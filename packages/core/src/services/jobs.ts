@@ -1,7 +1,7 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { jobRepository } from '../db/job-repository.js';
 import type { Page, PageQuery } from '../schemas/common.js';
-import type { Job, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
+import type { Job, JobInputOf, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
 import type { Project } from '../schemas/project.js';
 import type { Task, TaskState } from '../schemas/task.js';
 import { ACTIVE_STATES } from '../state-machine.js';
@@ -76,11 +76,15 @@ const taskJobKey = (task: Task, type: JobType) => `${task.id}/${type}/${task.ver
 
 const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
 
+/** Who holds the task now, recorded on the job it asks for. */
+const claimOf = (task: Task): Job['claim'] => (task.assignedAgentId ? { agentId: task.assignedAgentId, claimedAt: task.claimedAt } : undefined);
+
 /** The task's job of this type: the one still queued or running, else a new one with `input` for its project. */
-async function taskJob(task: Task, type: JobType, input: (project: Project) => Record<string, unknown>): Promise<Job> {
+async function taskJob<T extends JobType>(task: Task, type: T, input: (project: Project) => Omit<JobInputOf<T>, 'type'>): Promise<Job> {
   const [project, pending] = await Promise.all([getProject(task.projectId), pendingJob(task.id, type)]);
   if (pending) return pending;
-  return enqueueJob({ type, taskId: task.id, projectId: project.id, input: input(project) }, { key: taskJobKey(task, type) });
+  const jobInput = { type, ...input(project) } as JobInputOf<T>;
+  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput, claim: claimOf(task) }, { key: taskJobKey(task, type) });
 }
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
@@ -130,9 +134,8 @@ export async function requestMerge(taskId: string): Promise<Job> {
 export async function requestRepository(projectId: string): Promise<Job> {
   const project = await getProject(projectId);
   return enqueueJob({
-    type: 'create_repository',
     projectId: project.id,
-    input: { ...repositoryOf(project), defaultBranch: project.defaultBranch, description: project.description ?? '' },
+    input: { type: 'create_repository', ...repositoryOf(project), defaultBranch: project.defaultBranch, description: project.description ?? '' },
   });
 }
 

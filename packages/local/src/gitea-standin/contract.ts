@@ -61,11 +61,10 @@ const SECURITY_QUERY_PARAMS = new Set(['token', 'access_token', 'sudo']);
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-/** The project root is four levels above this directory (packages/local/src/gitea-standin). */
+/** Gitea's published API description (v1.22), carried by the project in packages/local/reference. */
 export function defaultSwaggerPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const projectRoot = resolve(here, '../../../..');
-  return resolve(projectRoot, '../shared/reference/gitea-swagger-v1.22.json');
+  return resolve(here, '../../reference/gitea-swagger-v1.22.json');
 }
 
 export class GiteaContract {

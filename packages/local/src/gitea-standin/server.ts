@@ -6,9 +6,10 @@ import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
+import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to ../shared/reference/gitea-swagger-v1.22.json from the project root. */
+  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];
@@ -25,6 +26,8 @@ export interface GiteaStandInOptions {
    * Default: a temporary folder, removed by `close()`.
    */
   gitRoot?: string;
+  /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
+  oauth?: OAuthOptions;
 }
 
 export type FailureMode = 500 | 429 | 'hang';
@@ -50,6 +53,8 @@ export interface GiteaStandIn {
   baseUrl: string;
   token: string;
   state: GiteaState;
+  /** Gitea as an OAuth2 provider: applications, people, access tokens. */
+  oauth: OAuthProvider;
   contract: GiteaContract;
   /** Every mismatch with Gitea's API description seen so far. */
   violations: string[];
@@ -92,6 +97,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
   const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot });
+  const oauth = new OAuthProvider(state, options.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -122,13 +128,14 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
     }
     if (given === null) return 'missing';
-    return given === token ? state.users.get(users[0].toLowerCase())! : 'invalid';
+    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? 'invalid');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (await oauth.handle(req, res, url, raw)) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in serves /api/v1 and git at /{owner}/{repo}.git\n');
       return;
@@ -194,7 +201,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = handlers[op];
+    const handler = handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -231,6 +238,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     baseUrl: `${url}${API_PREFIX}`,
     token,
     state,
+    oauth,
     contract,
     violations,
     requests,

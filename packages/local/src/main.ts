@@ -3,6 +3,7 @@ import { StartupError } from './emulators/java.js';
 import { projectRoot } from './handler-loader.js';
 import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
+import { resolveWebhookSecret } from './webhook-secret.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
@@ -13,7 +14,8 @@ async function main() {
   let gitea: LocalGitea | undefined;
   try {
     gitea = await localGitea(dataDir);
-    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
+    const webhookSecret = resolveWebhookSecret(dataDir);
+    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
   } catch (error) {
     await gitea?.stop();
@@ -39,7 +41,8 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   Gitea        ${gitea.description}
 ${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
                (user ${gitea.user}, from ${gitea.tokenSource}; for git over HTTPS and the runner: GITEA_TOKEN)
-` : ''}  Admin token  ${runtime.adminToken}
+` : ''}  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
+  Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 
   Try: curl -H "Authorization: Bearer ${runtime.adminToken}" ${runtime.url}/api/projects

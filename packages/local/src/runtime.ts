@@ -37,6 +37,12 @@ export interface RuntimeOptions {
   worker?: false | JobWorkerOptions;
   /** The lease sweeper timer: its options (e.g. `intervalMs`), or `false` for none. */
   sweeper?: false | SweeperTimerOptions;
+  /**
+   * Gitea webhooks: the secret they are signed with (AIWORKER_WEBHOOK_SECRET) and the public URL Gitea
+   * reaches this server at (AIWORKER_PUBLIC_URL; default: the server's own URL). Without it, projects
+   * register no hook.
+   */
+  webhooks?: { secret: string; publicUrl?: string };
 }
 
 export interface Runtime {
@@ -114,6 +120,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           server.closeAllConnections();
         }),
     );
+
+    if (options.webhooks) {
+      setEnvironment({ AIWORKER_WEBHOOK_SECRET: options.webhooks.secret, AIWORKER_PUBLIC_URL: options.webhooks.publicUrl ?? process.env.AIWORKER_PUBLIC_URL ?? url });
+    }
 
     if (options.worker !== false) {
       const worker = await startJobWorker({ sqsEndpoint, queueUrl: queues.queueUrl, region, ...options.worker });

@@ -4,6 +4,9 @@ import { PermanentJobError } from './job-retry.js';
 
 export type JobGitea = GiteaClient;
 
+/** What the repository hook subscribes to: `pull_request` turns on every pull request event (reviews, comments, new commits). */
+export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment'] as const;
+
 /** The Gitea client the worker uses: GITEA_URL, GITEA_TOKEN (a secret) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
   const baseUrl = process.env.GITEA_URL;
@@ -54,6 +57,19 @@ export async function performJob(job: JobRecord, gitea: JobGitea = giteaFromEnvi
         body: input.body ?? '',
       });
       return { number: pull.number, url: pull.htmlUrl, head: pull.head, base: pull.base, reused: !pull.created };
+    }
+    case 'register_webhook': {
+      const secret = process.env.AIWORKER_WEBHOOK_SECRET;
+      if (!secret) throw new PermanentJobError('AIWORKER_WEBHOOK_SECRET is not set for the worker: it is the secret Gitea signs webhooks with');
+      const { url } = input;
+      const hook = await gitea.ensureWebhook(owner, repo, { url, secret, events: [...WEBHOOK_EVENTS] }).catch((error: unknown) => {
+        // The repository may still be on its way (a create_repository job queued beside this one): try again.
+        if (isGiteaError(error) && error.status === 404) {
+          throw new GiteaError(`${error.message} (the repository ${owner}/${repo} does not exist yet)`, { operation: error.operation, status: 404, retryable: true, cause: error });
+        }
+        throw error;
+      });
+      return { hookId: hook.id, url, created: hook.created, giteaLogin: await gitea.getCurrentLogin() };
     }
     case 'merge_pull_request': {
       const number = input.prNumber;

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
 import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
+import { reviewHandlers } from './review-handlers.js';
+import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
@@ -59,6 +61,8 @@ export interface GiteaStandIn {
   /** Every mismatch with Gitea's API description seen so far. */
   violations: string[];
   requests: RecordedRequest[];
+  /** Hooks, people, reviews, comments and the webhooks delivered (review-loop.ts). */
+  reviewLoop: ReviewLoop;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
   /** The next `n` API requests fail with `mode`. */
@@ -105,6 +109,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   let pending: { remaining: number; mode: FailureMode; opts: FailOptions } | undefined;
   let failing: { mode: FailureMode; opts: FailOptions } | undefined;
   let shapes: Shapes;
+  let loop: ReviewLoop;
 
   const takeFault = () => {
     if (failing) return failing;
@@ -128,7 +133,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
     }
     if (given === null) return 'missing';
-    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? 'invalid');
+    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? loop.userForToken(given) ?? 'invalid');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -201,7 +206,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = handlers[op] ?? oauthHandlers[op];
+    const handler = reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -232,6 +237,11 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   shapes = new Shapes(url, state);
+  loop = attachReviewLoop(state, shapes, url, contract, violations);
+  // A push (over git's smart HTTP, or pushCommit) that moves a branch: pull_request_sync for its open PRs.
+  state.onPush(({ repo, pusher, changes }) => {
+    for (const change of changes) if (change.after) loop.pushed(repo.owner, repo.name, change.branch, pusher.login);
+  });
 
   const standIn: GiteaStandIn = {
     url,
@@ -242,6 +252,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     contract,
     violations,
     requests,
+    reviewLoop: loop,
     get latencyMs() {
       return handle.latencyMs;
     },
@@ -260,6 +271,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     reset() {
       state.clearRepos();
+      loop.reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;
@@ -286,7 +298,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
  * Statuses Gitea really answers that its API description does not declare. POST /orgs/{org}/repos shares
  * its code with POST /user/repos (409 on an existing repository) but only the latter declares 409.
  */
-const KNOWN_UNDECLARED = new Set(['createOrgRepo:409']);
+const KNOWN_UNDECLARED = new Set(['createOrgRepo:409', 'repoCreateHook:422', 'repoEditHook:422']);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,3 +1,5 @@
+import { secret } from './secrets.js';
+
 /** Runtime configuration, read from the environment on each call (Lambda sets it once per instance). */
 export interface Config {
   tableName: string;
@@ -14,7 +16,7 @@ export function config(): Config {
   return {
     tableName: env.AIWORKER_TABLE ?? 'aiworker',
     queueUrl: env.AIWORKER_QUEUE_URL,
-    adminToken: env.AIWORKER_ADMIN_TOKEN,
+    adminToken: secret('AdminToken'),
     leaseSeconds: Number(env.AIWORKER_LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS),
     version: env.AIWORKER_VERSION ?? '0.1.0',
   };

@@ -1,14 +1,15 @@
 import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '../gitea/index.js';
 import type { JobRecord } from '../schemas/job.js';
+import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
 
 export type JobGitea = GiteaClient;
 
-/** The Gitea client the worker uses: GITEA_URL, GITEA_TOKEN (a secret) and GITEA_TIMEOUT_MS (default 10 s) per call. */
+/** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
   const baseUrl = process.env.GITEA_URL;
-  const token = process.env.GITEA_TOKEN;
-  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and GITEA_TOKEN for the worker');
+  const token = secret('GiteaToken');
+  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
   const timeoutMs = Number(process.env.GITEA_TIMEOUT_MS ?? 10_000);
   return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000 });
 }

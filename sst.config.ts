@@ -27,18 +27,20 @@ export default $config({
     const { createRouter, routeWeb } = await import('./stacks/web.js');
     const { createAlarms } = await import('./stacks/alarms.js');
 
-    // Stage settings, read when deploying (e.g. from .env.production): see README, Deploy.
-    const giteaUrl = process.env.GITEA_URL ?? '';
-    if (!giteaUrl) console.warn('GITEA_URL is not set: the worker will fail its Gitea jobs until it is (GITEA_URL=https://gitea.example.com npx sst deploy).');
+    const { stageSettings } = await import('./infra/functions.js');
+
+    // Stage settings, read when deploying (from the shell or .env.<stage>): see README, Deploy.
+    const settings = Object.fromEntries(stageSettings.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+    if (!settings.GITEA_URL) console.warn('GITEA_URL is not set: the worker will fail its Gitea jobs until it is (GITEA_URL=https://gitea.example.com npx sst deploy).');
 
     const table = createTable();
     const secrets = createSecrets();
     const { jobs, deadLetter } = createQueues();
-    const linked = { table, queue: jobs, secrets, giteaUrl };
+    const router = createRouter();
+    const linked = { table, queue: jobs, secrets, settings, publicUrl: process.env.AIWORKER_PUBLIC_URL ?? router.url };
 
     const worker = subscribeWorker(linked);
     const api = createApi(linked);
-    const router = createRouter();
     routeWeb(router, api);
     const mcp = createMcp(linked, router);
     createSweeper(linked);

@@ -22,6 +22,22 @@ export const secrets = {
   AdminToken: { env: 'AIWORKER_ADMIN_TOKEN' },
   GiteaToken: { env: 'GITEA_TOKEN' },
   WebhookSecret: { env: 'AIWORKER_WEBHOOK_SECRET' },
+  GiteaClientSecret: { env: 'AIWORKER_GITEA_CLIENT_SECRET' },
 } as const;
 
 export type SecretName = keyof typeof secrets;
+
+/**
+ * Stage settings (not secrets): read from the deploying shell or `.env.<stage>` when deploying, and given to
+ * the functions that read them, when set. What each means: README, Deploy.
+ */
+export const stageSettings = [
+  'GITEA_URL',
+  'AIWORKER_GITEA_CLIENT_ID',
+  'AIWORKER_GITEA_LOGIN',
+  'AIWORKER_ALLOWED_ORGS',
+  'AIWORKER_ALLOWED_LOGINS',
+  'AIWORKER_ADMIN_LOGINS',
+  'AIWORKER_SESSION_HOURS',
+  'AIWORKER_LEASE_SECONDS',
+] as const;

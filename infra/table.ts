@@ -18,12 +18,15 @@ export interface TableIndex {
 export interface TableDefinition {
   partitionKey: string;
   sortKey: string;
+  /** Epoch seconds after which DynamoDB deletes the item (sessions, pending sign-ins). */
+  timeToLiveAttribute: string;
   indexes: TableIndex[];
 }
 
 export const table: TableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAtEpoch',
   indexes: [
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },

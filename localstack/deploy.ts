@@ -172,6 +172,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployResult>
       AdminToken: adminToken,
       GiteaToken: options.giteaToken ?? env.GITEA_TOKEN ?? '',
       WebhookSecret: options.webhookSecret ?? env.AIWORKER_WEBHOOK_SECRET ?? '',
+      GiteaClientSecret: env.AIWORKER_GITEA_CLIENT_SECRET ?? '',
     };
     const endpointInsideLambda = options.endpointInsideLambda ?? env.LOCALSTACK_ENDPOINT_IN_LAMBDA ?? 'http://localhost.localstack.cloud:4566';
     const functionNames: Record<string, string> = {};

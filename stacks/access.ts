@@ -10,8 +10,8 @@ export type Resource = 'table' | 'queue' | SecretName;
  * - MCP reads/writes the table and sends jobs; agents authenticate with their own tokens, so no admin token.
  * - The worker reads/writes jobs and tasks, extends message visibility, and alone talks to Gitea.
  * - The sweeper only returns expired leases in the table.
- * - The webhook secret goes to the Gitea webhook receiver (a REST route under `/api/webhooks/`) alone;
- *   while infra/ has no such route, the secret is not even created (see stacks/secrets.ts).
+ * - Secrets beyond these go to the few functions that read them (accessOf below); a secret no function of
+ *   infra/ reads is not even created (see stacks/secrets.ts).
  */
 export const access: Record<FunctionKind, readonly Resource[]> = {
   rest: ['table', 'queue', 'AdminToken'],
@@ -47,9 +47,24 @@ export const eventSourceActions = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMes
 /** A webhook receiver: a REST route under /api/webhooks/. */
 export const isWebhookReceiver = (fn: Deployable) => fn.kind === 'rest' && !!fn.route?.path.startsWith('/api/webhooks/');
 
-/** What one function is linked to. */
+/** The REST routes that ask for a repository's webhook (they must know whether the webhook secret is set). */
+const registersWebhooks = ['POST /api/projects', 'POST /api/projects/{id}/webhook'];
+
+/** The Gitea sign-in routes (the callback exchanges the code with the OAuth client secret). */
+const isGiteaSignIn = (fn: Deployable) => fn.kind === 'rest' && !!fn.route?.path.startsWith('/api/auth/gitea/');
+
+/**
+ * What one function is linked to: its kind's resources, plus
+ * - WebhookSecret for the webhook receiver (verifies signatures), the worker (registers hooks with it) and
+ *   the routes that register hooks;
+ * - GiteaClientSecret for the Gitea sign-in routes.
+ */
 export function accessOf(fn: Deployable): readonly Resource[] {
-  return isWebhookReceiver(fn) ? [...access[fn.kind], 'WebhookSecret'] : access[fn.kind];
+  const extra: Resource[] = [];
+  const key = fn.route && `${fn.route.method} ${fn.route.path}`;
+  if (isWebhookReceiver(fn) || fn.kind === 'worker' || (key && registersWebhooks.includes(key))) extra.push('WebhookSecret');
+  if (isGiteaSignIn(fn)) extra.push('GiteaClientSecret');
+  return [...access[fn.kind], ...extra];
 }
 
 /** The secrets one function can read (through `Resource` from the `sst` package). */

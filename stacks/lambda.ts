@@ -8,8 +8,10 @@ export interface Linked {
   queue: sst.aws.Queue;
   /** Only the secrets some function uses (see stacks/secrets.ts). */
   secrets: Partial<Record<SecretName, sst.Secret>>;
-  /** Not a secret: the Gitea base URL, a stage setting (GITEA_URL when deploying). */
-  giteaUrl: string;
+  /** The stage settings that are set (infra/functions.ts `stageSettings`), given to every function. */
+  settings: Record<string, string>;
+  /** Where people and Gitea reach the app (AIWORKER_PUBLIC_URL): the router's URL unless set. */
+  publicUrl: $util.Input<string>;
 }
 
 /** The one function of a kind that is not a REST route (mcp, worker, sweeper). */
@@ -24,7 +26,7 @@ export function deployableOf(kind: Exclude<FunctionKind, 'rest'>): Deployable {
  * runtime, `permissions` with exactly the table and queue actions of access.ts (linking the table or queue
  * would grant `dynamodb:*` / `sqs:*`, Scan included), and `link` for the secrets it reads, which SST hands to
  * the function through `Resource` (the `sst` package), encrypted in the bundle. Secrets travel that way
- * only; the environment holds the table name, the queue URL and the Gitea URL, which are not secret.
+ * only; the environment holds the table name, the queue URL and the stage settings, which are not secret.
  * Powertools reads its service name from POWERTOOLS_SERVICE_NAME and its metrics namespace from
  * POWERTOOLS_METRICS_NAMESPACE.
  */
@@ -46,7 +48,8 @@ export function functionArgs(fn: Deployable, linked: Linked, extra: Partial<sst.
     link,
     environment: {
       ...environmentFor(uses, { AIWORKER_TABLE: linked.table.name, AIWORKER_QUEUE_URL: linked.queue.url }),
-      ...(fn.kind === 'worker' ? { GITEA_URL: linked.giteaUrl } : {}),
+      ...linked.settings,
+      AIWORKER_PUBLIC_URL: linked.publicUrl,
       POWERTOOLS_SERVICE_NAME: `aiworker-${fn.kind}`,
       POWERTOOLS_METRICS_NAMESPACE: 'aiworker',
     },

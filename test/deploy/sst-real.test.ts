@@ -16,7 +16,7 @@ import { brokenCopy, type Mistake } from './sst/mutate.js';
 import { runApp, type AppRun } from './sst/run-app.js';
 
 const exec = promisify(execFile);
-const secretValues = { AdminToken: 'adm_sst_check_0123456789', GiteaToken: 'gitea_sst_check_0123456789', WebhookSecret: 'whsec_sst_check_0123456789' };
+const secretValues = { AdminToken: 'adm_sst_check_0123456789', GiteaToken: 'gitea_sst_check_0123456789', WebhookSecret: 'whsec_sst_check_0123456789', GiteaClientSecret: 'gcs_sst_check_0123456789' };
 // What `sst deploy` hands the program: each secret set with `sst secret set` as SST_SECRET_<Name>, and the stage settings.
 const env: Record<string, string> = {
   ...Object.fromEntries(Object.entries(secretValues).map(([name, value]) => [`SST_SECRET_${name}`, value])),
@@ -59,11 +59,13 @@ describe('the SST app, through SST’s real components', () => {
 
   it('lets each function read only its secrets, through SST’s Resource', async () => {
     const { found } = functionsOf(runs.personal);
-    const readable = (kind: string) => [...new Set(found.filter((f) => f.fn.kind === kind).map((f) => Object.keys(f.links).sort().join(',')))];
-    expect(readable('rest')).toEqual(['AdminToken']);
-    expect(readable('worker')).toEqual(['GiteaToken']);
-    expect(readable('mcp')).toEqual(['']);
-    expect(readable('sweeper')).toEqual(['']);
+    const readable = (handler: string) => Object.keys(found.find((f) => f.fn.handler === handler)!.links).sort();
+    expect(readable('functions/api/tasks/get')).toEqual(['AdminToken']);
+    expect(readable('functions/api/webhooks/gitea')).toEqual(['AdminToken', 'WebhookSecret']);
+    expect(readable('functions/api/auth/gitea-callback')).toEqual(['AdminToken', 'GiteaClientSecret']);
+    expect(readable('functions/worker/handler')).toEqual(['GiteaToken', 'WebhookSecret']);
+    expect(readable('functions/mcp/handler')).toEqual([]);
+    expect(readable('functions/sweeper/handler')).toEqual([]);
 
     // What the bundle carries, read back by the sst package's own Resource as a deployed function does it.
     const rest = found.find((f) => f.fn.kind === 'rest')!;

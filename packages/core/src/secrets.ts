@@ -1,7 +1,7 @@
 import { Resource } from 'sst/resource';
 
 /** The secrets the app defines (SST `Secret` components; which function gets which: stacks/access.ts). */
-export type SecretName = 'AdminToken' | 'GiteaToken' | 'WebhookSecret';
+export type SecretName = 'AdminToken' | 'GiteaToken' | 'WebhookSecret' | 'GiteaClientSecret';
 
 /**
  * A linked secret's value, through SST's `Resource` (sst.dev/docs/reference/sdk): on AWS from the data SST

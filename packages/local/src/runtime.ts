@@ -38,6 +38,12 @@ export interface RuntimeOptions {
   worker?: false | JobWorkerOptions;
   /** The lease sweeper timer: its options (e.g. `intervalMs`), or `false` for none. */
   sweeper?: false | SweeperTimerOptions;
+  /**
+   * Gitea webhooks: the secret they are signed with (AIWORKER_WEBHOOK_SECRET) and the public URL Gitea
+   * reaches this server at (AIWORKER_PUBLIC_URL; default: the server's own URL). Without it, projects
+   * register no hook.
+   */
+  webhooks?: { secret: string; publicUrl?: string };
 }
 
 export interface Runtime {
@@ -92,7 +98,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AIWORKER_TABLE: tableName,
     });
     // Secrets reach the handlers through SST's Resource, as on AWS (GITEA_TOKEN: npm start's way to give one).
-    supplySecrets({ AdminToken: adminToken, GiteaToken: options.giteaToken ?? process.env.GITEA_TOKEN });
+    supplySecrets({
+      AdminToken: adminToken,
+      GiteaToken: options.giteaToken ?? process.env.GITEA_TOKEN,
+      GiteaClientSecret: process.env.AIWORKER_GITEA_CLIENT_SECRET,
+    });
 
     const region = process.env.AWS_REGION!;
     const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region });
@@ -115,6 +125,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           server.closeAllConnections();
         }),
     );
+
+    if (options.webhooks) {
+      setEnvironment({ AIWORKER_PUBLIC_URL: options.webhooks.publicUrl ?? process.env.AIWORKER_PUBLIC_URL ?? url });
+      supplySecrets({ WebhookSecret: options.webhooks.secret });
+    }
 
     if (options.worker !== false) {
       const worker = await startJobWorker({ sqsEndpoint, queueUrl: queues.queueUrl, region, ...options.worker });

@@ -2,7 +2,9 @@ import type { Page } from '../schemas/common.js';
 import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.js';
 import { rankKey, timeKey } from './keys.js';
 import { queryPage, type PageQuery } from './page.js';
-import { getItem, tableName, versionedPut, type Item, type TransactItem } from './store.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './client.js';
+import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const taskPk = (id: string) => `TASK#${id}`;
 const SK = 'TASK';
@@ -52,6 +54,29 @@ export const taskRepository = {
   put: (task: Task, expectedVersion: number | undefined, extra?: Parameters<typeof versionedPut>[2]): TransactItem =>
     versionedPut(taskItem(task), expectedVersion, extra),
   eventPut: (event: TaskEvent): TransactItem => ({ Put: { TableName: tableName(), Item: taskEventItem(event) } }),
+  /** Deletes the task if it is still at `expectedVersion` (part of a transaction). */
+  delete: (id: string, expectedVersion: number): TransactItem => versionedDelete(taskPk(id), SK, expectedVersion),
+  /** Deletes every event of a (deleted) task: a Query of its partition, keys only, then batched deletes. */
+  deleteEvents: async (taskId: string): Promise<number> => {
+    let deleted = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':events': 'EVENT#' },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const keys = (page.Items ?? []) as Array<{ pk: string; sk: string }>;
+      await deleteKeys(keys);
+      deleted += keys.length;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return deleted;
+  },
   list: (query: TaskListQuery): Promise<Page<Task>> =>
     queryPage<Task>({ tableName: tableName(), ...listQuery(query), limit: query.limit, cursor: query.cursor }),
   /** Backlog (or any state) in pick order: highest priority, then oldest. */

@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { BranchNameSchema, GiteaNameSchema, IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
+import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
 
 const projectFields = {
   name: z.string().trim().min(1).max(200).describe('Display name'),
   description: z.string().max(10_000).optional(),
-  giteaOwner: GiteaNameSchema.describe('Gitea user or organisation that owns the repository'),
-  giteaRepo: GiteaNameSchema.describe('Gitea repository name'),
+  giteaOwner: GiteaOwnerSchema.describe('Gitea user or organisation that owns the repository'),
+  giteaRepo: GiteaRepoSchema.describe('Gitea repository name'),
   defaultBranch: BranchNameSchema.describe('Branch pull requests target'),
 };
 

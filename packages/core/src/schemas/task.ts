@@ -25,12 +25,17 @@ export const TaskSchema = z
     priority: PrioritySchema,
     state: TaskStateSchema,
     assignedAgentId: IdSchema.optional(),
+    claimedAt: TimestampSchema.optional().describe('When the assigned agent claimed the task (or got it back): a job asked for under an earlier claim records its result but moves nothing'),
     branchName: z.string().optional(),
     prUrl: z.string().optional(),
     prNumber: z.number().int().optional(),
     question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
     lastResponse: z.string().optional().describe('The latest human answer to a question'),
     lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    feedback: z
+      .string()
+      .optional()
+      .describe('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,
@@ -86,6 +91,7 @@ export const TaskEventSchema = z
     from: TaskStateSchema.optional(),
     to: TaskStateSchema.optional(),
     agentId: IdSchema.optional(),
+    actor: z.string().optional().describe("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
     message: z.string(),
   })
   .meta({ id: 'TaskEvent' });

@@ -8,6 +8,12 @@ import type { Project } from '../schemas/project.js';
 import type { Task } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { getProject } from './projects.js';
+import { transitionTask } from './tasks.js';
+
+const projectOf = (id: string): Promise<Project | undefined> => getProject(id).catch((error: unknown) => {
+  if (error instanceof NotFoundError) return undefined;
+  throw error;
+});
 import { applyStateChange, stateEvent } from './task-changes.js';
 
 /** Backlog tasks read by the first query: the top one is tried first, so a lone agent gets the top task. */
@@ -44,7 +50,7 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
   // only when the agent turns out to hold a task already, which is rare: a restarted agent).
   const [scope, held, firstPage] = await Promise.all([options.projectId ? getProject(options.projectId) : undefined, heldTask(agentId), backlog(FIRST_CANDIDATES)]);
   if (held) return held;
-  const won = async (task: Task): Promise<ClaimResult> => ({ task, project: scope ?? (await getProject(task.projectId)), resumed: false });
+  const won = (task: Task, project: Project): ClaimResult => ({ task, project, resumed: false });
 
   const lost = new Set<string>();
   const seen = (task: Task) => `${task.id}#${task.version}`;
@@ -62,14 +68,21 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     }
     attempt++;
     const candidate = lost.size === 0 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
+    // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
+    const project = scope ?? (await projectOf(candidate.projectId));
+    if (!project) {
+      lost.add(seen(candidate));
+      page = await backlog(WIDE_CANDIDATES);
+      continue;
+    }
     const result = await tryClaim(agentId, candidate);
-    if (result.outcome === 'won') return won(result.task);
+    if (result.outcome === 'won') return won(result.task, project);
     if (result.outcome === 'agent-busy') {
       const current = await heldTask(agentId);
       if (current) return current;
       // The agent let go of its task meanwhile: this candidate may still be free.
       const retried = await tryClaim(agentId, candidate);
-      if (retried.outcome === 'won') return won(retried.task);
+      if (retried.outcome === 'won') return won(retried.task, project);
     }
     lost.add(seen(candidate));
     page = await backlog(WIDE_CANDIDATES);
@@ -84,7 +97,12 @@ async function heldTask(agentId: string): Promise<ClaimResult | undefined> {
   if (!agent.currentTaskId) return undefined;
   const task = await taskRepository.get(agent.currentTaskId);
   if (task && task.assignedAgentId === agentId && isActive(task.state)) {
-    return { task, project: await getProject(task.projectId), resumed: true };
+    const project = await projectOf(task.projectId);
+    if (project) return { task, project, resumed: true };
+    // A task left without its project (only data from before projects counted their tasks): it cannot be
+    // worked on, so it is cancelled and the agent is free again rather than stuck on it.
+    await transitionTask(task.id, { to: 'cancelled', agentId, note: `The task's project '${task.projectId}' no longer exists; task cancelled` }).catch(() => undefined);
+    return undefined;
   }
   await clearStalePointer(agent);
   return undefined;
@@ -98,7 +116,7 @@ async function clearStalePointer(agent: AgentRecord) {
 async function tryClaim(agentId: string, task: Task): Promise<Attempt> {
   const at = now();
   const change = { to: 'in_progress' as const, agentId, eventType: 'claimed', note: `Agent ${agentId} claimed the task` };
-  const next: Task = { ...applyStateChange(task, change), assignedAgentId: agentId, updatedAt: at, version: task.version + 1 };
+  const next: Task = { ...applyStateChange(task, change), assignedAgentId: agentId, claimedAt: at, updatedAt: at, version: task.version + 1 };
   const items = [taskRepository.put(next, task.version), assignAgentUpdate(agentId, task.id, at), taskRepository.eventPut(stateEvent(task, next, change))];
   let failed: number[];
   try {

@@ -14,7 +14,19 @@ export interface StateChange {
   agentId?: string;
   /** Overrides the event type (e.g. `lease_expired`). */
   eventType?: string;
+  /** Who did it, as recorded in the event: `admin`, `gitea:<login>`, `agent:<id>`, `system`. */
+  actor?: string;
 }
+
+/** The same at the start of a sentence (a Gitea login is left as it is). */
+export const ActorName = (actor: string | undefined): string => {
+  const name = actorName(actor);
+  return actor?.startsWith('gitea:') ? name : `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+};
+
+/** How an event's message names who acted. */
+export const actorName = (actor: string | undefined): string =>
+  !actor ? 'a user' : actor === 'admin' ? 'the admin' : actor.startsWith('gitea:') ? actor.slice('gitea:'.length) : actor.startsWith('agent:') ? `agent ${actor.slice(6)}` : actor;
 
 /** Applies a state change to a task: the transition rule and what each state carries with it. */
 export function applyStateChange(task: Task, change: StateChange): Task {
@@ -26,12 +38,16 @@ export function applyStateChange(task: Task, change: StateChange): Task {
   } else {
     delete next.question;
   }
-  if (change.to === 'backlog') delete next.assignedAgentId;
+  if (change.to === 'backlog') {
+    delete next.assignedAgentId;
+    delete next.claimedAt;
+  }
   return next;
 }
 
 export function stateEvent(task: Task, next: Task, change: StateChange): TaskEvent {
-  const by = change.agentId ? `agent ${change.agentId}` : 'a user';
+  const by = change.agentId ? `agent ${change.agentId}` : actorName(change.actor);
+  const actor = change.actor ?? (change.agentId ? `agent:${change.agentId}` : undefined);
   return {
     taskId: task.id,
     at: now(),
@@ -39,6 +55,7 @@ export function stateEvent(task: Task, next: Task, change: StateChange): TaskEve
     from: task.state,
     to: next.state,
     agentId: change.agentId,
+    ...(actor ? { actor } : {}),
     message: change.note ?? `${by} moved the task from ${task.state} to ${next.state}`,
   };
 }

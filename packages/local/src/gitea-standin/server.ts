@@ -3,11 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
 import { handlers, type Reply } from './handlers.js';
+import { reviewHandlers } from './review-handlers.js';
+import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
+import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to ../shared/reference/gitea-swagger-v1.22.json from the project root. */
+  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];
@@ -19,6 +22,8 @@ export interface GiteaStandInOptions {
   version?: string;
   /** Delay before every response, for benchmarks. */
   latencyMs?: number;
+  /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
+  oauth?: OAuthOptions;
 }
 
 export type FailureMode = 500 | 429 | 'hang';
@@ -44,10 +49,14 @@ export interface GiteaStandIn {
   baseUrl: string;
   token: string;
   state: GiteaState;
+  /** Gitea as an OAuth2 provider: applications, people, access tokens. */
+  oauth: OAuthProvider;
   contract: GiteaContract;
   /** Every mismatch with Gitea's API description seen so far. */
   violations: string[];
   requests: RecordedRequest[];
+  /** Hooks, people, reviews, comments and the webhooks delivered (review-loop.ts). */
+  reviewLoop: ReviewLoop;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
   /** The next `n` API requests fail with `mode`. */
@@ -86,6 +95,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
   const state = new GiteaState(users, options.orgs ?? []);
+  const oauth = new OAuthProvider(state, options.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -93,6 +103,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   let pending: { remaining: number; mode: FailureMode; opts: FailOptions } | undefined;
   let failing: { mode: FailureMode; opts: FailOptions } | undefined;
   let shapes: Shapes;
+  let loop: ReviewLoop;
 
   const takeFault = () => {
     if (failing) return failing;
@@ -116,13 +127,14 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
     }
     if (given === null) return 'missing';
-    return given === token ? state.users.get(users[0].toLowerCase())! : 'invalid';
+    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? loop.userForToken(given) ?? 'invalid');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (await oauth.handle(req, res, url, raw)) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
       return;
@@ -188,7 +200,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = handlers[op];
+    const handler = reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -217,15 +229,18 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   shapes = new Shapes(url, state);
+  loop = attachReviewLoop(state, shapes, url, contract, violations);
 
   const standIn: GiteaStandIn = {
     url,
     baseUrl: `${url}${API_PREFIX}`,
     token,
     state,
+    oauth,
     contract,
     violations,
     requests,
+    reviewLoop: loop,
     get latencyMs() {
       return handle.latencyMs;
     },
@@ -244,6 +259,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     reset() {
       state.clearRepos();
+      loop.reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;
@@ -267,7 +283,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
  * Statuses Gitea really answers that its API description does not declare. POST /orgs/{org}/repos shares
  * its code with POST /user/repos (409 on an existing repository) but only the latter declares 409.
  */
-const KNOWN_UNDECLARED = new Set(['createOrgRepo:409']);
+const KNOWN_UNDECLARED = new Set(['createOrgRepo:409', 'repoCreateHook:422', 'repoEditHook:422']);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -24,7 +24,10 @@ export const sign = (secret: string, body: string) => createHmac('sha256', secre
 export async function startWorld(gitea: GiteaTarget): Promise<World> {
   useFastRetries();
   const secret = randomBytes(24).toString('hex');
-  const runtime = await startTestRuntime({ giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret, publicUrl: process.env.AIWORKER_TEST_PUBLIC_URL } });
+  // A real Gitea must reach the runtime: AIWORKER_TEST_PUBLIC_URL says where, and the runtime listens on its port.
+  const publicUrl = gitea.standIn ? undefined : process.env.AIWORKER_TEST_PUBLIC_URL;
+  const listen = publicUrl ? { host: '0.0.0.0', port: Number(new URL(publicUrl).port || 80) } : {};
+  const runtime = await startTestRuntime({ giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret, publicUrl }, ...listen });
   const api = apiClient(runtime.url, runtime.adminToken);
   const deliver: World['deliver'] = async (eventType, payload, options = {}) => {
     const raw = options.raw ?? JSON.stringify(payload, null, 2);

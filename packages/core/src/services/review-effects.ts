@@ -155,7 +155,7 @@ async function planReview(task: Task, link: PullLink, event: PullEvent, effect: 
   return { ...keep(why), link: nextLink };
 }
 
-const ATTEMPTS = 6;
+const ATTEMPTS = 12;
 
 /** Applies one webhook delivery about a pull request aiworker opened. */
 export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> {
@@ -187,7 +187,9 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
       written = (await transact([...extra, taskRepository.eventPut(taskEvent)])).length === 0;
     }
     if (written) return receipt('applied', outcome.message, result);
-    // A guard failed: this delivery was applied meanwhile, or the task or its link moved on. Look again.
+    // A guard failed: this delivery was applied meanwhile, or the task or its link moved on. Look again,
+    // after a jittered pause so deliveries racing for the same task spread out.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
   }
   throw new ConflictError(`Pull request #${event.number} kept changing while delivery ${event.deliveryId} was applied; Gitea may redeliver it`);
 }

@@ -38,7 +38,8 @@ export class ReviewLoop {
   private readonly tokens = new Map<string, string>();
   private nextId = 1;
   private queue: Promise<void> = Promise.resolve();
-  private paused: Array<() => void> | undefined;
+  private paused: Array<{ id: string; go: () => void }> | undefined;
+  private readonly dropped = new Set<string>();
 
   constructor(
     private readonly state: GiteaState,
@@ -138,10 +139,14 @@ export class ReviewLoop {
     this.paused ??= [];
   }
 
-  resume(): void {
+  /** Lets held deliveries go; with `drop`, they are never sent (a test sends the recorded ones itself). */
+  resume(options: { drop?: boolean } = {}): void {
     const waiting = this.paused ?? [];
     this.paused = undefined;
-    for (const go of waiting) go();
+    for (const { id, go } of waiting) {
+      if (options.drop) this.dropped.add(id);
+      go();
+    }
   }
 
   /** Resolves when every delivery asked for so far has been made. */
@@ -177,8 +182,8 @@ export class ReviewLoop {
       const previous = this.queue;
       this.queue = previous.then(async () => {
         const paused = this.paused;
-        if (paused) await new Promise<void>((resolve) => paused.push(resolve));
-        await this.send(delivery);
+        if (paused) await new Promise<void>((resolve) => paused.push({ id: delivery.id, go: resolve }));
+        if (!this.dropped.has(delivery.id)) await this.send(delivery);
       });
     }
   }

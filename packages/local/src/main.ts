@@ -13,7 +13,7 @@ async function main() {
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   try {
-    gitea = await localGitea();
+    gitea = await localGitea(dataDir);
     const webhookSecret = resolveWebhookSecret(dataDir);
     runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
@@ -39,7 +39,9 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
-  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
+${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
+               (user ${gitea.user}, from ${gitea.tokenSource}; for git over HTTPS and the runner: GITEA_TOKEN)
+` : ''}  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
   Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
+import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
 import { reviewHandlers } from './review-handlers.js';
 import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
@@ -22,6 +23,11 @@ export interface GiteaStandInOptions {
   version?: string;
   /** Delay before every response, for benchmarks. */
   latencyMs?: number;
+  /**
+   * Folder of the bare git repositories (`<owner>/<name>.git`); repositories already there are taken up.
+   * Default: a temporary folder, removed by `close()`.
+   */
+  gitRoot?: string;
   /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
   oauth?: OAuthOptions;
 }
@@ -43,7 +49,7 @@ export interface RecordedRequest {
 }
 
 export interface GiteaStandIn {
-  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`). */
+  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`); clone URLs are `url/owner/repo.git`. */
   url: string;
   /** `url + '/api/v1'`. */
   baseUrl: string;
@@ -94,7 +100,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const contract = loadContract(options.swaggerPath ?? defaultSwaggerPath());
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
-  const state = new GiteaState(users, options.orgs ?? []);
+  const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot });
   const oauth = new OAuthProvider(state, options.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
@@ -136,7 +142,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     const url = new URL(req.url ?? '/', 'http://stand-in');
     if (await oauth.handle(req, res, url, raw)) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in serves /api/v1 and git at /{owner}/{repo}.git\n');
       return;
     }
     const apiPath = url.pathname.slice(API_PREFIX.length) || '/';
@@ -217,7 +223,9 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const served = isGitRequest(pathname) ? serveGit(req, res, { state, token, user: state.users.get(users[0].toLowerCase())! }) : handle(req, res);
+    served.catch((err: unknown) => {
       violations.push(`${req.method} ${req.url}: stand-in crashed: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'stand-in crashed', url: '' }));
     });
@@ -230,6 +238,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const url = `http://127.0.0.1:${port}`;
   shapes = new Shapes(url, state);
   loop = attachReviewLoop(state, shapes, url, contract, violations);
+  // A push (over git's smart HTTP, or pushCommit) that moves a branch: pull_request_sync for its open PRs.
+  state.onPush(({ repo, pusher, changes }) => {
+    for (const change of changes) if (change.after) loop.pushed(repo.owner, repo.name, change.branch, pusher.login);
+  });
 
   const standIn: GiteaStandIn = {
     url,
@@ -271,7 +283,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     close() {
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          state.dispose();
+          resolve();
+        });
         server.closeAllConnections();
       });
     },

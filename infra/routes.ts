@@ -63,4 +63,6 @@ export const routes: RouteDefinition[] = [
   route('GET', '/api/auth/gitea/callback', 'auth/gitea-callback', 'Where Gitea sends the browser back after sign-in', 'none'),
   route('POST', '/api/auth/logout', 'auth/logout', 'Sign out: ends the session and clears the cookie', 'none'),
   route('GET', '/api/auth/me', 'auth/me', 'Who is signed in'),
+  route('POST', '/api/webhooks/gitea', 'webhooks/gitea', "Gitea's webhooks (authenticated by X-Gitea-Signature, not a token)", 'none'),
+  route('POST', '/api/projects/{id}/webhook', 'projects/webhook', "Register or update the project repository's Gitea webhook (a job; 202)"),
 ];

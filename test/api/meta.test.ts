@@ -179,6 +179,7 @@ describe('authentication', () => {
       'POST /api/auth/token': 415, // needs its JSON body, but no token
       'GET /api/auth/gitea/login': 302,
       'GET /api/auth/gitea/callback': 302,
+      'POST /api/webhooks/gitea': 401, // authenticated by its X-Gitea-Signature instead
     };
     for (const route of publicRoutes) {
       const key = `${route.method} ${route.path}`;

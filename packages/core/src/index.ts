@@ -26,3 +26,6 @@ export { RetryLaterError, PermanentJobError, retryDelaySeconds } from './service
 export { redriveDeadLetters, type RedriveResult } from './services/redrive.js';
 export { taskBranchName, slugify } from './services/branch-name.js';
 export { getBoard } from './services/board.js';
+export * from './auth/webhook-signature.js';
+export { receiveGiteaWebhook, MAX_WEBHOOK_BYTES, type WebhookRequest } from './services/gitea-webhooks.js';
+export { webhookSettings } from './services/webhook-settings.js';

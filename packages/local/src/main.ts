@@ -3,6 +3,7 @@ import { StartupError } from './emulators/java.js';
 import { projectRoot } from './handler-loader.js';
 import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
+import { resolveWebhookSecret } from './webhook-secret.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
@@ -12,8 +13,9 @@ async function main() {
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   try {
-    gitea = await localGitea();
-    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
+    gitea = await localGitea(dataDir);
+    const webhookSecret = resolveWebhookSecret(dataDir);
+    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
   } catch (error) {
     await gitea?.stop();
@@ -37,6 +39,9 @@ aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
+${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
+               (user ${gitea.user}, from ${gitea.tokenSource}; for git over HTTPS and the runner: GITEA_TOKEN)
+` : ''}  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
   Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 

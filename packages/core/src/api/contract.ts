@@ -3,6 +3,7 @@ import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
 import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
 import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
+import { GiteaWebhookBodySchema, WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
 import { AdminTokenSignInSchema, MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
 import { BoardSchema } from '../schemas/board.js';
 import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullRequestRequestSchema } from '../schemas/job.js';
@@ -65,6 +66,8 @@ export const contract = {
   'DELETE /api/agents/{id}': { params: IdParamsSchema, query: DeleteQuery, response: AgentSchema },
   'POST /api/agents/{id}/heartbeat': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
 
+  'POST /api/webhooks/gitea': { query: NoQuery, body: GiteaWebhookBodySchema, response: WebhookReceiptSchema },
+  'POST /api/projects/{id}/webhook': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
   'GET /api/board': { query: NoQuery, response: BoardSchema },
   'POST /api/auth/token': { query: NoQuery, body: AdminTokenSignInSchema, response: SessionSchema },
   'POST /api/auth/logout': { query: NoQuery, response: SignedOutSchema },

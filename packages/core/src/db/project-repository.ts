@@ -2,7 +2,7 @@ import type { Page } from '../schemas/common.js';
 import type { Project } from '../schemas/project.js';
 import { timeKey } from './keys.js';
 import { queryPage } from './page.js';
-import { getItem, putVersioned, tableName, transact, versionedPut, type Item, type TransactItem } from './store.js';
+import { getItem, tableName, transact, versionedPut, type Item, type TransactItem } from './store.js';
 
 const pk = (id: string) => `PROJECT#${id}`;
 const SK = 'PROJECT';
@@ -29,6 +29,40 @@ export const projectItem = (project: ProjectRecord): Item => ({
   gsi1sk: timeKey(project.createdAt, project.id),
 });
 
+/**
+ * The repository index: one item per (Gitea repository, project) under `REPO#owner/repo` (lower-cased, as
+ * Gitea compares names), written in the same transaction as the project. A webhook names a repository;
+ * one Query of its partition finds the projects on it, and the partition also keeps the state of the
+ * repository's webhook (sk `HOOK`). Several projects may share a repository.
+ */
+export const repositoryPk = (owner: string, repo: string) => `REPO#${owner.toLowerCase()}/${repo.toLowerCase()}`;
+const indexSk = (projectId: string) => `PROJECT#${projectId}`;
+const HOOK_SK = 'HOOK';
+
+const indexPut = (project: Project): TransactItem => ({
+  Put: {
+    TableName: tableName(),
+    Item: { pk: repositoryPk(project.giteaOwner, project.giteaRepo), sk: indexSk(project.id), projectId: project.id, giteaOwner: project.giteaOwner, giteaRepo: project.giteaRepo },
+  },
+});
+const indexDelete = (project: Project): TransactItem => ({
+  Delete: { TableName: tableName(), Key: { pk: repositoryPk(project.giteaOwner, project.giteaRepo), sk: indexSk(project.id) } },
+});
+const sameRepository = (a: Project, b: Project) => repositoryPk(a.giteaOwner, a.giteaRepo) === repositoryPk(b.giteaOwner, b.giteaRepo);
+
+/** What the hook registration job last did for a repository. */
+export interface RepositoryHook {
+  owner: string;
+  repo: string;
+  /** Gitea's id of the hook. */
+  hookId: number;
+  /** Where Gitea sends the events. */
+  url: string;
+  /** The Gitea account aiworker acts as (its comments are not feedback). */
+  giteaLogin?: string;
+  syncedAt: string;
+}
+
 /** The task count as it was read: a save that would overwrite a newer count fails like a stale version. */
 const sameTaskCount = (record: ProjectRecord) =>
   record.taskCount === undefined
@@ -48,11 +82,18 @@ const countUpdate = (projectId: string, delta: 1 | -1): TransactItem => ({
 
 export const projectRepository = {
   get: (id: string) => getItem<ProjectRecord>(pk(id), SK),
-  /** A new project (`expectedVersion` undefined) or a change guarded by its version and its task count. */
-  save: (project: ProjectRecord, expectedVersion: number | undefined) =>
-    expectedVersion === undefined
-      ? putVersioned(projectItem({ ...project, taskCount: 0 }), undefined)
-      : transact([versionedPut(projectItem(project), expectedVersion, sameTaskCount(project))]).then((failed) => failed.length === 0),
+  /**
+   * A new project (`expectedVersion` undefined) or a change guarded by its version and its task count; the
+   * repository index item goes with it (moved when `previous` named another repository).
+   */
+  save: async (project: ProjectRecord, expectedVersion: number | undefined, previous?: Project) => {
+    const items: TransactItem[] =
+      expectedVersion === undefined
+        ? [versionedPut(projectItem({ ...project, taskCount: 0 }), undefined), indexPut(project)]
+        : [versionedPut(projectItem(project), expectedVersion, sameTaskCount(project)), indexPut(project)];
+    if (previous && !sameRepository(previous, project)) items.push(indexDelete(previous));
+    return (await transact(items)).length === 0;
+  },
   /** Deletes the project if it is still at `expectedVersion` and has no task. */
   delete: async (record: ProjectRecord, expectedVersion: number): Promise<boolean> => {
     const item: TransactItem = {
@@ -64,7 +105,7 @@ export const projectRepository = {
         ExpressionAttributeValues: { ':expectedVersion': expectedVersion, ':zero': 0 },
       },
     };
-    return (await transact([item])).length === 0;
+    return (await transact([item, indexDelete(record)])).length === 0;
   },
   /** Part of a task's creation: counts the task, and fails the transaction if the project is gone. */
   addTask: (projectId: string): TransactItem => countUpdate(projectId, 1),
@@ -74,4 +115,13 @@ export const projectRepository = {
     const page = await queryPage<ProjectRecord>({ tableName: tableName(), index: 'gsi1', partitionValue: 'PROJECTS', limit, cursor });
     return { ...page, items: page.items.map(publicProject) };
   },
+  /** Ids of the projects on a Gitea repository (the index partition; no Scan). */
+  idsByRepository: async (owner: string, repo: string): Promise<string[]> => {
+    const page = await queryPage<{ projectId: string }>({ tableName: tableName(), partitionValue: repositoryPk(owner, repo), sortPrefix: 'PROJECT#', limit: 100 });
+    return page.items.map((item) => item.projectId);
+  },
+  /** Re-writes the index item of a project (projects made before the index existed get theirs on a webhook sync). */
+  indexPut,
+  getHook: (owner: string, repo: string) => getItem<RepositoryHook>(repositoryPk(owner, repo), HOOK_SK),
+  hookPut: (hook: RepositoryHook): TransactItem => ({ Put: { TableName: tableName(), Item: { ...hook, pk: repositoryPk(hook.owner, hook.repo), sk: HOOK_SK } } }),
 };

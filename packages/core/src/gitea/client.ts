@@ -95,6 +95,23 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   }
 
   const client: GiteaClient = {
+    getCurrentLogin: currentLogin,
+
+    async ensureWebhook(owner, repo, { url, secret, events }) {
+      const config = { url, content_type: 'json', secret };
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const hooks = await call('listHooks', () => api.repos.repoListHooks(seg(owner), seg(repo), { page, limit: PAGE_SIZE }));
+        const found = hooks.find((hook) => hook.type === 'gitea' && hook.config?.url === url);
+        if (found?.id !== undefined) {
+          await call('editHook', () => api.repos.repoEditHook(seg(owner), seg(repo), found.id!, { active: true, config, events }));
+          return { id: found.id, created: false };
+        }
+        if (hooks.length === 0 || hooks.length < PAGE_SIZE) break;
+      }
+      const created = await call('createHook', () => api.repos.repoCreateHook(seg(owner), seg(repo), { type: 'gitea', active: true, config, events }));
+      return { id: created.id ?? 0, created: true };
+    },
+
     async getRepository(owner, repo) {
       return toRepository(await call('getRepository', () => api.repos.repoGet(seg(owner), seg(repo))));
     },

@@ -6,3 +6,4 @@ export * from './job.js';
 export * from './names.js';
 export * from './auth.js';
 export * from './board.js';
+export * from './gitea-webhook.js';

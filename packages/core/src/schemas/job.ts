@@ -29,6 +29,7 @@ export const JobInputSchema = z
       body: z.string().optional(),
     }),
     z.object({ type: z.literal('merge_pull_request'), ...repository, prNumber: z.number().int().min(1) }),
+    z.object({ type: z.literal('register_webhook'), ...repository, url: z.string().url().describe("The receiver's public URL, where Gitea sends the events") }),
   ])
   .describe('What the worker needs, by job type: owner, repo, branch names, PR number…')
   .meta({ id: 'JobInput' });
@@ -88,4 +89,5 @@ export type ProjectCreateRequest = z.infer<typeof ProjectCreateRequestSchema>;
 
 export const ProjectCreatedSchema = ProjectSchema.extend({
   repositoryJobId: IdSchema.optional().describe('The create_repository job, when one was asked for'),
+  webhookJobId: IdSchema.optional().describe('The register_webhook job, when webhooks are configured (AIWORKER_PUBLIC_URL and AIWORKER_WEBHOOK_SECRET)'),
 }).meta({ id: 'ProjectCreated' });

@@ -32,6 +32,10 @@ export const TaskSchema = z
     question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
     lastResponse: z.string().optional().describe('The latest human answer to a question'),
     lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    feedback: z
+      .string()
+      .optional()
+      .describe('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,

@@ -3,6 +3,9 @@ import { now } from '../ids.js';
 import { boundedCopy, excerpt } from '../excerpt.js';
 import { jobRepository } from '../db/job-repository.js';
 import { taskRepository } from '../db/task-repository.js';
+import { pullRepository } from '../db/pull-repository.js';
+import { transact, type TransactItem } from '../db/store.js';
+import { projectRepository } from '../db/project-repository.js';
 import type { JobRecord } from '../schemas/job.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { canTransition } from '../state-machine.js';
@@ -15,7 +18,7 @@ import { applyStateChange, saveTaskChange } from './task-changes.js';
  * showing it (and never twice).
  */
 
-type TaskPlan = (task: Task) => { next: Task; event: Omit<TaskEvent, 'taskId' | 'at'> };
+type TaskPlan = (task: Task) => { next: Task; event: Omit<TaskEvent, 'taskId' | 'at'>; extra?: TransactItem[] };
 
 const settled = (job: JobRecord, changes: Partial<JobRecord>): JobRecord => {
   const { leaseUntil: _lease, error: _error, ...rest } = job;
@@ -25,28 +28,48 @@ const settled = (job: JobRecord, changes: Partial<JobRecord>): JobRecord => {
 async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan): Promise<void> {
   const jobPut = jobRepository.put(next, claimed.version);
   if (!claimed.taskId) {
-    if (!(await jobRepository.save(next, claimed.version))) throw new VersionConflictError('Job', claimed.id, claimed.version);
+    const extra = projectPlan(claimed, next);
+    if ((await transact([jobPut, ...extra])).length) throw new VersionConflictError('Job', claimed.id, claimed.version);
     return;
   }
   const taskId = claimed.taskId;
-  const events = new Map<number, TaskEvent>();
+  const events = new Map<number, { event: TaskEvent; extra: TransactItem[] }>();
   try {
     await updateVersioned<Task>({
       kind: 'Task',
       id: taskId,
       load: () => taskRepository.get(taskId),
       change: (task) => {
-        const { next: changed, event } = plan(task);
-        events.set(task.version, { taskId, at: now(), ...event });
+        const { next: changed, event, extra = [] } = plan(task);
+        events.set(task.version, { event: { taskId, at: now(), actor: 'system', ...event }, extra });
         return changed;
       },
-      save: (changed, task) => saveTaskChange(task, changed, events.get(task.version), { extra: [jobPut] }),
+      save: (changed, task) => {
+        const planned = events.get(task.version);
+        return saveTaskChange(task, changed, planned?.event, { extra: [jobPut, ...(planned?.extra ?? [])] });
+      },
     });
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
     // The task was deleted meanwhile: the job still records what happened in Gitea.
     if (!(await jobRepository.save(next, claimed.version))) throw new VersionConflictError('Job', claimed.id, claimed.version);
   }
+}
+
+/** What a project's job (no task) records beside itself: the repository's hook for a register_webhook job. */
+function projectPlan(claimed: JobRecord, next: JobRecord): TransactItem[] {
+  if (claimed.type !== 'register_webhook' || next.status !== 'succeeded' || !next.result) return [];
+  const result = next.result;
+  return [
+    projectRepository.hookPut({
+      owner: String(claimed.input.owner),
+      repo: String(claimed.input.repo),
+      hookId: Number(result.hookId),
+      url: String(result.url),
+      giteaLogin: typeof result.giteaLogin === 'string' ? result.giteaLogin : undefined,
+      syncedAt: next.updatedAt,
+    }),
+  ];
 }
 
 const clearError = (task: Task): Task => {
@@ -97,7 +120,9 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
         const message = `Pull request #${String(result.number)} ${result.reused ? 'found' : 'opened'}: ${String(result.url)} (job ${job.id})`;
         const withPr = { ...clearError(task), prUrl: String(result.url), prNumber: Number(result.number) };
         const moved = moveIfAllowed(withPr, 'ready_to_test', message);
-        return { next: moved.next, event: { type: 'pull_request_opened', from: moved.from, to: moved.to, message } };
+        // The link a Gitea webhook about this pull request finds its task by.
+        const link = pullRepository.link({ owner: String(job.input.owner), repo: String(job.input.repo), number: Number(result.number), taskId: task.id, projectId: task.projectId });
+        return { next: moved.next, event: { type: 'pull_request_opened', from: moved.from, to: moved.to, message }, extra: [link] };
       };
     case 'merge_pull_request':
       return (task) => {
@@ -107,6 +132,8 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
       };
     case 'create_repository':
       return (task) => ({ next: task, event: { type: 'repository_created', message: `Repository ${where} ready (job ${job.id})` } });
+    case 'register_webhook':
+      return (task) => ({ next: task, event: { type: 'webhook_registered', message: `Webhook of ${where} ${result.created ? 'created' : 'updated'} (job ${job.id})` } });
   }
 }
 

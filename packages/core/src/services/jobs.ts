@@ -1,5 +1,8 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { jobRepository } from '../db/job-repository.js';
+import { projectRepository } from '../db/project-repository.js';
+import { transact } from '../db/store.js';
+import { webhookSettings } from './webhook-settings.js';
 import type { Page, PageQuery } from '../schemas/common.js';
 import type { Job, JobInputOf, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
 import type { Project } from '../schemas/project.js';
@@ -139,11 +142,29 @@ export async function requestRepository(projectId: string): Promise<Job> {
   });
 }
 
-/** `POST /api/projects`: the project, and with `createRepository: true` a `create_repository` job for it. */
-export async function createProjectWithRepository(request: ProjectCreateRequest): Promise<Project & { repositoryJobId?: string }> {
+/**
+ * A `register_webhook` job: the repository's Gitea hook pointed at this server's receiver, found by its URL
+ * and updated if it exists (so asking again re-syncs it). 409 when webhooks are not configured here.
+ */
+export async function requestWebhook(projectId: string): Promise<Job> {
+  const project = await getProject(projectId);
+  const settings = webhookSettings();
+  if (!settings.configured) {
+    throw new ConflictError(`Webhooks are not configured on this server: set ${settings.missing.join(' and ')}`, { missing: settings.missing });
+  }
+  // Projects made before the repository index existed get their index item here.
+  await transact([projectRepository.indexPut(project)]);
+  return enqueueJob({ projectId: project.id, input: { type: 'register_webhook', ...repositoryOf(project), url: settings.receiverUrl! } });
+}
+
+/**
+ * `POST /api/projects`: the project; with `createRepository: true` a `create_repository` job for it; and,
+ * when webhooks are configured, a `register_webhook` job so reviews in Gitea reach its tasks.
+ */
+export async function createProjectWithRepository(request: ProjectCreateRequest): Promise<Project & { repositoryJobId?: string; webhookJobId?: string }> {
   const { createRepository, ...input } = request;
   const project = await createProject(input);
-  if (!createRepository) return project;
-  const job = await requestRepository(project.id);
-  return { ...project, repositoryJobId: job.id };
+  const repositoryJobId = createRepository ? (await requestRepository(project.id)).id : undefined;
+  const webhookJobId = webhookSettings().configured ? (await requestWebhook(project.id)).id : undefined;
+  return { ...project, ...(repositoryJobId ? { repositoryJobId } : {}), ...(webhookJobId ? { webhookJobId } : {}) };
 }

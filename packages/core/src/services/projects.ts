@@ -31,7 +31,7 @@ export function updateProject(id: string, input: ProjectUpdate): Promise<Project
     expectedVersion: version,
     load: () => projectRepository.get(id),
     change: (current) => ({ ...current, ...changes }),
-    save: (next, current) => projectRepository.save(next, current.version),
+    save: (next, current) => projectRepository.save(next, current.version, current),
     result: publicProject,
   });
 }

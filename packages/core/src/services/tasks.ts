@@ -88,10 +88,10 @@ function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description
   return { taskId: task.id, at: now(), type: 'edited', actor, message: `${actorName(actor)} changed ${what.join(', ') || 'nothing'}` };
 }
 
-type Plan = { next: Task; change?: StateChange; extra?: TransactItem[]; event?: TaskEvent };
+export type Plan = { next: Task; change?: StateChange; extra?: TransactItem[]; event?: TaskEvent };
 
 /** A person sends a task an agent finished (ready_to_test, approved, staging) back to in_progress for rework. */
-const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
+export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
 
 /**
  * Rework goes back to the agent that did the work, as its one held task (an agent holds at most one;
@@ -100,7 +100,7 @@ const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!
  * the agent only if it still holds nothing). Otherwise — it works on another task, is offline or gone —
  * the task goes to the backlog unassigned, where the next agent claims it, and the event says why.
  */
-async function sendBack(task: Task, next: Task, actor?: string): Promise<Plan> {
+export async function sendBack(task: Task, next: Task, actor?: string): Promise<Plan> {
   const agentId = task.assignedAgentId!;
   const agent = await agentRepository.get(agentId);
   const sentBack = `${ActorName(actor)} sent the task back from ${task.state} for rework`;

@@ -240,6 +240,12 @@ export class GiteaContract {
     return problems;
   }
 
+  /** Problems with a value Gitea sends outside an API response (a webhook payload), against a schema whose `$ref`s name Gitea's definitions. */
+  checkPayload(name: string, schema: SchemaObj, value: unknown): string[] {
+    const validate = this.validator(`payload:${name}`, schema, 'response');
+    return validate(value) ? [] : formatErrors(`${name} payload`, validate.errors);
+  }
+
   private resolveResponse(response: SwaggerResponse): SwaggerResponse {
     let current = response;
     for (let i = 0; current.$ref && i < 10; i++) {

@@ -1,6 +1,7 @@
 import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
 import type { StandInPerson } from '../../packages/local/src/gitea-standin/oauth.js';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { supplySecrets } from '../../packages/local/src/secrets.js';
 import { startTestRuntime } from './runtime.js';
 
 /** The Set-Cookie values of a response, by cookie name. */
@@ -38,6 +39,8 @@ export async function startSignInRuntime(
   });
   const app = (await response.json()) as { client_id: string; client_secret: string };
   Object.assign(process.env, { AIWORKER_GITEA_CLIENT_ID: app.client_id, AIWORKER_GITEA_CLIENT_SECRET: app.client_secret });
+  // The client secret reaches the handlers as an SST secret, the way the runtime hands over every secret.
+  supplySecrets({ GiteaClientSecret: app.client_secret });
   return { runtime, gitea };
 }
 

@@ -1,3 +1,5 @@
+import { secret } from './secrets.js';
+
 /** Runtime configuration, read from the environment on each call (Lambda sets it once per instance). */
 export interface Config {
   tableName: string;
@@ -41,13 +43,13 @@ export function config(): Config {
   return {
     tableName: env.AIWORKER_TABLE ?? 'aiworker',
     queueUrl: env.AIWORKER_QUEUE_URL,
-    adminToken: env.AIWORKER_ADMIN_TOKEN,
+    adminToken: secret('AdminToken'),
     leaseSeconds: Number(env.AIWORKER_LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS),
     version: env.AIWORKER_VERSION ?? '0.1.0',
     auth: {
       giteaUrl: env.GITEA_URL?.replace(/\/+$/, ''),
       giteaClientId: env.AIWORKER_GITEA_CLIENT_ID,
-      giteaClientSecret: env.AIWORKER_GITEA_CLIENT_SECRET,
+      giteaClientSecret: secret('GiteaClientSecret'),
       allowedOrgs: list(env.AIWORKER_ALLOWED_ORGS),
       allowedLogins: list(env.AIWORKER_ALLOWED_LOGINS),
       adminLogins: list(env.AIWORKER_ADMIN_LOGINS),

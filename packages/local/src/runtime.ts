@@ -13,6 +13,7 @@ import { ensureQueues, ensureTable } from './provision.js';
 import { fromRouteTable, type HttpFunction } from './router.js';
 import { startJobWorker, type JobWorkerOptions } from './worker-poller.js';
 import { startSweeperTimer, type SweeperTimerOptions } from './sweeper-timer.js';
+import { supplySecrets } from './secrets.js';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. Default: PORT or 3000. */
@@ -30,7 +31,7 @@ export interface RuntimeOptions {
   adminToken?: string;
   /** Extra HTTP functions beside the REST route table (e.g. the MCP function URL). */
   functions?: HttpFunction[];
-  /** Gitea the worker talks to (sets GITEA_URL / GITEA_TOKEN; otherwise those from the environment are used). */
+  /** Gitea the worker talks to (GITEA_URL and the GiteaToken secret; otherwise GITEA_URL / GITEA_TOKEN from the environment). */
   giteaUrl?: string;
   giteaToken?: string;
   /** The job worker polling the queue: its options, or `false` for none. */
@@ -95,7 +96,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AIWORKER_TABLE: tableName,
-      AIWORKER_ADMIN_TOKEN: adminToken,
+    });
+    // Secrets reach the handlers through SST's Resource, as on AWS (GITEA_TOKEN: npm start's way to give one).
+    supplySecrets({
+      AdminToken: adminToken,
+      GiteaToken: options.giteaToken ?? process.env.GITEA_TOKEN,
+      GiteaClientSecret: process.env.AIWORKER_GITEA_CLIENT_SECRET,
     });
 
     const region = process.env.AWS_REGION!;
@@ -107,7 +113,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sqsClient.destroy();
     setEnvironment({ AIWORKER_QUEUE_URL: queues.queueUrl, AIWORKER_DLQ_URL: queues.deadLetterUrl });
     if (options.giteaUrl) setEnvironment({ GITEA_URL: options.giteaUrl });
-    if (options.giteaToken) setEnvironment({ GITEA_TOKEN: options.giteaToken });
 
     const port = options.port ?? Number(process.env.PORT ?? 3000);
     // The MCP function URL takes every method, like a Lambda function URL.
@@ -122,7 +127,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
 
     if (options.webhooks) {
-      setEnvironment({ AIWORKER_WEBHOOK_SECRET: options.webhooks.secret, AIWORKER_PUBLIC_URL: options.webhooks.publicUrl ?? process.env.AIWORKER_PUBLIC_URL ?? url });
+      setEnvironment({ AIWORKER_PUBLIC_URL: options.webhooks.publicUrl ?? process.env.AIWORKER_PUBLIC_URL ?? url });
+      supplySecrets({ WebhookSecret: options.webhooks.secret });
     }
 
     if (options.worker !== false) {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
 import { validWebhookSignature } from '../auth/webhook-signature.js';
+import { secret as linkedSecret } from '../secrets.js';
 import { projectRepository } from '../db/project-repository.js';
 import { IssueCommentPayloadSchema, PullRequestPayloadSchema, type WebhookReceipt } from '../schemas/gitea-webhook.js';
 import { applyPullEvent, type PullEffect, type PullEvent } from './review-effects.js';
@@ -42,10 +43,10 @@ function parse<T>(schema: z.ZodType<T>, body: Buffer, eventType: string): T {
 
 /**
  * `POST /api/webhooks/gitea`. Authenticated only by `X-Gitea-Signature` (HMAC-SHA256 of the raw body with
- * AIWORKER_WEBHOOK_SECRET): without a valid one nothing is read or written (401). Routed on
+ * the WebhookSecret secret): without a valid one nothing is read or written (401). Routed on
  * `X-Gitea-Event-Type`; `X-Gitea-Delivery` makes a delivery idempotent. Never calls Gitea.
  */
-export async function receiveGiteaWebhook(request: WebhookRequest, secret = process.env.AIWORKER_WEBHOOK_SECRET): Promise<WebhookReceipt> {
+export async function receiveGiteaWebhook(request: WebhookRequest, secret = linkedSecret('WebhookSecret')): Promise<WebhookReceipt> {
   if (request.body.length > MAX_WEBHOOK_BYTES) {
     throw new DomainError('PAYLOAD_TOO_LARGE', 413, `The body is ${request.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} bytes`);
   }

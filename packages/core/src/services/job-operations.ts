@@ -1,5 +1,6 @@
 import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '../gitea/index.js';
 import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
+import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
 
 export type JobGitea = GiteaClient;
@@ -7,11 +8,11 @@ export type JobGitea = GiteaClient;
 /** What the repository hook subscribes to: `pull_request` turns on every pull request event (reviews, comments, new commits). */
 export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment'] as const;
 
-/** The Gitea client the worker uses: GITEA_URL, GITEA_TOKEN (a secret) and GITEA_TIMEOUT_MS (default 10 s) per call. */
+/** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
   const baseUrl = process.env.GITEA_URL;
-  const token = process.env.GITEA_TOKEN;
-  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and GITEA_TOKEN for the worker');
+  const token = secret('GiteaToken');
+  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
   const timeoutMs = Number(process.env.GITEA_TIMEOUT_MS ?? 10_000);
   return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000 });
 }
@@ -59,10 +60,10 @@ export async function performJob(job: JobRecord, gitea: JobGitea = giteaFromEnvi
       return { number: pull.number, url: pull.htmlUrl, head: pull.head, base: pull.base, reused: !pull.created };
     }
     case 'register_webhook': {
-      const secret = process.env.AIWORKER_WEBHOOK_SECRET;
-      if (!secret) throw new PermanentJobError('AIWORKER_WEBHOOK_SECRET is not set for the worker: it is the secret Gitea signs webhooks with');
+      const webhookSecret = secret('WebhookSecret');
+      if (!webhookSecret) throw new PermanentJobError('The WebhookSecret secret is not set for the worker (AIWORKER_WEBHOOK_SECRET for npm start): it is the secret Gitea signs webhooks with');
       const { url } = input;
-      const hook = await gitea.ensureWebhook(owner, repo, { url, secret, events: [...WEBHOOK_EVENTS] }).catch((error: unknown) => {
+      const hook = await gitea.ensureWebhook(owner, repo, { url, secret: webhookSecret, events: [...WEBHOOK_EVENTS] }).catch((error: unknown) => {
         // The repository may still be on its way (a create_repository job queued beside this one): try again.
         if (isGiteaError(error) && error.status === 404) {
           throw new GiteaError(`${error.message} (the repository ${owner}/${repo} does not exist yet)`, { operation: error.operation, status: 404, retryable: true, cause: error });

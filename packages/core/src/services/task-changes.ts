@@ -31,6 +31,10 @@ export const actorName = (actor: string | undefined): string =>
 /** Applies a state change to a task: the transition rule and what each state carries with it. */
 export function applyStateChange(task: Task, change: StateChange): Task {
   assertTransition(task.state, change.to);
+  // A field that does not apply is refused, not dropped: the caller meant something that would not happen.
+  if (change.question !== undefined && change.to !== 'needs_input') {
+    throw new ValidationError(`A 'question' goes only with state 'needs_input' (the task would move to '${change.to}')`);
+  }
   const next: Task = { ...task, state: change.to };
   if (change.to === 'needs_input') {
     if (!change.question) throw new ValidationError("Moving a task to 'needs_input' needs a 'question' for a human");

@@ -15,7 +15,7 @@ let recorder: ReturnType<typeof recordWrites>;
 const realIds: Record<string, string> = {};
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  runtime = await startTestRuntime({ worker: false, sweeper: false }) // no background writes: the recorder must see only what a request wrote;
   api = apiClient(runtime.url, runtime.adminToken);
   const project = await createProject(api);
   const task = await createTask(api, project.id);

@@ -1,6 +1,6 @@
 import type { Page } from '../schemas/common.js';
 import type { Project } from '../schemas/project.js';
-import { timeKey } from './keys.js';
+import { indexEntry, timeKey } from './keys.js';
 import { queryPage } from './page.js';
 import { deleteVersioned, getItem, putVersioned, tableName, type Item } from './store.js';
 
@@ -11,8 +11,7 @@ export const projectItem = (project: Project): Item => ({
   ...project,
   pk: pk(project.id),
   sk: SK,
-  gsi1pk: 'PROJECTS',
-  gsi1sk: timeKey(project.createdAt, project.id),
+  ...indexEntry('all', 'PROJECTS', timeKey(project.createdAt, project.id)),
 });
 
 export const projectRepository = {
@@ -20,5 +19,5 @@ export const projectRepository = {
   save: (project: Project, expectedVersion: number | undefined) => putVersioned(projectItem(project), expectedVersion),
   delete: (id: string, expectedVersion: number) => deleteVersioned(pk(id), SK, expectedVersion),
   list: (limit: number, cursor?: string): Promise<Page<Project>> =>
-    queryPage<Project>({ tableName: tableName(), index: 'gsi1', partitionValue: 'PROJECTS', limit, cursor }),
+    queryPage<Project>({ tableName: tableName(), index: 'all', partitionValue: 'PROJECTS', limit, cursor }),
 };

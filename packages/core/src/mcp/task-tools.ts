@@ -53,7 +53,7 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     },
     ({ projectId }) =>
       runTool(async () => {
-        const claim = await claimNextTask(agent.id, { projectId });
+        const claim = await claimNextTask(agent.id, { projectId, agent });
         if (!claim.task) return toolResult({ task: null, message: claim.message });
         const message = claim.resumed
           ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it. Finish it with update_task_status before claiming another.`

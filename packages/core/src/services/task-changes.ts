@@ -14,6 +14,8 @@ export interface StateChange {
   agentId?: string;
   /** Overrides the event type (e.g. `lease_expired`). */
   eventType?: string;
+  /** Who did it (`admin`, `gitea:<login>`, `agent:<id>`, `system`); copied into the event. */
+  actor?: string;
 }
 
 /** Applies a state change to a task: the transition rule and what each state carries with it. */
@@ -39,6 +41,7 @@ export function stateEvent(task: Task, next: Task, change: StateChange): TaskEve
     from: task.state,
     to: next.state,
     agentId: change.agentId,
+    ...(change.actor ?? (change.agentId ? `agent:${change.agentId}` : undefined) ? { actor: change.actor ?? `agent:${change.agentId}` } : {}),
     message: change.note ?? `${by} moved the task from ${task.state} to ${next.state}`,
   };
 }
@@ -60,7 +63,7 @@ export async function saveTaskChange(
   event: TaskEvent | undefined,
   options: { releaseStatus?: 'idle' | 'offline'; extra?: TransactItem[] } = {},
 ): Promise<boolean> {
-  const items: TransactItem[] = [taskRepository.put(next, task.version), ...(options.extra ?? [])];
+  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? [])];
   if (event) items.push(taskRepository.eventPut(event));
   const releaseId = agentToRelease(task, next);
   let releaseIndex = -1;

@@ -1,10 +1,11 @@
+/// <reference path="./.sst/platform/config.d.ts" />
 /**
- * SST v3 app (sst.dev/docs/reference/config): `app()` names the app and says what happens on
- * `sst remove` per stage; `run()` wires the stacks, each built from the plain data in infra/.
+ * SST v4 app (sst.dev/docs/reference/config), pinned by package.json: `app()` names the app and says what
+ * happens on `sst remove` per stage; `run()` wires the stacks, each built from the plain data in infra/.
  * Personal stages (`sst dev`, `--stage alice`) are removable; `production` is retained and protected.
  *
- * The `sst` CLI cannot run on the project's build machines; test/deploy/sst-shape.test.ts evaluates
- * this file with a recording stand-in for SST's globals and checks the shape of what it declares.
+ * test/deploy/sst-real.test.ts runs this file through SST's real components (the pinned platform, under
+ * Pulumi's mocks) and checks the resources they make; `npm run typecheck` checks it against SST's real types.
  */
 export default $config({
   app(input) {
@@ -23,19 +24,31 @@ export default $config({
     const { createApi } = await import('./stacks/api.js');
     const { createMcp } = await import('./stacks/mcp.js');
     const { createSweeper } = await import('./stacks/sweeper.js');
+    const { createRouter, routeWeb } = await import('./stacks/web.js');
+    const { createAlarms } = await import('./stacks/alarms.js');
+
+    const { stageSettings } = await import('./infra/functions.js');
+
+    // Stage settings, read when deploying (from the shell or .env.<stage>): see README, Deploy.
+    const settings = Object.fromEntries(stageSettings.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+    if (!settings.GITEA_URL) console.warn('GITEA_URL is not set: the worker will fail its Gitea jobs until it is (GITEA_URL=https://gitea.example.com npx sst deploy).');
 
     const table = createTable();
     const secrets = createSecrets();
-    const { jobs } = createQueues();
-    const giteaUrl = process.env.GITEA_URL ?? '';
-    if (!giteaUrl) console.warn('GITEA_URL is not set: the worker will fail its Gitea jobs until it is (GITEA_URL=https://gitea.example.com npx sst deploy).');
-    const linked = { table, queue: jobs, ...secrets, giteaUrl };
+    const { jobs, deadLetter } = createQueues();
+    const router = createRouter();
+    const linked = { table, queue: jobs, secrets, settings, publicUrl: process.env.AIWORKER_PUBLIC_URL ?? router.url };
 
-    subscribeWorker(linked);
+    const worker = subscribeWorker(linked);
     const api = createApi(linked);
-    const mcp = createMcp(linked);
+    routeWeb(router, api);
+    const mcp = createMcp(linked, router);
     createSweeper(linked);
+    createAlarms(
+      { deadLetter, workerFunctionName: worker.nodes.function.name, apiId: api.nodes.api.id },
+      { email: process.env.AIWORKER_ALARM_EMAIL, url: process.env.AIWORKER_ALARM_URL },
+    );
 
-    return { api: api.url, mcp: mcp.url };
+    return { url: router.url, api: api.url, mcp: mcp.url };
   },
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
 import { invokeInFreshNode } from '../packages/local/src/fresh-node.js';
+import { secretEnvironment } from '../packages/local/src/secrets.js';
 import { httpEventV2, mcpPostEvent } from '../packages/local/src/lambda-events.js';
 import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
@@ -212,7 +213,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       AIWORKER_TABLE: ctx.tableName,
       AIWORKER_QUEUE_URL: queues.queueUrl,
       AIWORKER_DLQ_URL: queues.deadLetterUrl,
-      AIWORKER_ADMIN_TOKEN: ctx.adminToken,
+      ...secretEnvironment({ AdminToken: ctx.adminToken }),
     };
 
     const project = await createProject({ name: 'cold start', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' });

@@ -12,6 +12,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { queue } from '../infra/queue.js';
+import { supplySecrets } from '../packages/local/src/secrets.js';
 import { createProject, createTask, getJob, getTask, requestBranch, transitionTask } from '../packages/core/src/index.js';
 import { startGiteaStandIn } from '../packages/local/src/gitea-standin/index.js';
 import { loadHandler, type LambdaHandler } from '../packages/local/src/handler-loader.js';
@@ -71,9 +72,9 @@ async function pipeline(
 
 export async function benchJobs(ctx: BenchContext): Promise<Figure[]> {
   const gitea = await startGiteaStandIn();
-  const previous = { url: process.env.GITEA_URL, token: process.env.GITEA_TOKEN };
+  const previous = process.env.GITEA_URL;
   process.env.GITEA_URL = gitea.url;
-  process.env.GITEA_TOKEN = gitea.token;
+  supplySecrets({ GiteaToken: gitea.token });
   const sqs = new SQSClient({ endpoint: ctx.sqsEndpoint, region: process.env.AWS_REGION ?? 'us-east-1' });
   const worker = await loadHandler(queue.worker);
   const owner = [...gitea.state.users.values()][0].login;
@@ -145,10 +146,8 @@ export async function benchJobs(ctx: BenchContext): Promise<Figure[]> {
     gitea.latencyMs = 0;
     sqs.destroy();
     await gitea.close();
-    process.env.GITEA_URL = previous.url;
-    process.env.GITEA_TOKEN = previous.token;
-    if (previous.url === undefined) delete process.env.GITEA_URL;
-    if (previous.token === undefined) delete process.env.GITEA_TOKEN;
+    process.env.GITEA_URL = previous;
+    if (previous === undefined) delete process.env.GITEA_URL;
   }
   return figures;
 }

@@ -3,11 +3,12 @@
  * create one function per entry, and the LocalStack deploy script reads it too.
  *
  * `handler` is the handler module, relative to the project root, without extension; it exports `handler`.
- * `auth`: `admin` needs the admin token; `agent` also accepts the token of the agent named by `{id}`;
- * `none` is public.
+ * `auth`: `person` takes the admin token (as a bearer token or a board session) or any person signed in with
+ * Gitea; `admin` the admin token or a signed-in admin (AIWORKER_ADMIN_LOGINS); `agent` also accepts the
+ * token of the agent named by `{id}`; `none` is public.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export type RouteAuth = 'admin' | 'agent' | 'none';
+export type RouteAuth = 'admin' | 'person' | 'agent' | 'none';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -17,7 +18,7 @@ export interface RouteDefinition {
   summary: string;
 }
 
-const route = (method: HttpMethod, path: string, handler: string, summary: string, auth: RouteAuth = 'admin'): RouteDefinition => ({
+const route = (method: HttpMethod, path: string, handler: string, summary: string, auth: RouteAuth = 'person'): RouteDefinition => ({
   method,
   path,
   handler: `functions/api/${handler}`,
@@ -50,9 +51,18 @@ export const routes: RouteDefinition[] = [
   route('GET', '/api/jobs/{id}', 'jobs/get', 'Get a Gitea job'),
 
   route('GET', '/api/agents', 'agents/list', 'List agents (filter: status)'),
-  route('POST', '/api/agents', 'agents/register', 'Register an agent; returns its token once'),
+  route('POST', '/api/agents', 'agents/register', 'Register an agent; returns its token once', 'admin'),
   route('GET', '/api/agents/{id}', 'agents/get', 'Get an agent'),
-  route('PATCH', '/api/agents/{id}', 'agents/update', 'Update an agent'),
-  route('DELETE', '/api/agents/{id}', 'agents/delete', 'Delete an agent'),
+  route('PATCH', '/api/agents/{id}', 'agents/update', 'Update an agent', 'admin'),
+  route('DELETE', '/api/agents/{id}', 'agents/delete', 'Delete an agent', 'admin'),
   route('POST', '/api/agents/{id}/heartbeat', 'agents/heartbeat', 'Record an agent heartbeat', 'agent'),
+
+  route('GET', '/api/board', 'board', 'Everything the board shows in one read: tasks, agents, projects (ETag; 304 when unchanged)'),
+  route('POST', '/api/auth/token', 'auth/token', 'Exchange the admin token for a board session (sets the session cookie)', 'none'),
+  route('GET', '/api/auth/gitea/login', 'auth/gitea-login', 'Sign in with Gitea: redirects to Gitea (OAuth2 + PKCE)', 'none'),
+  route('GET', '/api/auth/gitea/callback', 'auth/gitea-callback', 'Where Gitea sends the browser back after sign-in', 'none'),
+  route('POST', '/api/auth/logout', 'auth/logout', 'Sign out: ends the session and clears the cookie', 'none'),
+  route('GET', '/api/auth/me', 'auth/me', 'Who is signed in'),
+  route('POST', '/api/webhooks/gitea', 'webhooks/gitea', "Gitea's webhooks (authenticated by X-Gitea-Signature, not a token)", 'none'),
+  route('POST', '/api/projects/{id}/webhook', 'projects/webhook', "Register or update the project repository's Gitea webhook (a job; 202)"),
 ];

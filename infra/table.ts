@@ -36,6 +36,8 @@ export interface TableIndex {
 export interface TableDefinition {
   partitionKey: string;
   sortKey: string;
+  /** Epoch seconds after which DynamoDB deletes the item (sessions, pending sign-ins). */
+  timeToLiveAttribute: string;
   indexes: TableIndex[];
   /** Shards of every sharded index key. */
   shards: number;
@@ -47,6 +49,7 @@ export const table: TableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
   shards: 8,
+  timeToLiveAttribute: 'expiresAtEpoch',
   indexes: [
     index('all'),
     index('owner'),

@@ -33,13 +33,12 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { secrets } from '../infra/functions.js';
 import { queue } from '../infra/queue.js';
 import { ensureQueues, ensureTable, type Queues } from '../packages/local/src/provision.js';
 import { bundlePath, defaultOutdir, projectRoot } from '../scripts/build.js';
-import { access, environmentFor } from '../stacks/access.js';
-import { deployables, type Deployable, type FunctionKind } from '../stacks/deployables.js';
-import { runtime } from '../stacks/lambda.js';
+import { access, accessOf, environmentFor, queueActions, secretsOf, tableActions } from '../stacks/access.js';
+import { deployables, runtime, type Deployable, type FunctionKind } from '../stacks/deployables.js';
+import { secretEnvironment } from '../packages/local/src/secrets.js';
 import { createZip } from './zip.js';
 
 export interface DeployOptions {
@@ -90,19 +89,6 @@ const LAMBDA_TRUST = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** Item-level DynamoDB access only: no Scan, no table administration. */
-const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:TransactGetItems',
-  'dynamodb:TransactWriteItems',
-  'dynamodb:ConditionCheckItem',
-];
-const QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'];
 
 /** The policy of one kind of function: logs, plus the table and queue only if access.ts links them. */
 export function policyFor(kind: FunctionKind, arns: { table: string; queue: string }): string {
@@ -110,8 +96,8 @@ export function policyFor(kind: FunctionKind, arns: { table: string; queue: stri
   const statements: Record<string, unknown>[] = [
     { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
   ];
-  if (uses.includes('table')) statements.push({ Effect: 'Allow', Action: TABLE_ACTIONS, Resource: [arns.table, `${arns.table}/index/*`] });
-  if (uses.includes('queue')) statements.push({ Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: arns.queue });
+  if (uses.includes('table')) statements.push({ Effect: 'Allow', Action: tableActions, Resource: [arns.table, `${arns.table}/index/*`] });
+  if (uses.includes('queue')) statements.push({ Effect: 'Allow', Action: queueActions[kind], Resource: arns.queue });
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
@@ -178,13 +164,15 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployResult>
     }
 
     // 3. One Lambda per bundle, with the environment packages/core/src/config.ts reads.
-    const values = {
-      AIWORKER_TABLE: tableName,
-      AIWORKER_QUEUE_URL: queues.queueUrl,
-      [secrets.adminToken]: adminToken,
-      [secrets.giteaToken]: options.giteaToken ?? env.GITEA_TOKEN ?? '',
-      GITEA_URL: options.giteaUrl ?? env.GITEA_URL ?? '',
-      [secrets.webhookSecret]: options.webhookSecret ?? env.AIWORKER_WEBHOOK_SECRET ?? '',
+    const values = { AIWORKER_TABLE: tableName, AIWORKER_QUEUE_URL: queues.queueUrl };
+    const giteaUrl = options.giteaUrl ?? env.GITEA_URL ?? '';
+    // Secrets as SST's Resource reads them (SST_RESOURCE_<Name>). SST would encrypt them into the bundle;
+    // LocalStack has no SST, so here they are plain environment variables of the functions that use them.
+    const secretValues = {
+      AdminToken: adminToken,
+      GiteaToken: options.giteaToken ?? env.GITEA_TOKEN ?? '',
+      WebhookSecret: options.webhookSecret ?? env.AIWORKER_WEBHOOK_SECRET ?? '',
+      GiteaClientSecret: env.AIWORKER_GITEA_CLIENT_SECRET ?? '',
     };
     const endpointInsideLambda = options.endpointInsideLambda ?? env.LOCALSTACK_ENDPOINT_IN_LAMBDA ?? 'http://localhost.localstack.cloud:4566';
     const functionNames: Record<string, string> = {};
@@ -211,7 +199,9 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployResult>
         Description: fn.route ? `${fn.route.method} ${fn.route.path}` : `${fn.kind} (${fn.handler})`,
         Environment: {
           Variables: {
-            ...environmentFor(access[fn.kind], values),
+            ...environmentFor(accessOf(fn), values),
+            ...(fn.kind === 'worker' ? { GITEA_URL: giteaUrl } : {}),
+            ...secretEnvironment(Object.fromEntries(secretsOf(fn).map((name) => [name, secretValues[name]]))),
             NODE_OPTIONS: '--enable-source-maps',
             AWS_ENDPOINT_URL: endpointInsideLambda,
           },

@@ -6,7 +6,7 @@ import { functionArgs, type Linked } from './lambda.js';
  * `api.route('GET /api/tasks/{id}', { handler, link, ... })`). HTTP APIs invoke Lambda with payload
  * format 2.0, the event the handlers take (and the one function URLs send too).
  */
-export function createApi(linked: Linked): SstApiGatewayV2 {
+export function createApi(linked: Linked): sst.aws.ApiGatewayV2 {
   const api = new sst.aws.ApiGatewayV2('Api');
   for (const fn of deployables()) {
     if (fn.kind !== 'rest' || !fn.route) continue;

@@ -2,6 +2,9 @@ import { mcpFunction, sweeperFunction } from '../infra/functions.js';
 import { queue } from '../infra/queue.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 
+/** Lambda's Node.js runtime (the handlers are tested on Node 20 locally and run on 22 in AWS). */
+export const runtime = 'nodejs22.x' as const;
+
 /** What a function is for; decides which resources it is linked to (see access.ts). */
 export type FunctionKind = 'rest' | 'mcp' | 'worker' | 'sweeper';
 

@@ -8,7 +8,7 @@ const FOURTEEN_DAYS_SECONDS = 1_209_600;
  * The job queue and its DLQ from infra/queue.ts. SST Queue options (sst.dev/docs/component/aws/queue):
  * `visibilityTimeout` as a duration, `dlq: { queue: <dlq arn>, retry: <receives before the DLQ> }`.
  */
-export function createQueues(): { jobs: SstQueue; deadLetter: SstQueue } {
+export function createQueues(): { jobs: sst.aws.Queue; deadLetter: sst.aws.Queue } {
   const deadLetter = new sst.aws.Queue('JobsDeadLetter', {
     transform: { queue: { messageRetentionSeconds: FOURTEEN_DAYS_SECONDS } },
   });
@@ -24,7 +24,7 @@ export function createQueues(): { jobs: SstQueue; deadLetter: SstQueue } {
  * sst.dev/docs/component/aws/queue-lambda-subscriber: `batch: { size, partialResponses }`), so only the
  * messages it reports in `batchItemFailures` come back. Its timeout may not exceed the visibility timeout.
  */
-export function subscribeWorker(linked: Linked): unknown {
+export function subscribeWorker(linked: Linked) {
   return linked.queue.subscribe(functionArgs(deployableOf('worker'), linked, { timeout: `${queue.visibilityTimeoutSeconds} seconds` }), {
     batch: { size: queue.batchSize, partialResponses: true },
   });

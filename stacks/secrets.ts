@@ -1,13 +1,15 @@
+import { secrets, type SecretName } from '../infra/functions.js';
+import { secretsOf } from './access.js';
+import { deployables } from './deployables.js';
+
+/** The secrets some function of infra/ reads; a secret nothing reads is not created (nor asked for). */
+export const usedSecrets = (): SecretName[] => (Object.keys(secrets) as SecretName[]).filter((name) => deployables().some((fn) => secretsOf(fn).includes(name)));
+
 /**
  * Secrets (sst.dev/docs/component/secret): values are set per stage with `npx sst secret set <Name> <value>`
- * and never live in the repository. Which function gets which is decided in access.ts:
- * GiteaToken → worker only; AdminToken → REST functions only; WebhookSecret → nothing yet (no webhook
- * endpoint exists), defined so it can be set before one does.
+ * and never live in the repository; a function linked to one reads it with `Resource.<Name>.value`.
+ * Which function gets which is decided in access.ts.
  */
-export function createSecrets() {
-  return {
-    giteaToken: new sst.Secret('GiteaToken'),
-    adminToken: new sst.Secret('AdminToken'),
-    webhookSecret: new sst.Secret('WebhookSecret'),
-  };
+export function createSecrets(): Partial<Record<SecretName, sst.Secret>> {
+  return Object.fromEntries(usedSecrets().map((name) => [name, new sst.Secret(name)]));
 }

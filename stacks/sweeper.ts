@@ -1,12 +1,9 @@
-import { sweeperFunction } from '../infra/functions.js';
+import { rateExpression, sweeperFunction } from '../infra/functions.js';
 import { deployableOf, functionArgs, type Linked } from './lambda.js';
 
-/** `rate(1 minute)` / `rate(5 minutes)`: EventBridge wants the singular for 1. */
-export const rateExpression = (minutes: number) => `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
-
-/** The lease sweeper on a schedule (sst.dev/docs/component/aws/cron: `schedule`, `function`). */
-export function createSweeper(linked: Linked): unknown {
-  return new sst.aws.Cron('Sweeper', {
+/** The lease sweeper on a schedule (sst.dev/docs/component/aws/cron-v2: EventBridge Scheduler, `schedule`, `function`). */
+export function createSweeper(linked: Linked): sst.aws.CronV2 {
+  return new sst.aws.CronV2('Sweeper', {
     schedule: rateExpression(sweeperFunction.scheduleMinutes),
     function: functionArgs(deployableOf('sweeper'), linked),
   });

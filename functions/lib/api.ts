@@ -1,7 +1,10 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import {
+  ValidationError,
+  actorOf,
   authorize,
   contract,
   type BodyOf,
@@ -16,13 +19,18 @@ import { errorResponse } from './errors.js';
 import { json } from './json.js';
 import { parseJsonBody } from './body.js';
 import { validate } from './validate.js';
+import { credentialsOf } from './caller.js';
 
 export interface Request<K extends OperationKey> {
   params: ParamsOf<K>;
   query: QueryOf<K>;
   body: BodyOf<K>;
   caller: Caller | undefined;
+  /** How the caller appears in a task's events: `admin`, `gitea:<login>`, `agent:<id>`. */
+  actor: string | undefined;
   event: APIGatewayProxyEventV2;
+  /** Adds a `Set-Cookie` to the response. */
+  setCookie(cookie: string): void;
 }
 
 type Result = unknown | { items: unknown[]; cursor?: string };
@@ -40,12 +48,15 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
 
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<K>;
-    const caller = await authorize(event.headers.authorization, route.auth, (params as { id?: string } | undefined)?.id);
+    const caller = route.auth === 'none' ? undefined : await authorize(credentialsOf(event), route.auth, (params as { id?: string } | undefined)?.id);
     const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<K>;
+    if (!operation.body) refuseBody(method, event);
     const emptyBody = operation.optionalBody && !event.body;
     const body = (operation.body ? validate('body field', operation.body, emptyBody ? {} : parseJsonBody(event)) : undefined) as BodyOf<K>;
-    const result = await run({ params, query, body, caller, event });
-    return respond(operation, result);
+    const cookies: string[] = [];
+    const result = await run({ params, query, body, caller, actor: actorOf(caller), event, setCookie: (cookie) => void cookies.push(cookie) });
+    const response = respond(operation, result, event);
+    return cookies.length ? { ...response, cookies } : response;
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -54,7 +65,14 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
     .handler(base);
 }
 
-function respond(operation: Operation, result: Result): APIGatewayProxyStructuredResultV2 {
+/** An operation without a body refuses one rather than ignoring it (a DELETE's version goes in the query). */
+function refuseBody(method: string, event: APIGatewayProxyEventV2) {
+  if (!event.body || (!event.isBase64Encoded && event.body.trim() === '')) return;
+  const hint = method === 'DELETE' ? "; send the version as a query parameter: ?version=N" : '';
+  throw new ValidationError(`${method} ${event.rawPath ?? ''} takes no request body${hint}`.replace(/ {2,}/g, ' '), { body: 'not allowed' });
+}
+
+function respond(operation: Operation, result: Result, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
   let payload: Record<string, unknown>;
   if (operation.list) {
     const page: { items: unknown[]; cursor?: string } = Array.isArray(result) ? { items: result } : (result as { items: unknown[]; cursor?: string });
@@ -62,5 +80,20 @@ function respond(operation: Operation, result: Result): APIGatewayProxyStructure
   } else {
     payload = { success: true, data: result };
   }
-  return json(operation.status ?? 200, payload);
+  const response = json(operation.status ?? 200, payload);
+  return event.requestContext.http.method === 'GET' ? conditional(response, event) : response;
+}
+
+/**
+ * GET answers carry an ETag of their body; a client that sends it back in If-None-Match gets 304 and no
+ * body when nothing changed (the board polls this way).
+ */
+function conditional(response: APIGatewayProxyStructuredResultV2, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  const etag = `"${createHash('sha256').update(response.body ?? '').digest('base64url').slice(0, 32)}"`;
+  const headers = { ...response.headers, etag, 'cache-control': 'private, no-cache' };
+  const asked = event.headers['if-none-match'];
+  if (asked && asked.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    return { statusCode: 304, headers: { etag, 'cache-control': 'private, no-cache' }, body: '' };
+  }
+  return { ...response, headers };
 }

@@ -20,3 +20,7 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
     throw new DomainError('INVALID_JSON', 400, `The body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/** The exact bytes of the request body (what a signature covers). */
+export const rawBody = (event: APIGatewayProxyEventV2): Buffer =>
+  event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);

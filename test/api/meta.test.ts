@@ -20,7 +20,7 @@ afterAll(() => runtime?.stop());
 
 const publicRoutes = routes.filter((route) => route.auth === 'none');
 const protectedRoutes = routes.filter((route) => route.auth !== 'none');
-const adminRoutes = routes.filter((route) => route.auth === 'admin');
+const adminRoutes = routes.filter((route) => route.auth === 'admin' || route.auth === 'person');
 const concrete = (path: string, id = 'some-id') => path.replace(/\{id\}/g, id);
 
 describe('health and the endpoint list', () => {
@@ -67,7 +67,13 @@ describe('OpenAPI document', () => {
       const operation = doc.paths[route.path][route.method.toLowerCase()];
       const where = `${route.method} ${route.path}`;
       expect(operation.summary, where).toBe(route.summary);
-      expect(operation.security, where).toEqual(route.auth === 'none' ? [] : [{ bearer: [] }]);
+      expect(operation.security, where).toEqual(route.auth === 'none' ? [] : [{ bearer: [] }, { session: [] }]);
+      const takesBody = (contract as Record<string, Operation>)[where]?.body !== undefined;
+      expect(operation.requestBody?.content['application/json'].schema !== undefined, where).toBe(takesBody);
+      if ((contract as Record<string, Operation>)[where]?.redirect) {
+        expect(operation.responses['302'].headers.Location, where).toBeDefined();
+        continue;
+      }
       const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       expect(operation.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name), where).toEqual(pathParams);
       const success = Object.keys(operation.responses).find((status) => status.startsWith('2'));
@@ -75,9 +81,6 @@ describe('OpenAPI document', () => {
       const envelope = operation.responses[success!].content['application/json'].schema;
       expect(envelope.properties.data, where).toBeDefined();
       expect(operation.responses['4XX'].content['application/json'].schema, where).toBeDefined();
-      // A request body is documented exactly when the handler validates one.
-      const takesBody = (contract as Record<string, Operation>)[where]?.body !== undefined;
-      expect(operation.requestBody?.content['application/json'].schema !== undefined, where).toBe(takesBody);
       // Every schema in the document compiles, refs included.
       expect(() => schemaAt(route.path, route.method.toLowerCase(), `responses/${success}/content/application~1json/schema`), where).not.toThrow();
     }
@@ -144,11 +147,22 @@ describe('OpenAPI document', () => {
 
 describe('routing', () => {
   it('answers an unknown route with 404 and the envelope', async () => {
-    for (const path of ['/api/nope', '/nope', '/api/tasks/x/y', '/api/projects/x/tasks', '/']) {
+    for (const path of ['/api/nope', '/api/tasks/x/y', '/api/projects/x/tasks', '/mcp/nope']) {
       const response = await api.get(path);
       expect(response.status, path).toBe(404);
       expect(response.body).toEqual({ success: false, error: { code: 'NOT_FOUND', message: expect.stringContaining(path) } });
     }
+  });
+
+  it('serves the board at / (and its client-side routes), beside /api and /mcp', async () => {
+    for (const path of ['/', '/agents']) {
+      const response = await fetch(`${runtime.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await response.text()).toMatch(/<div id="app">/);
+    }
+    expect((await fetch(`${runtime.url}/assets/nope.js`)).status).toBe(404);
+    expect((await fetch(`${runtime.url}/%2e%2e/%2e%2e/package.json`)).status).not.toBe(500);
   });
 
   it('answers a wrong method with 405 and an Allow header', async () => {
@@ -172,7 +186,17 @@ describe('routing', () => {
 
 describe('authentication', () => {
   it('public routes work without a token', async () => {
-    for (const route of publicRoutes) expect((await anonymous.call(route.method, route.path)).status, route.path).toBe(200);
+    const expected: Record<string, number> = {
+      'POST /api/auth/token': 415, // needs its JSON body, but no token
+      'GET /api/auth/gitea/login': 302,
+      'GET /api/auth/gitea/callback': 302,
+      'POST /api/webhooks/gitea': 401, // authenticated by its X-Gitea-Signature instead
+    };
+    for (const route of publicRoutes) {
+      const key = `${route.method} ${route.path}`;
+      const response = await fetch(`${runtime.url}${route.path}`, { method: route.method, redirect: 'manual' });
+      expect(response.status, key).toBe(expected[key] ?? 200);
+    }
   });
 
   it('every other route needs a valid bearer token: 401 with WWW-Authenticate', async () => {

@@ -14,6 +14,7 @@ import { ensureQueues, ensureTable } from '../../packages/local/src/provision.js
 import { buildFunctions, bundlePath, sourceOf, type BuiltBundle } from '../../scripts/build.js';
 import { deployables, type Deployable } from '../../stacks/deployables.js';
 import { invokeInFreshNode as invokeFresh } from '../../packages/local/src/fresh-node.js';
+import { secretEnvironment } from '../../packages/local/src/secrets.js';
 
 /** The handler's answer from a fresh Node process (source maps on, so a failure points at the source). */
 const invokeInFreshNode = async (file: string, event: unknown, env: Record<string, string>) => (await invokeFresh(file, event, env, { sourceMaps: true })).result;
@@ -48,7 +49,7 @@ beforeAll(async () => {
     AIWORKER_TABLE: name,
     AIWORKER_QUEUE_URL: queues.queueUrl,
     AIWORKER_DLQ_URL: queues.deadLetterUrl,
-    AIWORKER_ADMIN_TOKEN: adminToken,
+    ...secretEnvironment({ AdminToken: adminToken }),
   };
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -90,10 +90,10 @@ describe('localstack/deploy.ts --dry-run: the Lambda steps', () => {
     const base = ['AWS_ENDPOINT_URL', 'NODE_OPTIONS'];
     for (const route of routes) {
       const id = route.handler.replace(/^functions\//, '').replace(/\//g, '-');
-      expect(variables(id)).toEqual([...base, 'AIWORKER_ADMIN_TOKEN', 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE'].sort());
+      expect(variables(id)).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE', 'SST_RESOURCE_AdminToken'].sort());
     }
     expect(variables('mcp-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE'].sort());
-    expect(variables('worker-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE', 'GITEA_TOKEN', 'GITEA_URL'].sort());
+    expect(variables('worker-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE', 'GITEA_URL', 'SST_RESOURCE_GiteaToken'].sort());
     expect(variables('sweeper-handler')).toEqual([...base, 'AIWORKER_TABLE'].sort());
     expect(createFunction('worker-handler').Environment.Variables).toMatchObject({ AIWORKER_TABLE: name, AIWORKER_QUEUE_URL: result.queues.queueUrl, GITEA_URL: 'https://gitea.example.test' });
     expect(createFunction('worker-handler').Timeout).toBeLessThanOrEqual(queue.visibilityTimeoutSeconds);

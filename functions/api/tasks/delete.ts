@@ -1,4 +1,4 @@
 import { deleteTask } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('DELETE /api/tasks/{id}', ({ params, query }) => deleteTask(params.id, query.version));
+export const handler = api('DELETE /api/tasks/{id}', ({ params, query, actor }) => deleteTask(params.id, query.version, actor));

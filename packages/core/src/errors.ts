@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INVALID_TRANSITION'
   | 'INVALID_CURSOR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'BAD_GATEWAY'
   | 'INTERNAL_ERROR';
 
 export class DomainError extends Error {

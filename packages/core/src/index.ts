@@ -6,6 +6,8 @@ export * from './state-machine.js';
 export * from './schemas/index.js';
 export * from './auth/tokens.js';
 export * from './auth/authorize.js';
+export * from './auth/sessions.js';
+export { startGiteaSignIn, finishGiteaSignIn, signInDecision } from './auth/gitea-signin.js';
 export * from './api/contract.js';
 export * from './api/openapi.js';
 export * from './services/projects.js';
@@ -23,3 +25,7 @@ export { runJobDelivery, type DeliveryOutcome, type JobDelivery } from './servic
 export { RetryLaterError, PermanentJobError, retryDelaySeconds } from './services/job-retry.js';
 export { redriveDeadLetters, type RedriveResult } from './services/redrive.js';
 export { taskBranchName, slugify } from './services/branch-name.js';
+export { getBoard } from './services/board.js';
+export * from './auth/webhook-signature.js';
+export { receiveGiteaWebhook, MAX_WEBHOOK_BYTES, type WebhookRequest } from './services/gitea-webhooks.js';
+export { webhookSettings } from './services/webhook-settings.js';

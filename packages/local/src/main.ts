@@ -3,6 +3,9 @@ import { StartupError } from './emulators/java.js';
 import { projectRoot } from './handler-loader.js';
 import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
+import { ensureBoardBuilt } from './board-build.js';
+import { connectBoardSignIn } from './board-signin.js';
+import { resolveWebhookSecret } from './webhook-secret.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
@@ -11,10 +14,14 @@ async function main() {
   const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
+  let signIn: string;
   try {
-    gitea = await localGitea();
-    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token });
+    ensureBoardBuilt((line) => console.log(line));
+    gitea = await localGitea(dataDir);
+    const webhookSecret = resolveWebhookSecret(dataDir);
+    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
+    signIn = await connectBoardSignIn(gitea, Number(new URL(runtime.url).port));
   } catch (error) {
     await gitea?.stop();
     const code = (error as NodeJS.ErrnoException).code;
@@ -31,12 +38,17 @@ async function main() {
   console.log(`
 aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
 
+  Board        ${runtime.url}/
+               ${signIn}, or the admin token below
   REST API     ${runtime.url}/api
   OpenAPI      ${runtime.url}/api/openapi.json
   MCP          ${runtime.url}/mcp
   DynamoDB     ${runtime.dynamoEndpoint}  (table ${runtime.tableName}, data in ${dataDir})
   SQS          ${runtime.sqsEndpoint}
   Gitea        ${gitea.description}
+${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
+               (user ${gitea.user}, from ${gitea.tokenSource}; for git over HTTPS and the runner: GITEA_TOKEN)
+` : ''}  Webhooks     ${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea  (AIWORKER_PUBLIC_URL; secret in AIWORKER_WEBHOOK_SECRET or .data/webhook-secret)
   Admin token  ${runtime.adminToken}
                (from ${runtime.adminTokenSource})
 

@@ -9,10 +9,12 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './emulators/dynamodb.js'
 import { startSqsEmulator, type SqsEmulator } from './emulators/sqs.js';
 import { projectRoot } from './handler-loader.js';
 import { startHttpServer } from './http-server.js';
+import { serveBoard } from './board-static.js';
 import { ensureQueues, ensureTable } from './provision.js';
 import { fromRouteTable, type HttpFunction } from './router.js';
 import { startJobWorker, type JobWorkerOptions } from './worker-poller.js';
 import { startSweeperTimer, type SweeperTimerOptions } from './sweeper-timer.js';
+import { supplySecrets } from './secrets.js';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. Default: PORT or 3000. */
@@ -30,13 +32,21 @@ export interface RuntimeOptions {
   adminToken?: string;
   /** Extra HTTP functions beside the REST route table (e.g. the MCP function URL). */
   functions?: HttpFunction[];
-  /** Gitea the worker talks to (sets GITEA_URL / GITEA_TOKEN; otherwise those from the environment are used). */
+  /** Gitea the worker talks to (GITEA_URL and the GiteaToken secret; otherwise GITEA_URL / GITEA_TOKEN from the environment). */
   giteaUrl?: string;
   giteaToken?: string;
   /** The job worker polling the queue: its options, or `false` for none. */
   worker?: false | JobWorkerOptions;
   /** The lease sweeper timer: its options (e.g. `intervalMs`), or `false` for none. */
   sweeper?: false | SweeperTimerOptions;
+  /** Serve the board (packages/board/dist) at `/`; default true. */
+  board?: boolean;
+  /**
+   * Gitea webhooks: the secret they are signed with (AIWORKER_WEBHOOK_SECRET) and the public URL Gitea
+   * reaches this server at (AIWORKER_PUBLIC_URL; default: the server's own URL). Without it, projects
+   * register no hook.
+   */
+  webhooks?: { secret: string; publicUrl?: string };
 }
 
 export interface Runtime {
@@ -89,7 +99,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AIWORKER_TABLE: tableName,
-      AIWORKER_ADMIN_TOKEN: adminToken,
+    });
+    // Secrets reach the handlers through SST's Resource, as on AWS (GITEA_TOKEN: npm start's way to give one).
+    supplySecrets({
+      AdminToken: adminToken,
+      GiteaToken: options.giteaToken ?? process.env.GITEA_TOKEN,
+      GiteaClientSecret: process.env.AIWORKER_GITEA_CLIENT_SECRET,
     });
 
     const region = process.env.AWS_REGION!;
@@ -101,12 +116,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sqsClient.destroy();
     setEnvironment({ AIWORKER_QUEUE_URL: queues.queueUrl, AIWORKER_DLQ_URL: queues.deadLetterUrl });
     if (options.giteaUrl) setEnvironment({ GITEA_URL: options.giteaUrl });
-    if (options.giteaToken) setEnvironment({ GITEA_TOKEN: options.giteaToken });
 
     const port = options.port ?? Number(process.env.PORT ?? 3000);
     // The MCP function URL takes every method, like a Lambda function URL.
     const mcp: HttpFunction = { method: '*', path: mcpFunction.path, handler: mcpFunction.handler, routeKey: '$default' };
-    const { server, url } = await startHttpServer([...fromRouteTable(routes), mcp, ...(options.functions ?? [])], port, options.host);
+    const { server, url } = await startHttpServer(
+      [...fromRouteTable(routes), mcp, ...(options.functions ?? [])],
+      port,
+      options.host,
+      options.board === false ? undefined : (req, res, pathname) => serveBoard(req, res, pathname),
+    );
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -114,6 +133,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           server.closeAllConnections();
         }),
     );
+
+    if (options.webhooks) {
+      setEnvironment({ AIWORKER_PUBLIC_URL: options.webhooks.publicUrl ?? process.env.AIWORKER_PUBLIC_URL ?? url });
+      supplySecrets({ WebhookSecret: options.webhooks.secret });
+    }
 
     if (options.worker !== false) {
       const worker = await startJobWorker({ sqsEndpoint, queueUrl: queues.queueUrl, region, ...options.worker });

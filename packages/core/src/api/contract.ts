@@ -3,6 +3,9 @@ import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
 import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
 import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
+import { GiteaWebhookBodySchema, WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
+import { AdminTokenSignInSchema, MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
+import { BoardSchema } from '../schemas/board.js';
 import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullRequestRequestSchema } from '../schemas/job.js';
 
 /**
@@ -18,6 +21,8 @@ export interface Operation {
   status?: number;
   /** The body may be left out (an empty body counts as `{}`). */
   optionalBody?: boolean;
+  /** A route a browser navigates to: it answers with a redirect, not the JSON envelope. */
+  redirect?: string;
 }
 
 const NoQuery = z.strictObject({});
@@ -60,6 +65,25 @@ export const contract = {
   'PATCH /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema, response: AgentSchema },
   'DELETE /api/agents/{id}': { params: IdParamsSchema, query: DeleteQuery, response: AgentSchema },
   'POST /api/agents/{id}/heartbeat': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
+
+  'POST /api/webhooks/gitea': { query: NoQuery, body: GiteaWebhookBodySchema, response: WebhookReceiptSchema },
+  'POST /api/projects/{id}/webhook': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
+  'GET /api/board': { query: NoQuery, response: BoardSchema },
+  'POST /api/auth/token': { query: NoQuery, body: AdminTokenSignInSchema, response: SessionSchema },
+  'POST /api/auth/logout': { query: NoQuery, response: SignedOutSchema },
+  'GET /api/auth/me': { query: NoQuery, response: MeSchema },
+  'GET /api/auth/gitea/login': { query: NoQuery, response: z.unknown(), status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" },
+  'GET /api/auth/gitea/callback': {
+    query: z.strictObject({
+      code: z.string().max(2000).optional(),
+      state: z.string().max(200).optional(),
+      error: z.string().max(200).optional(),
+      error_description: z.string().max(2000).optional(),
+    }),
+    response: z.unknown(),
+    status: 302,
+    redirect: 'to the board, signed in (session cookie), or to /?signin_error=<reason>',
+  },
 } satisfies Record<string, Operation>;
 
 export type OperationKey = keyof typeof contract;

@@ -69,21 +69,27 @@ export function openApiDocument() {
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {
       summary: route.summary,
-      security: route.auth === 'none' ? [] : [{ bearer: [] }],
+      security: route.auth === 'none' ? [] : [{ bearer: [] }, { session: [] }],
       parameters: parameters(operation, jsonSchema),
       ...(operation.body
         ? { requestBody: { required: !operation.optionalBody, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } }
         : {}),
-      responses: {
-        [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation, jsonSchema) } } },
-        '4XX': errorResponse,
-      },
+      responses: operation.redirect
+        ? { '302': { description: `Redirect ${operation.redirect}`, headers: { Location: { schema: { type: 'string' } } } } }
+        : {
+            [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation, jsonSchema) } } },
+            '4XX': errorResponse,
+          },
     };
   }
   return {
     openapi: '3.1.0',
     info: { title: 'aiworker API', version: config().version },
-    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { schemas, securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'aiw_session', description: 'The board session (POST /api/auth/token or sign-in with Gitea); writes must come from the board origin' },
+      },
+    },
     paths,
   };
 }

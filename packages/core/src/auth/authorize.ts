@@ -1,27 +1,64 @@
 import { config } from '../config.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { authenticateAgent } from '../services/agents.js';
-import { bearerToken, sameSecret } from './tokens.js';
-
-export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string };
+import { findSession } from './sessions.js';
+import { sameSecret } from './tokens.js';
 
 /**
- * Who is calling. `admin` routes take only the admin token; `agent` routes also take the token of
- * the agent they name (`agentId`).
- *
- * A token that matches nobody is 401 (with the WWW-Authenticate challenge), whatever it looks like;
- * 403 is only for a caller we know — a valid agent token — asking for what it may not do.
+ * Who is calling: the admin token (or a session it was exchanged for), a person signed in with Gitea, or
+ * an agent with its own token.
  */
-export async function authorize(header: string | undefined, mode: 'admin' | 'agent' | 'none', agentId?: string): Promise<Caller | undefined> {
+export type Caller = { kind: 'admin' } | { kind: 'person'; login: string; admin: boolean } | { kind: 'agent'; agentId: string };
+
+/**
+ * What a route needs (infra/routes.ts): `none` is public; `person` takes the admin token or any signed-in
+ * person; `admin` the admin token or a signed-in admin; `agent` also the token of the agent it names.
+ */
+export type AuthMode = 'none' | 'person' | 'admin' | 'agent';
+
+/** The credentials of a request: a bearer token, or the board's session cookie. */
+export interface Credentials {
+  bearer?: string;
+  session?: string;
+}
+
+/** How a caller appears in a task's events (`actor`): `admin`, `gitea:<login>` or `agent:<id>`. */
+export function actorOf(caller: Caller | undefined): string | undefined {
+  if (!caller) return undefined;
+  if (caller.kind === 'admin') return 'admin';
+  if (caller.kind === 'person') return `gitea:${caller.login}`;
+  return `agent:${caller.agentId}`;
+}
+
+/**
+ * A token that matches nobody is 401 (with the WWW-Authenticate challenge), whatever it looks like; 403 is
+ * only for a caller we know asking for what it may not do.
+ */
+export async function authorize(credentials: Credentials, mode: AuthMode, agentId?: string): Promise<Caller | undefined> {
   if (mode === 'none') return undefined;
-  const token = bearerToken(header);
-  if (!token) throw new UnauthorizedError();
+  const caller = credentials.bearer ? await bearerCaller(credentials.bearer) : credentials.session ? await sessionCaller(credentials.session) : undefined;
+  if (!caller) throw new UnauthorizedError();
+  if (caller.kind === 'agent') {
+    if (mode !== 'agent') throw new ForbiddenError('Agent tokens may not call this endpoint; use the admin token or sign in');
+    if (caller.agentId !== agentId) throw new ForbiddenError('An agent token may only act for its own agent');
+  }
+  if (caller.kind === 'person' && !caller.admin && mode !== 'person') {
+    throw new ForbiddenError(`Only admins may do this; '${caller.login}' is not in AIWORKER_ADMIN_LOGINS`);
+  }
+  return caller;
+}
+
+async function bearerCaller(token: string): Promise<Caller> {
   const adminToken = config().adminToken;
   if (adminToken && sameSecret(token, adminToken)) return { kind: 'admin' };
   const agent = await authenticateAgent(token).catch(() => {
     throw new UnauthorizedError('Invalid bearer token');
   });
-  if (mode === 'admin') throw new ForbiddenError('Agent tokens may not call this endpoint; use the admin token');
-  if (agent.id !== agentId) throw new ForbiddenError('An agent token may only act for its own agent');
   return { kind: 'agent', agentId: agent.id };
+}
+
+async function sessionCaller(token: string): Promise<Caller> {
+  const session = await findSession(token);
+  if (!session) throw new UnauthorizedError('Your session has expired or you signed out; sign in again');
+  return session.subject === 'admin' ? { kind: 'admin' } : { kind: 'person', login: session.login, admin: session.admin };
 }

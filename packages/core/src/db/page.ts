@@ -36,6 +36,13 @@ export function decodeCursor(cursor: string | undefined, allowed: readonly strin
   return parsed;
 }
 
+function cursorFits(key: Key, partitionKey: string, sortKey: string, query: Pick<PageQuery, 'partitionValue' | 'sortPrefix' | 'sortBefore'>): boolean {
+  if (key[partitionKey] !== query.partitionValue) return false;
+  if (query.sortPrefix && !key[sortKey].startsWith(query.sortPrefix)) return false;
+  if (query.sortBefore && !(key[sortKey] < query.sortBefore)) return false;
+  return true;
+}
+
 export interface PageQuery {
   tableName: string;
   index?: IndexName;
@@ -117,7 +124,15 @@ async function queryKeys(query: PageQuery, startKey: Key | undefined) {
   let more = false;
   let lastKey = startKey;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await documentClient().send(new QueryCommand({ ...input, Limit: query.limit + 1 - items.length, ExclusiveStartKey: lastKey }));
+    const request = { ...input, Limit: query.limit + 1 - items.length, ExclusiveStartKey: lastKey };
+    const result = await documentClient()
+      .send(new QueryCommand(request))
+      .catch((error: unknown) => {
+        // DynamoDB refusing the start key ("provided starting key is invalid / outside query boundaries"):
+        // the client's cursor, so a 400, never a 500.
+        if (request.ExclusiveStartKey && (error as { name?: string }).name === 'ValidationException') throw new InvalidCursorError();
+        throw error;
+      });
     items.push(...((result.Items ?? []) as Raw[]));
     lastKey = result.LastEvaluatedKey as Key | undefined;
     if (items.length > query.limit) {
@@ -133,9 +148,10 @@ async function queryKeys(query: PageQuery, startKey: Key | undefined) {
 /** One page of a Query. Keeps reading while a filter thins the page, so pages are full when more items exist. */
 export async function queryPage<T>(query: PageQuery): Promise<Page<T>> {
   const names = cursorNames(query.index);
-  const { partitionKey } = keyNames(query.index);
+  const { partitionKey, sortKey } = keyNames(query.index);
   const startKey = decodeCursor(query.cursor, names);
-  if (startKey && startKey[partitionKey] !== query.partitionValue) throw new InvalidCursorError();
+  // A cursor belongs to one list: its partition, and a sort key inside the list's key condition.
+  if (startKey && !cursorFits(startKey, partitionKey, sortKey, query)) throw new InvalidCursorError();
 
   const { items, more, lastKey } = await queryKeys(query, startKey);
   const pageItems = items.slice(0, query.limit);

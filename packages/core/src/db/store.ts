@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -67,6 +68,18 @@ export async function deleteVersioned(pk: string, sk: string, expectedVersion: n
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
+  }
+}
+
+/** Deletes items by key, 25 to a batch, until DynamoDB has processed every one (unconditional: for children of a deleted parent). */
+export async function deleteKeys(keys: Array<{ pk: string; sk: string }>): Promise<void> {
+  for (let start = 0; start < keys.length; start += 25) {
+    let requests: Array<{ DeleteRequest: { Key: Record<string, unknown> } }> = keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let round = 0; requests.length > 0; round++) {
+      const result = await documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }));
+      requests = (result.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
+      if (requests.length) await sleep(Math.min(1000, 20 * 2 ** round));
+    }
   }
 }
 

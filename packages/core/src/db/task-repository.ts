@@ -1,11 +1,11 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../errors.js';
 import type { Page } from '../schemas/common.js';
 import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.js';
 import { documentClient } from './client.js';
 import { allShards, indexEntry, rankKey, shardOf, timeKey } from './keys.js';
 import { queryPage, queryShardedPage } from './page.js';
-import { getItem, tableName, versionedPut, type Item, type TransactItem } from './store.js';
+import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const taskPk = (id: string) => `TASK#${id}`;
 export const TASK_SK = 'TASK';
@@ -139,6 +139,29 @@ export const taskRepository = {
       const result = await documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }));
       requests = (result.UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined) ?? [];
     }
+  },
+  /** Deletes the task if it is still at `expectedVersion` (part of a transaction). */
+  delete: (id: string, expectedVersion: number): TransactItem => versionedDelete(taskPk(id), TASK_SK, expectedVersion),
+  /** Deletes every event of a (deleted) task: a Query of its partition, keys only, then batched deletes. */
+  deleteEvents: async (taskId: string): Promise<number> => {
+    let deleted = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':events': 'EVENT#' },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const keys = (page.Items ?? []) as Array<{ pk: string; sk: string }>;
+      await deleteKeys(keys);
+      deleted += keys.length;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return deleted;
   },
   list: listTasks,
   events: (taskId: string, limit: number, cursor?: string): Promise<Page<TaskEvent>> =>

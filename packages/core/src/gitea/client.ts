@@ -13,9 +13,19 @@ import type {
 const PAGE_SIZE = 50; // Gitea's default MAX_RESPONSE_ITEMS
 const MAX_PAGES = 200;
 
-/** gitea-js interpolates path parameters verbatim: encode them (keeping `/` in branch names). */
-const seg = (value: string) => encodeURIComponent(value);
-const ref = (value: string) => value.split('/').map(encodeURIComponent).join('/');
+/**
+ * gitea-js interpolates path parameters verbatim: encode each one (a branch keeps its `/`). A segment of
+ * `.` or `..` cannot be sent at all: URLs resolve them (even as `%2E%2E`) to another path, outside the
+ * repository. Names are checked long before this (schemas/names.ts); this is the last guard.
+ */
+function encodeSegment(value: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new GiteaError(`"${value}" cannot be sent to Gitea as a path segment`, { operation: 'encodePath', retryable: false });
+  }
+  return encodeURIComponent(value);
+}
+const seg = (value: string) => encodeSegment(value);
+const ref = (value: string) => value.split('/').map(encodeSegment).join('/');
 
 function toRepository(r: Repository): GiteaRepository {
   return {
@@ -85,6 +95,23 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   }
 
   const client: GiteaClient = {
+    getCurrentLogin: currentLogin,
+
+    async ensureWebhook(owner, repo, { url, secret, events }) {
+      const config = { url, content_type: 'json', secret };
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const hooks = await call('listHooks', () => api.repos.repoListHooks(seg(owner), seg(repo), { page, limit: PAGE_SIZE }));
+        const found = hooks.find((hook) => hook.type === 'gitea' && hook.config?.url === url);
+        if (found?.id !== undefined) {
+          await call('editHook', () => api.repos.repoEditHook(seg(owner), seg(repo), found.id!, { active: true, config, events }));
+          return { id: found.id, created: false };
+        }
+        if (hooks.length === 0 || hooks.length < PAGE_SIZE) break;
+      }
+      const created = await call('createHook', () => api.repos.repoCreateHook(seg(owner), seg(repo), { type: 'gitea', active: true, config, events }));
+      return { id: created.id ?? 0, created: true };
+    },
+
     async getRepository(owner, repo) {
       return toRepository(await call('getRepository', () => api.repos.repoGet(seg(owner), seg(repo))));
     },

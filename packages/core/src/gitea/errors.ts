@@ -1,3 +1,5 @@
+import { excerpt } from '../excerpt.js';
+
 /** A failed Gitea call, classified for the job worker: retry it (with backoff) or record it as permanent. */
 export class GiteaError extends Error {
   override readonly name = 'GiteaError';
@@ -74,7 +76,7 @@ export function toGiteaError(err: unknown, operation: string, timeoutMs: number)
   if (err instanceof GiteaError) return err;
   if (isErrorResponse(err)) {
     const status = err.status;
-    const detail = giteaMessage(err.error) ?? (err.statusText || 'no message');
+    const detail = excerpt(giteaMessage(err.error) ?? (err.statusText || 'no message'), 500);
     return new GiteaError(`Gitea ${operation} failed with HTTP ${status}: ${detail}`, {
       operation,
       status,
@@ -91,6 +93,6 @@ export function toGiteaError(err: unknown, operation: string, timeoutMs: number)
     const reason = e?.cause?.code ?? e?.cause?.message ?? e?.message;
     return new GiteaError(`Gitea ${operation} failed: network error (${reason})`, { operation, retryable: true, cause: err });
   }
-  const text = err instanceof Error ? err.message : String(err);
+  const text = excerpt(err instanceof Error ? err.message : String(err), 500);
   return new GiteaError(`Gitea ${operation} failed: ${text}`, { operation, retryable: false, cause: err });
 }

@@ -68,7 +68,25 @@ export interface MergeResult {
   alreadyMerged: boolean;
 }
 
+export interface WebhookInput {
+  /** Where Gitea sends the events; an existing hook with this URL is updated instead of adding another. */
+  url: string;
+  /** Gitea signs each body with it (X-Gitea-Signature). */
+  secret: string;
+  events: string[];
+}
+
+export interface EnsuredWebhook {
+  id: number;
+  /** false when a hook with the URL existed and was updated. */
+  created: boolean;
+}
+
 export interface GiteaClient {
+  /** The login the token acts as. */
+  getCurrentLogin(): Promise<string>;
+  /** A `gitea` hook (JSON, active) to `url`: found by its URL and updated, or created. */
+  ensureWebhook(owner: string, repo: string, input: WebhookInput): Promise<EnsuredWebhook>;
   getRepository(owner: string, repo: string): Promise<GiteaRepository>;
   createRepository(input: CreateRepositoryInput): Promise<GiteaRepository>;
   getBranch(owner: string, repo: string, branch: string): Promise<GiteaBranch | null>;

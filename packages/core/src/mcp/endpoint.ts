@@ -6,6 +6,7 @@ import { authenticateAgent } from '../services/agents.js';
 import { recordAgentActivity } from '../services/agent-tasks.js';
 import { rejectInvalidParams } from './request-validation.js';
 import { createMcpServer } from './server.js';
+import { canWork } from './tool-policy.js';
 
 const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
@@ -23,6 +24,19 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
  * - Each request counts as activity for the agent's lease.
  */
 export async function handleMcpRequest(request: Request): Promise<Response> {
+  try {
+    return await answerMcpRequest(request);
+  } catch (error) {
+    // Whatever went wrong, the agent gets a JSON-RPC error it can read, never a broken function (Lambda 502).
+    if (isThrottlingError(error)) {
+      return jsonRpcError(503, -32000, 'The database is busy right now; retry this request in a second', { 'retry-after': '1' });
+    }
+    console.error('MCP request failed', error);
+    return jsonRpcError(500, -32603, 'Internal error: the request could not be completed; it is safe to retry');
+  }
+}
+
+async function answerMcpRequest(request: Request): Promise<Response> {
   if (request.method !== 'POST') {
     return jsonRpcError(405, -32000, `Method not allowed: ${request.method}. This MCP endpoint is stateless and offers no SSE stream; send JSON-RPC messages with POST`, {
       allow: 'POST',
@@ -41,7 +55,8 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
     return jsonRpcError(401, -32001, message, { 'www-authenticate': challenge });
   }
-  await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
+  // A read-only token (an observer) is no sign of life from the agent that works.
+  if (canWork(agent)) await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
 
   const server = createMcpServer(agent);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -13,18 +13,6 @@ export type PageQuery = z.infer<typeof PageQuerySchema>;
 
 export const IdParamsSchema = z.strictObject({ id: IdSchema });
 
-export const GiteaNameSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_.-]+$/, 'may only contain letters, digits, "-", "_" and "."');
-
-export const BranchNameSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9._/-]+$/, 'may only contain letters, digits, ".", "_", "/" and "-"');
-
 export interface Page<T> {
   items: T[];
   cursor?: string;

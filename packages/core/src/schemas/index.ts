@@ -3,3 +3,7 @@ export * from './project.js';
 export * from './task.js';
 export * from './agent.js';
 export * from './job.js';
+export * from './names.js';
+export * from './auth.js';
+export * from './board.js';
+export * from './gitea-webhook.js';

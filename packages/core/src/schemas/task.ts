@@ -25,6 +25,7 @@ export const TaskSchema = z
     priority: PrioritySchema,
     state: TaskStateSchema,
     assignedAgentId: IdSchema.optional(),
+    claimedAt: TimestampSchema.optional().describe('When the assigned agent claimed the task (or got it back): a job asked for under an earlier claim records its result but moves nothing'),
     branchName: z.string().optional(),
     prUrl: z.string().optional(),
     prNumber: z.number().int().optional(),
@@ -35,6 +36,10 @@ export const TaskSchema = z
     openDependencies: z.number().int().optional().describe('How many of dependsOn are not done yet; the task can be claimed only at 0'),
     parentId: IdSchema.optional().describe('The task this one is a subtask of (same project)'),
     createdBy: z.string().optional().describe('Who filed the task: `admin`, `gitea:<login>` or `agent:<id>`'),
+    feedback: z
+      .string()
+      .optional()
+      .describe('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,
@@ -71,6 +76,13 @@ export const TaskUpdateSchema = z
     dependsOn: dependsOn.optional().describe('Replaces the dependencies; only while the task is in backlog'),
     state: TaskStateSchema.optional(),
     question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
+    feedback: z
+      .string()
+      .trim()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe("Review feedback for the agent, only when sending a task back from review (state 'in_progress'); added to the task's feedback"),
     version: VersionSchema.optional(),
   })
   .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)
@@ -101,7 +113,7 @@ export const TaskEventSchema = z
     from: TaskStateSchema.optional(),
     to: TaskStateSchema.optional(),
     agentId: IdSchema.optional(),
-    actor: z.string().optional().describe('Who did it: `admin`, `gitea:<login>`, `agent:<id>` or `system`'),
+    actor: z.string().optional().describe("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
     message: z.string(),
   })
   .meta({ id: 'TaskEvent' });

@@ -13,6 +13,7 @@ import type { Task, TaskEvent } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { nextCandidate, settleCandidate, type Candidate } from './claim-candidates.js';
 import { getProject } from './projects.js';
+import { transitionTask } from './tasks.js';
 
 /**
  * Projects as a claim recently read them: a claim returns the task's project (Gitea owner, repo, branch),
@@ -117,7 +118,17 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
 async function resolvePointer(agentId: string, taskId: string): Promise<ClaimResult | undefined> {
   const task = await taskRepository.get(taskId);
   const mine = (candidate: Task | undefined) => !!candidate && candidate.assignedAgentId === agentId && isActive(candidate.state);
-  if (mine(task)) return { task: task!, project: await getProject(task!.projectId), resumed: true };
+  if (mine(task)) {
+    const project = await getProject(task!.projectId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (project) return { task: task!, project, resumed: true };
+    // A task left without its project (only data from before projects counted their tasks): it cannot be
+    // worked on, so it is cancelled and the agent is free again rather than stuck on it.
+    await transitionTask(task!.id, { to: 'cancelled', agentId, note: `The task's project '${task!.projectId}' no longer exists; task cancelled` }).catch(() => undefined);
+    return undefined;
+  }
   if (task && isClaimable(task)) {
     try {
       const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, now())));
@@ -156,10 +167,13 @@ async function tryClaim(agentId: string, candidate: Candidate, pointer: string |
   }
   // Not a full win: undo our half, then say why.
   if (taskWon) await putBack(fromItem(stripKeys(taskWrite.value.Attributes ?? {})), agentId);
-  if (failure || project.status === 'rejected') {
+  // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
+  const projectGone = project.status === 'rejected' && project.reason instanceof NotFoundError;
+  if (failure || (project.status === 'rejected' && !projectGone)) {
     if (agentWon) await letGo(agentId, candidate.id);
     throw failure ? failure.reason : (project as PromiseRejectedResult).reason;
   }
+  if (projectGone) return agentWon ? { kind: 'lost', agentPointsAt: candidate.id } : { kind: 'agent-busy' };
   if (!agentWon) return { kind: 'agent-busy' };
   return { kind: 'lost', agentPointsAt: candidate.id };
 }

@@ -1,22 +1,31 @@
 import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '../gitea/index.js';
-import type { JobRecord } from '../schemas/job.js';
+import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
+import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
+import { deliverNotification } from './notification-delivery.js';
 
 export type JobGitea = GiteaClient;
 
-/** The Gitea client the worker uses: GITEA_URL, GITEA_TOKEN (a secret) and GITEA_TIMEOUT_MS (default 10 s) per call. */
+/** What the repository hook subscribes to: `pull_request` turns on every pull request event (reviews, comments, new commits). */
+export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment'] as const;
+
+/** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
   const baseUrl = process.env.GITEA_URL;
-  const token = process.env.GITEA_TOKEN;
-  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and GITEA_TOKEN for the worker');
+  const token = secret('GiteaToken');
+  if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
   const timeoutMs = Number(process.env.GITEA_TIMEOUT_MS ?? 10_000);
   return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000 });
 }
 
-function text(input: Record<string, unknown>, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || !value) throw new PermanentJobError(`The job input has no '${name}'`);
-  return value;
+/** The job's input, checked against its type's schema (a job recorded before `input.type` existed gets it from the job). */
+export function jobInput(job: JobRecord): JobInput {
+  const parsed = JobInputSchema.safeParse({ ...job.input, type: job.type });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
+    throw new PermanentJobError(`The job input is not valid for ${job.type}: ${problems}`);
+  }
+  return parsed.data;
 }
 
 /**
@@ -24,37 +33,54 @@ function text(input: Record<string, unknown>, name: string): string {
  * answer finds and reuses what the first attempt made: an existing branch, the open pull request for the
  * same head and base, a pull request already merged, an existing repository.
  */
-export async function performJob(job: JobRecord, gitea: JobGitea = giteaFromEnvironment()): Promise<Record<string, unknown>> {
-  const { input } = job;
-  const owner = text(input, 'owner');
-  const repo = text(input, 'repo');
-  switch (job.type) {
+export async function performJob(job: JobRecord, gitea?: JobGitea): Promise<Record<string, unknown>> {
+  const input = jobInput(job);
+  // Notifications go to the project's own URL, not to Gitea.
+  if (input.type === 'send_notification') return deliverNotification(job, input);
+  return performGiteaJob(input, gitea ?? giteaFromEnvironment());
+}
+
+async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notification' }>, gitea: JobGitea): Promise<Record<string, unknown>> {
+  const { owner, repo } = input;
+  switch (input.type) {
     case 'create_repository': {
       const created = await gitea.createRepository({
         owner,
         name: repo,
-        description: typeof input.description === 'string' ? input.description : undefined,
-        defaultBranch: text(input, 'defaultBranch'),
+        description: input.description,
+        defaultBranch: input.defaultBranch,
         autoInit: true,
       });
       return { fullName: created.fullName, url: created.htmlUrl, cloneUrl: created.cloneUrl, defaultBranch: created.defaultBranch };
     }
     case 'create_branch': {
-      const branch = await gitea.createBranch(owner, repo, { name: text(input, 'branch'), from: text(input, 'from') });
+      const branch = await gitea.createBranch(owner, repo, { name: input.branch, from: input.from });
       return { branch: branch.name, commit: branch.commitSha, reused: !branch.created };
     }
     case 'create_pull_request': {
       const pull = await gitea.createPullRequest(owner, repo, {
-        head: text(input, 'head'),
-        base: text(input, 'base'),
-        title: text(input, 'title'),
-        body: typeof input.body === 'string' ? input.body : '',
+        head: input.head,
+        base: input.base,
+        title: input.title,
+        body: input.body ?? '',
       });
       return { number: pull.number, url: pull.htmlUrl, head: pull.head, base: pull.base, reused: !pull.created };
     }
+    case 'register_webhook': {
+      const webhookSecret = secret('WebhookSecret');
+      if (!webhookSecret) throw new PermanentJobError('The WebhookSecret secret is not set for the worker (AIWORKER_WEBHOOK_SECRET for npm start): it is the secret Gitea signs webhooks with');
+      const { url } = input;
+      const hook = await gitea.ensureWebhook(owner, repo, { url, secret: webhookSecret, events: [...WEBHOOK_EVENTS] }).catch((error: unknown) => {
+        // The repository may still be on its way (a create_repository job queued beside this one): try again.
+        if (isGiteaError(error) && error.status === 404) {
+          throw new GiteaError(`${error.message} (the repository ${owner}/${repo} does not exist yet)`, { operation: error.operation, status: 404, retryable: true, cause: error });
+        }
+        throw error;
+      });
+      return { hookId: hook.id, url, created: hook.created, giteaLogin: await gitea.getCurrentLogin() };
+    }
     case 'merge_pull_request': {
-      const number = Number(input.prNumber);
-      if (!Number.isInteger(number) || number < 1) throw new PermanentJobError("The job input has no valid 'prNumber'");
+      const number = input.prNumber;
       const merged = await gitea.mergePullRequest(owner, repo, number).catch((error: unknown) => {
         // 405 "Please try again later": Gitea is still checking mergeability (or there is a conflict). Retry;
         // a pull request that never becomes mergeable ends in the DLQ with this message.

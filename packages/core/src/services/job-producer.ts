@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { newId, now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
-import type { Job, JobRecord, JobType } from '../schemas/job.js';
+import type { Job, JobInput, JobRecord } from '../schemas/job.js';
 import { sendJobMessage } from './job-queue.js';
 
 /** What the API shows of a job: never the worker's lease. */
@@ -10,11 +10,13 @@ export function publicJob(record: JobRecord): Job {
   return job;
 }
 
+/** A job to record: its `type` is its input's. */
 export interface JobSpec {
-  type: JobType;
   projectId: string;
   taskId?: string;
-  input: Record<string, unknown>;
+  input: JobInput;
+  /** The claim on the task that asked (fencing: a result for a claim that ended moves nothing). */
+  claim?: Job['claim'];
 }
 
 /** A job id that is the same for the same request key: version 8 (custom) UUID from a SHA-256 of the key. */
@@ -33,7 +35,7 @@ export function jobIdFor(key: string): string {
  */
 export async function enqueueJob(spec: JobSpec, options: { key?: string } = {}): Promise<Job> {
   const at = now();
-  const job: JobRecord = { id: options.key ? jobIdFor(options.key) : newId(), ...spec, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, version: 1 };
+  const job: JobRecord = { id: options.key ? jobIdFor(options.key) : newId(), type: spec.input.type, ...spec, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, version: 1 };
   if (!(await jobRepository.save(job, undefined))) {
     const existing = options.key ? await jobRepository.get(job.id) : undefined;
     if (existing) return publicJob(existing);

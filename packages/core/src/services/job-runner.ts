@@ -1,5 +1,7 @@
 import { now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
+import { projectRepository } from '../db/project-repository.js';
+import { taskRepository } from '../db/task-repository.js';
 import { isThrottlingError } from '../db/store.js';
 import type { JobRecord } from '../schemas/job.js';
 import { parseJobMessage } from './job-queue.js';
@@ -92,8 +94,21 @@ export async function runJobDelivery(delivery: JobDelivery, gitea?: JobGitea): P
   }
 }
 
+/** Why the job must not run: its project (or task) was deleted after it was asked for. */
+async function goneParent(job: JobRecord): Promise<string | undefined> {
+  const [project, task] = await Promise.all([projectRepository.get(job.projectId), job.taskId ? taskRepository.get(job.taskId) : undefined]);
+  if (!project) return `project '${job.projectId}' was deleted; nothing was done in Gitea`;
+  if (job.taskId && !task) return `task '${job.taskId}' was deleted; nothing was done in Gitea`;
+  return undefined;
+}
+
 async function runClaimed(claimed: JobRecord, delivery: JobDelivery, gitea?: JobGitea): Promise<{ jobId: string; outcome: DeliveryOutcome }> {
   const jobId = claimed.id;
+  const gone = await goneParent(claimed);
+  if (gone) {
+    await failJob(claimed, gone);
+    return { jobId, outcome: 'failed' };
+  }
   let result: Record<string, unknown>;
   try {
     result = await performJob(claimed, gitea);

@@ -1,7 +1,10 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { jobRepository } from '../db/job-repository.js';
+import { projectRepository } from '../db/project-repository.js';
+import { transact } from '../db/store.js';
+import { webhookSettings } from './webhook-settings.js';
 import type { Page, PageQuery } from '../schemas/common.js';
-import type { Job, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
+import type { Job, JobInputOf, JobType, ProjectCreateRequest, PullRequestRequest } from '../schemas/job.js';
 import type { Project } from '../schemas/project.js';
 import type { Task, TaskState } from '../schemas/task.js';
 import { ACTIVE_STATES } from '../state-machine.js';
@@ -76,11 +79,15 @@ const taskJobKey = (task: Task, type: JobType) => `${task.id}/${type}/${task.ver
 
 const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: project.giteaRepo });
 
+/** Who holds the task now, recorded on the job it asks for. */
+const claimOf = (task: Task): Job['claim'] => (task.assignedAgentId ? { agentId: task.assignedAgentId, claimedAt: task.claimedAt } : undefined);
+
 /** The task's job of this type: the one still queued or running, else a new one with `input` for its project. */
-async function taskJob(task: Task, type: JobType, input: (project: Project) => Record<string, unknown>): Promise<Job> {
+async function taskJob<T extends JobType>(task: Task, type: T, input: (project: Project) => Omit<JobInputOf<T>, 'type'>): Promise<Job> {
   const [project, pending] = await Promise.all([getProject(task.projectId), pendingJob(task.id, type)]);
   if (pending) return pending;
-  return enqueueJob({ type, taskId: task.id, projectId: project.id, input: input(project) }, { key: taskJobKey(task, type) });
+  const jobInput = { type, ...input(project) } as JobInputOf<T>;
+  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput, claim: claimOf(task) }, { key: taskJobKey(task, type) });
 }
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
@@ -130,17 +137,34 @@ export async function requestMerge(taskId: string): Promise<Job> {
 export async function requestRepository(projectId: string): Promise<Job> {
   const project = await getProject(projectId);
   return enqueueJob({
-    type: 'create_repository',
     projectId: project.id,
-    input: { ...repositoryOf(project), defaultBranch: project.defaultBranch, description: project.description ?? '' },
+    input: { type: 'create_repository', ...repositoryOf(project), defaultBranch: project.defaultBranch, description: project.description ?? '' },
   });
 }
 
-/** `POST /api/projects`: the project, and with `createRepository: true` a `create_repository` job for it. */
-export async function createProjectWithRepository(request: ProjectCreateRequest): Promise<Project & { repositoryJobId?: string }> {
+/**
+ * A `register_webhook` job: the repository's Gitea hook pointed at this server's receiver, found by its URL
+ * and updated if it exists (so asking again re-syncs it). 409 when webhooks are not configured here.
+ */
+export async function requestWebhook(projectId: string): Promise<Job> {
+  const project = await getProject(projectId);
+  const settings = webhookSettings();
+  if (!settings.configured) {
+    throw new ConflictError(`Webhooks are not configured on this server: set ${settings.missing.join(' and ')}`, { missing: settings.missing });
+  }
+  // Projects made before the repository index existed get their index item here.
+  await transact([projectRepository.indexPut(project)]);
+  return enqueueJob({ projectId: project.id, input: { type: 'register_webhook', ...repositoryOf(project), url: settings.receiverUrl! } });
+}
+
+/**
+ * `POST /api/projects`: the project; with `createRepository: true` a `create_repository` job for it; and,
+ * when webhooks are configured, a `register_webhook` job so reviews in Gitea reach its tasks.
+ */
+export async function createProjectWithRepository(request: ProjectCreateRequest): Promise<Project & { repositoryJobId?: string; webhookJobId?: string }> {
   const { createRepository, ...input } = request;
   const project = await createProject(input);
-  if (!createRepository) return project;
-  const job = await requestRepository(project.id);
-  return { ...project, repositoryJobId: job.id };
+  const repositoryJobId = createRepository ? (await requestRepository(project.id)).id : undefined;
+  const webhookJobId = webhookSettings().configured ? (await requestWebhook(project.id)).id : undefined;
+  return { ...project, ...(repositoryJobId ? { repositoryJobId } : {}), ...(webhookJobId ? { webhookJobId } : {}) };
 }

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
-import { projectRepository } from '../db/project-repository.js';
+import { projectRepository, publicProject, type ProjectRecord } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import type { PageQuery } from '../schemas/common.js';
 import type { Project, ProjectCreate, ProjectUpdate } from '../schemas/project.js';
@@ -8,40 +8,59 @@ import { updateVersioned } from './optimistic.js';
 
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const at = now();
-  const project: Project = { id: newId(), ...input, createdAt: at, updatedAt: at, version: 1 };
+  const project: ProjectRecord = { id: newId(), ...input, createdAt: at, updatedAt: at, version: 1 };
+  if (project.notifyUrl && !project.notifyFormat) project.notifyFormat = 'json';
   await projectRepository.save(project, undefined);
-  return project;
+  return publicProject(project);
 }
 
-export async function getProject(id: string): Promise<Project> {
+async function getProjectRecord(id: string): Promise<ProjectRecord> {
   const project = await projectRepository.get(id);
   if (!project) throw new NotFoundError('Project', id);
   return project;
 }
 
+export const getProject = async (id: string): Promise<Project> => publicProject(await getProjectRecord(id));
+
 export const listProjects = (query: PageQuery) => projectRepository.list(query.limit, query.cursor);
 
 export function updateProject(id: string, input: ProjectUpdate): Promise<Project> {
   const { version, ...changes } = input;
-  return updateVersioned<Project>({
+  return updateVersioned<ProjectRecord, Project>({
     kind: 'Project',
     id,
     expectedVersion: version,
     load: () => projectRepository.get(id),
-    change: (current) => ({ ...current, ...changes }),
-    save: (next, current) => projectRepository.save(next, current.version),
+    change: (current) => withoutNulls({ ...current, ...changes }),
+    save: (next, current) => projectRepository.save(next, current.version, current),
+    result: publicProject,
   });
 }
 
-/** A project with tasks is kept: delete or move its tasks first. */
+/** `null` in a PATCH removes the field (notifyUrl, notifySecret). */
+function withoutNulls(project: Record<string, unknown>): ProjectRecord {
+  const next = Object.fromEntries(Object.entries(project).filter(([, value]) => value !== null)) as unknown as ProjectRecord;
+  if (next.notifyUrl && !next.notifyFormat) next.notifyFormat = 'json';
+  if (!next.notifyUrl) delete next.notifyFormat;
+  return next;
+}
+
+const hasTasks = async (project: ProjectRecord) => (project.taskCount ?? 0) > 0 || (await taskRepository.hasAnyInProject(project.id));
+
+/**
+ * A project with tasks is kept: delete or move its tasks first. The delete is conditional on the project's
+ * task count being zero, so a task created at the same moment either lands first (the delete is refused)
+ * or is refused itself (404 project): never a task without a project.
+ */
 export async function deleteProject(id: string, expectedVersion?: number): Promise<Project> {
-  const project = await getProject(id);
-  if (expectedVersion !== undefined && expectedVersion !== project.version) {
-    throw new VersionConflictError('Project', id, expectedVersion, project.version);
+  for (let attempt = 1; ; attempt++) {
+    const project = await getProjectRecord(id);
+    if (expectedVersion !== undefined && expectedVersion !== project.version) {
+      throw new VersionConflictError('Project', id, expectedVersion, project.version);
+    }
+    if (await hasTasks(project)) throw new ConflictError(`Project '${id}' still has tasks; delete them first`, { projectId: id });
+    if (await projectRepository.delete(project, project.version)) return publicProject(project);
+    // Changed or given a task meanwhile: look again (a version the caller sent is checked again above).
+    if (attempt >= 20) throw new ConflictError(`Project '${id}' kept changing while it was being deleted; try again`, { projectId: id });
   }
-  if (await taskRepository.hasAnyInProject(id)) {
-    throw new ConflictError(`Project '${id}' still has tasks; delete them first`, { projectId: id });
-  }
-  if (!(await projectRepository.delete(id, project.version))) throw new VersionConflictError('Project', id, project.version);
-  return project;
 }

@@ -1,25 +1,53 @@
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
 import { taskRepository } from '../db/task-repository.js';
-import { tableName, transact, versionedDelete, type TransactItem } from '../db/store.js';
+import { projectRepository } from '../db/project-repository.js';
+import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
 import { agentPk, agentStatusPk, releaseAgentUpdate, agentRepository, statusKeyNames } from '../db/agent-repository.js';
-import { taskPk } from '../db/task-repository.js';
 import type { PageQuery } from '../schemas/common.js';
 import type { Task, TaskCreate, TaskListQuery, TaskRespond, TaskUpdate } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
-import { getProject } from './projects.js';
 import { updateVersioned } from './optimistic.js';
-import { applyStateChange, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
+import { ActorName, actorName, applyStateChange, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
+import type { TaskEvent } from '../schemas/task.js';
+import { FEEDBACK_LIMIT } from './review-effects.js';
 
-export async function createTask(input: TaskCreate): Promise<Task> {
-  await getProject(input.projectId);
+/** Tries of a task creation that keeps colliding with others in the same project (their count). */
+const CREATE_ATTEMPTS = 20;
+
+/**
+ * A task is created in one transaction with its `created` event and the count of its project's tasks,
+ * which fails when the project is gone: a project deleted at the same moment either sees the task (and is
+ * kept) or the task is refused with 404. `actor`: who asked (`admin`, `gitea:<login>`, `agent:<id>`),
+ * recorded in the task's events.
+ */
+export async function createTask(input: TaskCreate, actor?: string): Promise<Task> {
   const at = now();
   const task: Task = { id: newId(), ...input, state: 'backlog', createdAt: at, updatedAt: at, version: 1 };
-  await transact([
+  const items = [
+    projectRepository.addTask(task.projectId),
     taskRepository.put(task, undefined),
-    taskRepository.eventPut({ taskId: task.id, at, type: 'created', to: 'backlog', message: `Task created: ${task.title}` }),
-  ]);
-  return task;
+    taskRepository.eventPut({
+      taskId: task.id,
+      at,
+      type: 'created',
+      to: 'backlog',
+      ...(actor ? { actor } : {}),
+      message: actor ? `${actorName(actor)} created the task: ${task.title}` : `Task created: ${task.title}`,
+    }),
+  ];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const failed = await transact(items);
+      if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
+      if (failed.length) throw new ConflictError(`Task '${task.id}' already exists`);
+      return task;
+    } catch (error) {
+      // Many tasks created in one project at once collide on its count: each lost race wrote nothing.
+      if (!isTransactionConflict(error) || attempt >= CREATE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50));
+    }
+  }
 }
 
 export async function getTask(id: string): Promise<Task> {
@@ -37,25 +65,45 @@ export async function listTaskEvents(id: string, query: PageQuery) {
 }
 
 /** Field edits and state changes from the REST API. */
-export function updateTask(id: string, input: TaskUpdate): Promise<Task> {
-  const { version, state, question, ...fields } = input;
+export function updateTask(id: string, input: TaskUpdate, actor?: string): Promise<Task> {
+  const { version, state, question, feedback, ...fields } = input;
   return changeTask(id, version, async (task) => {
     if (question !== undefined && (state ?? task.state) !== 'needs_input') {
       throw new ValidationError(`A 'question' goes only with state 'needs_input' (the task would be in '${state ?? task.state}')`);
     }
+    if (feedback !== undefined && !(state && isSendBack(task, state))) {
+      throw new ValidationError(`'feedback' goes only with sending a task back from review (state 'in_progress' from ready_to_test, approved or staging; the task is in '${task.state}')`);
+    }
     const edited: Task = { ...task, ...fields };
-    if (state === undefined || state === task.state) return { next: question ? { ...edited, question } : edited };
-    const change: StateChange = { to: state, question };
+    if (state === undefined || state === task.state) {
+      return { next: question ? { ...edited, question } : edited, event: actor ? editEvent(task, fields, actor) : undefined };
+    }
+    const change: StateChange = { to: state, question, actor };
     const next = applyStateChange(edited, change);
-    if (isSendBack(task, state)) return sendBack(task, next);
+    if (isSendBack(task, state)) return sendBack(task, feedback ? { ...next, feedback: withFeedback(task, actor, feedback) } : next, actor);
     return { next, change };
   });
 }
 
-type Plan = { next: Task; change?: StateChange; extra?: TransactItem[] };
+/** The task's review feedback with a person's send-back note added (bounded like review feedback from Gitea). */
+function withFeedback(task: Task, actor: string | undefined, text: string): string {
+  const entry = `${ActorName(actor)} sent it back from the board:\n${text}`;
+  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
+  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
+}
+
+/** A person's edit of a task's fields (title, description, priority), for the events timeline. */
+function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description' | 'priority'>>, actor: string): TaskEvent {
+  const what = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => (name === 'description' ? 'the description' : `${name} to ${JSON.stringify(value)}`));
+  return { taskId: task.id, at: now(), type: 'edited', actor, message: `${actorName(actor)} changed ${what.join(', ') || 'nothing'}` };
+}
+
+export type Plan = { next: Task; change?: StateChange; extra?: TransactItem[]; event?: TaskEvent };
 
 /** A person sends a task an agent finished (ready_to_test, approved, staging) back to in_progress for rework. */
-const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
+export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
 
 /**
  * Rework goes back to the agent that did the work, as its one held task (an agent holds at most one;
@@ -64,14 +112,15 @@ const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!
  * the agent only if it still holds nothing). Otherwise — it works on another task, is offline or gone —
  * the task goes to the backlog unassigned, where the next agent claims it, and the event says why.
  */
-async function sendBack(task: Task, next: Task): Promise<Plan> {
+export async function sendBack(task: Task, next: Task, actor?: string): Promise<Plan> {
   const agentId = task.assignedAgentId!;
   const agent = await agentRepository.get(agentId);
-  const sentBack = `A user sent the task back from ${task.state} for rework`;
+  const sentBack = `${ActorName(actor)} sent the task back from ${task.state} for rework`;
   if (agent && !agent.currentTaskId && agent.status !== 'offline') {
     return {
-      next,
-      change: { to: 'in_progress', eventType: 'sent_back', note: `${sentBack}; agent ${agentId} holds it again` },
+      // A new hold: results of jobs asked for before the task left the agent's hands move nothing.
+      next: { ...next, claimedAt: now() },
+      change: { to: 'in_progress', eventType: 'sent_back', actor, note: `${sentBack}; agent ${agentId} holds it again` },
       extra: [reattachAgentUpdate(agentId, task.id, now())],
     };
   }
@@ -82,7 +131,7 @@ async function sendBack(task: Task, next: Task): Promise<Plan> {
       : `its agent ${agentId} is working on task ${agent.currentTaskId}`;
   const queued: Task = { ...next, state: 'backlog' };
   delete queued.assignedAgentId;
-  return { next: queued, change: { to: 'backlog', eventType: 'sent_back', note: `${sentBack}; ${why}, so it waits in the backlog for the next agent` } };
+  return { next: queued, change: { to: 'backlog', eventType: 'sent_back', actor, note: `${sentBack}; ${why}, so it waits in the backlog for the next agent` } };
 }
 
 /**
@@ -109,14 +158,14 @@ export function transitionTask(id: string, change: StateChange, expectedVersion?
 }
 
 /** Answers the question of a task in `needs_input` and hands it back to its agent. */
-export function respondToTask(id: string, input: TaskRespond): Promise<Task> {
+export function respondToTask(id: string, input: TaskRespond, actor?: string): Promise<Task> {
   return changeTask(id, undefined, (task) => {
     if (task.state !== 'needs_input') {
       throw new ConflictError(`Task '${id}' is in '${task.state}', not waiting for input; only a task in 'needs_input' takes a response`, {
         state: task.state,
       });
     }
-    const change: StateChange = { to: 'in_progress', note: `A user answered: ${input.response}`, eventType: 'responded' };
+    const change: StateChange = { to: 'in_progress', note: `${ActorName(actor)} answered: ${input.response}`, eventType: 'responded', actor };
     return { next: { ...applyStateChange(task, change), lastResponse: input.response }, change };
   });
 }
@@ -134,24 +183,47 @@ function changeTask(id: string, expectedVersion: number | undefined, plan: (task
       return next;
     },
     save: (next, task) => {
-      const { change, extra } = pending.get(task.version) ?? {};
-      return saveTaskChange(task, next, change && stateEvent(task, next, change), { extra });
+      const { change, extra, event } = pending.get(task.version) ?? {};
+      return saveTaskChange(task, next, change ? stateEvent(task, next, change) : event, { extra });
     },
   });
 }
 
-/** Deleting a task an agent holds frees the agent in the same transaction. */
-export async function deleteTask(id: string, expectedVersion?: number): Promise<Task> {
-  const task = await getTask(id);
-  if (expectedVersion !== undefined && expectedVersion !== task.version) {
-    throw new VersionConflictError('Task', id, expectedVersion, task.version);
+/**
+ * Deletes a task, in one transaction with its project's task count and — when an agent holds it — the
+ * agent, freed. Its events go with it (a deleted task leaves nothing behind, its history included).
+ * Without `expectedVersion`, a task changed meanwhile is looked at again rather than refused.
+ */
+export async function deleteTask(id: string, expectedVersion?: number, _actor?: string): Promise<Task> {
+  for (let attempt = 1; ; attempt++) {
+    const task = await getTask(id);
+    if (expectedVersion !== undefined && expectedVersion !== task.version) {
+      throw new VersionConflictError('Task', id, expectedVersion, task.version);
+    }
+    if (await deleteTaskAt(task)) {
+      await taskRepository.deleteEvents(id);
+      return task;
+    }
+    if (attempt >= 20) throw new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });
   }
-  const items = [versionedDelete(taskPk(id), 'TASK', task.version)];
+}
+
+/** One try: false when the task's version moved on. Guards on other items that no longer apply are dropped. */
+async function deleteTaskAt(task: Task): Promise<boolean> {
+  const items: Array<TransactItem | undefined> = [taskRepository.delete(task.id, task.version), projectRepository.removeTask(task.projectId)];
   if (task.assignedAgentId && isActive(task.state)) {
     const agent = await agentRepository.get(task.assignedAgentId);
-    if (agent?.currentTaskId === id) items.push(releaseAgentUpdate(agent.id, id, now()));
+    if (agent?.currentTaskId === task.id) items.push(releaseAgentUpdate(agent.id, task.id, now()));
   }
-  const failed = await transact(items);
-  if (failed.length) throw new VersionConflictError('Task', id, task.version);
-  return task;
+  for (;;) {
+    const failed = await transact(items.filter((item): item is TransactItem => item !== undefined)).catch((error: unknown) => {
+      if (isTransactionConflict(error)) return [0];
+      throw error;
+    });
+    if (failed.length === 0) return true;
+    if (failed.includes(0)) return false;
+    // A project older than its task count, or an agent that let go meanwhile: nothing to change there.
+    const present = items.flatMap((item, index) => (item ? [index] : []));
+    for (const position of failed) items[present[position]] = undefined;
+  }
 }

@@ -61,11 +61,10 @@ const SECURITY_QUERY_PARAMS = new Set(['token', 'access_token', 'sudo']);
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-/** The project root is four levels above this directory (packages/local/src/gitea-standin). */
+/** Gitea's published API description (v1.22), carried by the project in packages/local/reference. */
 export function defaultSwaggerPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const projectRoot = resolve(here, '../../../..');
-  return resolve(projectRoot, '../shared/reference/gitea-swagger-v1.22.json');
+  return resolve(here, '../../reference/gitea-swagger-v1.22.json');
 }
 
 export class GiteaContract {
@@ -239,6 +238,12 @@ export class GiteaContract {
     const validate = this.validator(`res:${operation.operationId}:${status}:${declared ? 'declared' : 'fallback'}`, schema, 'response');
     if (!validate(parsed)) problems.push(...formatErrors(`response ${status} body`, validate.errors));
     return problems;
+  }
+
+  /** Problems with a value Gitea sends outside an API response (a webhook payload), against a schema whose `$ref`s name Gitea's definitions. */
+  checkPayload(name: string, schema: SchemaObj, value: unknown): string[] {
+    const validate = this.validator(`payload:${name}`, schema, 'response');
+    return validate(value) ? [] : formatErrors(`${name} payload`, validate.errors);
   }
 
   private resolveResponse(response: SwaggerResponse): SwaggerResponse {

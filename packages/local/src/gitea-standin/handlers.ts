@@ -1,5 +1,6 @@
 import type { Shapes } from './shapes.js';
-import { newSha, now, type GiteaState, type StandInRepo, type StandInUser } from './state.js';
+import { GitRepository, type MergeStyle } from './git-store.js';
+import { identityOf, now, type GiteaState, type StandInRepo, type StandInUser } from './state.js';
 
 /** What a handler answers; `middleware` marks answers Gitea gives before the operation runs. */
 export interface Reply {
@@ -71,6 +72,8 @@ function createRepo(ctx: HandlerContext, owner: string): Reply {
   return { status: 201, body: ctx.shapes.repository(repo, ctx.user) };
 }
 
+const MERGE_STYLES = new Set(['merge', 'squash', 'fast-forward-only', 'rebase', 'rebase-merge']);
+
 /** Handlers by Swagger operationId. */
 export const handlers: Record<string, Handler> = {
   getVersion: (ctx) => ({ status: 200, body: { version: ctx.version } }),
@@ -106,12 +109,15 @@ export const handlers: Record<string, Handler> = {
       const name = str(b.new_branch_name);
       if (!name) return error(ctx, 422, '[BranchName]: Required');
       const fromRef = str(b.old_ref_name) || str(b.old_branch_name) || repo.defaultBranch;
-      const from = repo.branches.get(fromRef) ?? [...repo.branches.values()].find((x) => x.commit.sha === fromRef);
-      if (!from) return error(ctx, 404, 'The old branch does not exist');
+      // A branch, a tag or a commit id, resolved by git itself.
+      const fromSha = repo.branches.has(fromRef) ? repo.git.resolve(`refs/heads/${fromRef}`) : repo.git.resolve(fromRef);
+      if (!fromSha) return error(ctx, 404, 'The old branch does not exist');
+      if (!GitRepository.validBranchName(name)) return error(ctx, 422, '[BranchName]: GitRefName', true);
       if (repo.branches.has(name)) return error(ctx, 409, 'The branch already exists.');
-      const branch = { name, commit: { ...from.commit } };
-      repo.branches.set(name, branch);
-      return { status: 201, body: ctx.shapes.branch(repo, branch) };
+      // '' as the old value: created only if it still does not exist (a concurrent create gets 409).
+      if (!repo.git.setBranch(name, fromSha, '')) return error(ctx, 409, 'The branch already exists.');
+      repo.updatedAt = now();
+      return { status: 201, body: ctx.shapes.branch(repo, repo.branches.get(name)!) };
     }),
 
   repoListPullRequests: (ctx) =>
@@ -161,7 +167,7 @@ export const handlers: Record<string, Handler> = {
         mergedAt: null,
         mergedBy: null,
         mergeCommitSha: null,
-        mergeBase: repo.branches.get(base)!.commit.sha,
+        mergeBase: repo.git.mergeBase(repo.branches.get(base)!.commit.sha, repo.branches.get(head)!.commit.sha) ?? repo.branches.get(base)!.commit.sha,
         createdAt: t,
         updatedAt: t,
         closedAt: null,
@@ -191,12 +197,15 @@ export const handlers: Record<string, Handler> = {
       // Same order as Gitea's CheckPullMergeable: merged → 405, closed → 404, not mergeable → 405.
       if (pull.merged) return error(ctx, 405, '');
       if (pull.state !== 'open') return notFound(ctx);
-      const head = repo.branches.get(pull.head);
-      const base = repo.branches.get(pull.base);
-      if (!pull.mergeable || !head || !base) return error(ctx, 405, 'Please try again later');
+      if (!ctx.shapes.mergeable(repo, pull)) return error(ctx, 405, 'Please try again later');
+      if (!MERGE_STYLES.has(style)) return error(ctx, 405, `${style} is not allowed an allowed merge style for this repository`);
+      // A real merge on the base branch, by git (a merge commit, a squash, a rebase or a fast-forward).
+      const title = str(ctx.body?.MergeTitleField) || `Merge pull request '${pull.title}' (#${pull.number}) from ${pull.head} into ${pull.base}`;
+      const message = [title, str(ctx.body?.MergeMessageField)].filter(Boolean).join('\n\n') + '\n';
+      const merged = repo.git.merge(pull.base, pull.head, style as MergeStyle, message, identityOf(ctx.user!.login));
+      if ('conflict' in merged) return { status: 409, body: ctx.shapes.apiError(merged.conflict) };
       const t = now();
-      const sha = style === 'fast-forward-only' ? head.commit.sha : newSha();
-      base.commit = { sha, message: `Merge pull request '${pull.title}' (#${pull.number})\n`, timestamp: t };
+      const sha = merged.sha;
       Object.assign(pull, { state: 'closed', merged: true, mergedAt: t, mergedBy: ctx.user!.login, mergeCommitSha: sha, updatedAt: t, closedAt: t });
       if (ctx.body?.delete_branch_after_merge === true) repo.branches.delete(pull.head);
       repo.updatedAt = t;

@@ -3,3 +3,6 @@ export type { GiteaStandIn, GiteaStandInOptions, FailureMode, FailOptions, Recor
 export { GiteaContract, defaultSwaggerPath } from './contract.js';
 export { GiteaState } from './state.js';
 export type { StandInRepo, StandInBranch, StandInPull, StandInUser } from './state.js';
+export { ReviewLoop, reviewLoopOf, type Delivery } from './review-loop.js';
+export { OAuthProvider } from './oauth.js';
+export type { OAuthOptions, StandInPerson } from './oauth.js';

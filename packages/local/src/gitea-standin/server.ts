@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './contract.js';
+import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
+import { reviewHandlers } from './review-handlers.js';
+import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
+import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to ../shared/reference/gitea-swagger-v1.22.json from the project root. */
+  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];
@@ -19,13 +23,22 @@ export interface GiteaStandInOptions {
   version?: string;
   /** Delay before every response, for benchmarks. */
   latencyMs?: number;
+  /**
+   * Folder of the bare git repositories (`<owner>/<name>.git`); repositories already there are taken up.
+   * Default: a temporary folder, removed by `close()`.
+   */
+  gitRoot?: string;
+  /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
+  oauth?: OAuthOptions;
 }
 
-export type FailureMode = 500 | 429 | 'hang';
+export type FailureMode = 500 | 429 | 422 | 'hang';
 
 export interface FailOptions {
   /** `Retry-After` header of a 429 (seconds or HTTP-date). Default `1`. */
   retryAfter?: number | string;
+  /** The error message of the injected answer (e.g. a huge one, as a misbehaving proxy may send). */
+  message?: string;
 }
 
 export interface RecordedRequest {
@@ -38,16 +51,20 @@ export interface RecordedRequest {
 }
 
 export interface GiteaStandIn {
-  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`). */
+  /** Root URL, what a Gitea client is configured with (`http://127.0.0.1:port`); clone URLs are `url/owner/repo.git`. */
   url: string;
   /** `url + '/api/v1'`. */
   baseUrl: string;
   token: string;
   state: GiteaState;
+  /** Gitea as an OAuth2 provider: applications, people, access tokens. */
+  oauth: OAuthProvider;
   contract: GiteaContract;
   /** Every mismatch with Gitea's API description seen so far. */
   violations: string[];
   requests: RecordedRequest[];
+  /** Hooks, people, reviews, comments and the webhooks delivered (review-loop.ts). */
+  reviewLoop: ReviewLoop;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
   /** The next `n` API requests fail with `mode`. */
@@ -85,7 +102,8 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const contract = loadContract(options.swaggerPath ?? defaultSwaggerPath());
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
-  const state = new GiteaState(users, options.orgs ?? []);
+  const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot });
+  const oauth = new OAuthProvider(state, options.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -93,6 +111,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   let pending: { remaining: number; mode: FailureMode; opts: FailOptions } | undefined;
   let failing: { mode: FailureMode; opts: FailOptions } | undefined;
   let shapes: Shapes;
+  let loop: ReviewLoop;
 
   const takeFault = () => {
     if (failing) return failing;
@@ -116,15 +135,16 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       given = url.searchParams.get('token') ?? url.searchParams.get('access_token');
     }
     if (given === null) return 'missing';
-    return given === token ? state.users.get(users[0].toLowerCase())! : 'invalid';
+    return given === token ? state.users.get(users[0].toLowerCase())! : (oauth.userForToken(given) ?? loop.userForToken(given) ?? 'invalid');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (await oauth.handle(req, res, url, raw)) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in only serves /api/v1\n');
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gitea stand-in serves /api/v1 and git at /{owner}/{repo}.git\n');
       return;
     }
     const apiPath = url.pathname.slice(API_PREFIX.length) || '/';
@@ -157,8 +177,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       checkStatus = false;
       reply =
         fault.mode === 429
-          ? { status: 429, body: shapes.apiError('Too Many Requests'), headers: { 'Retry-After': String(fault.opts.retryAfter ?? 1) } }
-          : { status: 500, body: shapes.apiError('Internal Server Error (injected by the stand-in)') };
+          ? { status: 429, body: shapes.apiError(fault.opts.message ?? 'Too Many Requests'), headers: { 'Retry-After': String(fault.opts.retryAfter ?? 1) } }
+          : fault.mode === 422
+            ? { status: 422, body: shapes.apiError(fault.opts.message ?? 'Unprocessable Entity (injected by the stand-in)') }
+            : { status: 500, body: shapes.apiError(fault.opts.message ?? 'Internal Server Error (injected by the stand-in)') };
     } else if (!matched) {
       reply = { status: 404, body: shapes.apiError('Not Found') };
       checkStatus = false;
@@ -188,7 +210,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = handlers[op];
+    const handler = reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -205,7 +227,9 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const served = isGitRequest(pathname) ? serveGit(req, res, { state, token, user: state.users.get(users[0].toLowerCase())! }) : handle(req, res);
+    served.catch((err: unknown) => {
       violations.push(`${req.method} ${req.url}: stand-in crashed: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'stand-in crashed', url: '' }));
     });
@@ -217,15 +241,22 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   shapes = new Shapes(url, state);
+  loop = attachReviewLoop(state, shapes, url, contract, violations);
+  // A push (over git's smart HTTP, or pushCommit) that moves a branch: pull_request_sync for its open PRs.
+  state.onPush(({ repo, pusher, changes }) => {
+    for (const change of changes) if (change.after) loop.pushed(repo.owner, repo.name, change.branch, pusher.login);
+  });
 
   const standIn: GiteaStandIn = {
     url,
     baseUrl: `${url}${API_PREFIX}`,
     token,
     state,
+    oauth,
     contract,
     violations,
     requests,
+    reviewLoop: loop,
     get latencyMs() {
       return handle.latencyMs;
     },
@@ -244,6 +275,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     reset() {
       state.clearRepos();
+      loop.reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;
@@ -255,7 +287,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     },
     close() {
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          state.dispose();
+          resolve();
+        });
         server.closeAllConnections();
       });
     },
@@ -267,7 +302,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
  * Statuses Gitea really answers that its API description does not declare. POST /orgs/{org}/repos shares
  * its code with POST /user/repos (409 on an existing repository) but only the latter declares 409.
  */
-const KNOWN_UNDECLARED = new Set(['createOrgRepo:409']);
+const KNOWN_UNDECLARED = new Set(['createOrgRepo:409', 'repoCreateHook:422', 'repoEditHook:422']);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

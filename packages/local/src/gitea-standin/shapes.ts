@@ -130,6 +130,20 @@ export class Shapes {
     };
   }
 
+  /** Gitea's `mergeable`: open, both branches there, not held back by a test, and no conflict (asked of git). */
+  mergeable(r: StandInRepo, p: StandInPull): boolean {
+    if (p.state !== 'open' || !p.mergeable) return false;
+    const head = r.branches.get(p.head);
+    const base = r.branches.get(p.base);
+    return !!head && !!base && r.git.conflictsBetween(base.commit.sha, head.commit.sha) === null;
+  }
+
+  private liveMergeBase(r: StandInRepo, p: StandInPull): string | undefined {
+    const head = r.branches.get(p.head);
+    const base = r.branches.get(p.base);
+    return head && base ? r.git.mergeBase(base.commit.sha, head.commit.sha) : undefined;
+  }
+
   pullRequest(r: StandInRepo, p: StandInPull) {
     const poster = this.state.owner(p.poster);
     const mergedBy = p.mergedBy ? this.state.owner(p.mergedBy) : undefined;
@@ -164,7 +178,7 @@ export class Shapes {
       html_url: html,
       diff_url: `${html}.diff`,
       patch_url: `${html}.patch`,
-      mergeable: p.state === 'open' ? p.mergeable : false,
+      mergeable: this.mergeable(r, p),
       merged: p.merged,
       merged_at: p.mergedAt,
       merge_commit_sha: p.mergeCommitSha,
@@ -172,7 +186,7 @@ export class Shapes {
       allow_maintainer_edit: false,
       base: branchInfo(p.base),
       head: branchInfo(p.head),
-      merge_base: p.mergeBase,
+      merge_base: (p.state === 'open' && this.liveMergeBase(r, p)) || p.mergeBase,
       due_date: null,
       created_at: p.createdAt,
       updated_at: p.updatedAt,

@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { RepoBranches, type StandInBranch } from './branches.js';
+import { GitStore, type GitIdentity, type GitRepository } from './git-store.js';
 
-/** In-memory model of the little part of Gitea that aiworker uses: users, orgs, repos, branches, PRs. */
+/**
+ * The little part of Gitea that aiworker uses: users, orgs, repos, branches, PRs. Repositories are real
+ * bare git repositories on disk (branches and commits are their refs); the rest is kept in memory.
+ */
 
 export interface StandInUser {
   id: number;
@@ -15,10 +20,7 @@ export interface StandInCommit {
   timestamp: string;
 }
 
-export interface StandInBranch {
-  name: string;
-  commit: StandInCommit;
-}
+export type { StandInBranch };
 
 export interface StandInPull {
   id: number;
@@ -50,7 +52,10 @@ export interface StandInRepo {
   defaultBranch: string;
   createdAt: string;
   updatedAt: string;
-  branches: Map<string, StandInBranch>;
+  /** The real branches of the bare repository `git` (a live view). */
+  branches: RepoBranches;
+  /** The bare repository on disk. */
+  git: GitRepository;
   pulls: Map<number, StandInPull>;
   /** Issues and pull requests share one index sequence per repository. */
   nextIndex: number;
@@ -68,15 +73,39 @@ export function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Who made a commit in the stand-in (Gitea's noreply address for a login). */
+export function identityOf(login: string): GitIdentity {
+  return { name: login, email: `${login}@noreply.localhost` };
+}
+
+export interface PushedRefs {
+  repo: StandInRepo;
+  pusher: StandInUser;
+  /** Branch → commit id before and after the push ('' = absent); only branches that changed. */
+  changes: Array<{ branch: string; before: string; after: string }>;
+}
+
+export interface GiteaStateOptions {
+  /** Folder of the bare repositories; repositories found there are taken up. Default: a temporary folder. */
+  gitRoot?: string;
+}
+
 export class GiteaState {
   readonly users = new Map<string, StandInUser>();
   readonly orgs = new Map<string, StandInUser>();
   readonly repos = new Map<string, StandInRepo>();
+  readonly git: GitStore;
+  private readonly pushListeners: Array<(pushed: PushedRefs) => void> = [];
   private nextId = 1;
 
-  constructor(users: string[], orgs: string[] = []) {
+  constructor(users: string[], orgs: string[] = [], options: GiteaStateOptions = {}) {
     for (const login of users) this.addUser(login);
     for (const login of orgs) this.addOrg(login);
+    this.git = new GitStore(options.gitRoot);
+    for (const found of this.git.existing()) {
+      const owner = this.owner(found.owner);
+      if (owner) this.register({ owner: owner.login, name: found.name, defaultBranch: found.defaultBranch }, found.repository);
+    }
   }
 
   addUser(login: string): StandInUser {
@@ -101,33 +130,64 @@ export class GiteaState {
   }
 
   createRepo(input: { owner: string; name: string; description?: string; private?: boolean; defaultBranch?: string; autoInit?: boolean }): StandInRepo {
+    const owner = this.owner(input.owner)?.login ?? input.owner;
+    const defaultBranch = input.defaultBranch || 'main';
+    const git = this.git.create(owner, input.name, defaultBranch);
+    const repo = this.register({ owner, name: input.name, description: input.description, private: input.private, defaultBranch }, git);
+    if (input.autoInit) {
+      // Like Gitea's auto_init: one commit with a README on the default branch.
+      const readme = `# ${repo.name}\n\n${repo.description}`.trimEnd() + '\n';
+      const sha = git.commitFiles(undefined, { 'README.md': readme }, 'Initial commit\n', identityOf(owner));
+      git.setBranch(defaultBranch, sha, '');
+    }
+    return repo;
+  }
+
+  private register(input: { owner: string; name: string; description?: string; private?: boolean; defaultBranch: string }, git: GitRepository): StandInRepo {
     const t = now();
     const repo: StandInRepo = {
       id: this.nextId++,
-      owner: this.owner(input.owner)?.login ?? input.owner,
+      owner: input.owner,
       name: input.name,
       description: input.description ?? '',
       private: input.private ?? false,
-      defaultBranch: input.defaultBranch || 'main',
+      defaultBranch: input.defaultBranch,
       createdAt: t,
       updatedAt: t,
-      branches: new Map(),
+      branches: new RepoBranches(git),
+      git,
       pulls: new Map(),
       nextIndex: 1,
     };
-    if (input.autoInit) repo.branches.set(repo.defaultBranch, { name: repo.defaultBranch, commit: { sha: newSha(), message: 'Initial commit\n', timestamp: t } });
     this.repos.set(`${repo.owner}/${repo.name}`.toLowerCase(), repo);
     return repo;
   }
 
-  /** Simulates `git push` of one new commit onto a branch (creating the branch if needed). */
-  pushCommit(owner: string, name: string, branch: string, message = 'change'): string {
+  /**
+   * A real commit on a branch (created from the default branch if missing), as if someone had pushed it:
+   * adds `file` (default `changes/<n>.md`) with `content`. Returns the commit id.
+   */
+  pushCommit(owner: string, name: string, branch: string, message = 'change', file?: { path: string; content: string }): string {
     const repo = this.repo(owner, name);
     if (!repo) throw new Error(`no repository ${owner}/${name}`);
-    const commit = { sha: newSha(), message, timestamp: now() };
-    repo.branches.set(branch, { name: branch, commit });
-    repo.updatedAt = commit.timestamp;
-    return commit.sha;
+    const before = repo.git.branch(branch)?.sha ?? '';
+    const parent = before || repo.git.branch(repo.defaultBranch)?.sha;
+    const change = file ?? { path: `changes/${newSha().slice(0, 12)}.md`, content: `${message}\n` };
+    const sha = repo.git.commitFiles(parent, { [change.path]: change.content }, `${message}\n`, identityOf(repo.owner));
+    repo.git.setBranch(branch, sha);
+    this.pushed(repo, this.owner(repo.owner)!, [{ branch, before, after: sha }]);
+    return sha;
+  }
+
+  /** Called after refs changed by a push (smart HTTP or pushCommit); listeners get what changed. */
+  onPush(listener: (pushed: PushedRefs) => void): void {
+    this.pushListeners.push(listener);
+  }
+
+  pushed(repo: StandInRepo, pusher: StandInUser, changes: PushedRefs['changes']): void {
+    if (changes.length === 0) return;
+    repo.updatedAt = now();
+    for (const listener of this.pushListeners) listener({ repo, pusher, changes });
   }
 
   pull(owner: string, name: string, index: number): StandInPull | undefined {
@@ -138,8 +198,14 @@ export class GiteaState {
     return this.nextId++;
   }
 
-  /** Forgets all repositories; users and organisations stay. */
+  /** Forgets all repositories (and removes them from disk); users and organisations stay. */
   clearRepos(): void {
     this.repos.clear();
+    this.git.clear();
+  }
+
+  /** Removes the repositories' folder when it is a temporary one. */
+  dispose(): void {
+    this.git.dispose();
   }
 }

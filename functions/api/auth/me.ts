@@ -1,0 +1,8 @@
+import { api } from '../../lib/api.js';
+
+export const handler = api('GET /api/auth/me', ({ caller, actor }) => ({
+  kind: caller!.kind,
+  login: caller!.kind === 'person' ? caller!.login : caller!.kind,
+  admin: caller!.kind === 'admin' || (caller!.kind === 'person' && caller!.admin),
+  actor: actor!,
+}));

@@ -1,0 +1,13 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { receiveGiteaWebhook } from '@aiworker/core';
+import { rawBody } from '../../lib/body.js';
+import { errorResponse } from '../../lib/errors.js';
+import { json } from '../../lib/json.js';
+
+/** Gitea's webhooks: the raw body and headers go to core, which checks the signature before anything else. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(httpHeaderNormalizer())
+  .use({ onError: (request) => void (request.response = errorResponse(request.error)) })
+  .handler(async (event) => json(200, { success: true, data: await receiveGiteaWebhook({ headers: event.headers, body: rawBody(event) }) }));

@@ -1,0 +1,41 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { isDomainError } from '@aiworker/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+const logger = new Logger({ serviceName: 'aiworker-auth' });
+
+export const redirect = (location: string, cookies: string[] = []): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: 302,
+  headers: { location, 'cache-control': 'no-store' },
+  ...(cookies.length ? { cookies } : {}),
+  body: '',
+});
+
+/**
+ * A route a browser navigates to (the Gitea sign-in redirects): any failure sends the browser back to the
+ * board with the reason in words (`/?signin_error=…`), which the board shows.
+ */
+export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(httpHeaderNormalizer())
+    .use({
+      onError: (request) => {
+        const error = request.error;
+        if (!isDomainError(error)) logger.error('Sign-in failed', { error: error as Error });
+        const message = isDomainError(error) ? error.message : 'Sign-in failed on our side; try again';
+        request.response = redirect(`/?signin_error=${encodeURIComponent(message)}`);
+      },
+    })
+    .handler(run);
+}
+
+/** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set). */
+export function publicOrigin(event: APIGatewayProxyEventV2, configured: string | undefined): string {
+  if (configured) return configured;
+  const host = event.headers['x-forwarded-host'] ?? event.headers.host ?? event.requestContext.domainName;
+  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(host);
+  const proto = event.headers['x-forwarded-proto'] ?? (loopback ? 'http' : 'https');
+  return `${proto}://${host}`;
+}

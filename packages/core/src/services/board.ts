@@ -1,0 +1,54 @@
+import { agentRepository } from '../db/agent-repository.js';
+import { projectRepository } from '../db/project-repository.js';
+import { taskRepository } from '../db/task-repository.js';
+import { tableName } from '../db/store.js';
+import type { Page } from '../schemas/common.js';
+import type { Board } from '../schemas/board.js';
+
+/** Tasks one board read returns at most (the newest first beyond that). */
+const MAX_TASKS = 5000;
+const PAGE = 1000;
+
+async function all<T>(read: (cursor: string | undefined) => Promise<Page<T>>, max: number): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor && items.length < max);
+  return { items: items.slice(0, max), truncated: Boolean(cursor) || items.length > max };
+}
+
+async function readBoard(): Promise<Board> {
+  const [tasks, agents, projects] = await Promise.all([
+    all((cursor) => taskRepository.list({ limit: PAGE, cursor }), MAX_TASKS),
+    all((cursor) => agentRepository.list({ limit: PAGE, cursor }), MAX_TASKS),
+    all((cursor) => projectRepository.list(PAGE, cursor), MAX_TASKS),
+  ]);
+  return {
+    tasks: tasks.items,
+    agents: agents.items.map(({ tokenHash: _hash, ...agent }) => agent),
+    projects: projects.items,
+    truncated: tasks.truncated,
+  };
+}
+
+/**
+ * One read of everything the board shows. Boards poll it every few seconds; within one function instance
+ * (one process locally) reads are shared for `AIWORKER_BOARD_CACHE_MS` (default 1000 ms), so many open
+ * boards cost the table one read per interval per instance, not one per board. A board's own writes show
+ * at once regardless (it applies their answers itself).
+ */
+const cache = new Map<string, { at: number; board: Promise<Board> }>();
+
+export function getBoard(): Promise<Board> {
+  const ttl = Number(process.env.AIWORKER_BOARD_CACHE_MS ?? 1000);
+  const key = tableName();
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < ttl) return hit.board;
+  const board = readBoard();
+  cache.set(key, { at: Date.now(), board });
+  board.catch(() => cache.delete(key));
+  return board;
+}

@@ -1,0 +1,129 @@
+import * as z from 'zod';
+import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
+import { validWebhookSignature } from '../auth/webhook-signature.js';
+import { secret as linkedSecret } from '../secrets.js';
+import { projectRepository } from '../db/project-repository.js';
+import { IssueCommentPayloadSchema, PullRequestPayloadSchema, type WebhookReceipt } from '../schemas/gitea-webhook.js';
+import { applyPullEvent, type PullEffect, type PullEvent } from './review-effects.js';
+
+/** The largest webhook body taken (Gitea's payloads are tens of KiB; a pull request body is capped at 64 KiB). */
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export interface WebhookRequest {
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  /** The exact bytes Gitea signed. */
+  body: Buffer;
+}
+
+/** Event types (X-Gitea-Event-Type) that can change a task; anything else is acknowledged and ignored. */
+const HANDLED = new Set([
+  'pull_request',
+  'pull_request_sync',
+  'pull_request_review_approved',
+  'pull_request_review_rejected',
+  'pull_request_review_comment',
+  'pull_request_comment',
+]);
+
+const DeliveryIdSchema = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"');
+
+function parse<T>(schema: z.ZodType<T>, body: Buffer, eventType: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new DomainError('INVALID_JSON', 400, `The body is not valid JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ValidationError(`Not a ${eventType} payload: ${problems.join('; ')}`, { issues: problems });
+}
+
+/**
+ * `POST /api/webhooks/gitea`. Authenticated only by `X-Gitea-Signature` (HMAC-SHA256 of the raw body with
+ * the WebhookSecret secret): without a valid one nothing is read or written (401). Routed on
+ * `X-Gitea-Event-Type`; `X-Gitea-Delivery` makes a delivery idempotent. Never calls Gitea.
+ */
+export async function receiveGiteaWebhook(request: WebhookRequest, secret = linkedSecret('WebhookSecret')): Promise<WebhookReceipt> {
+  if (request.body.length > MAX_WEBHOOK_BYTES) {
+    throw new DomainError('PAYLOAD_TOO_LARGE', 413, `The body is ${request.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} bytes`);
+  }
+  if (!secret) throw new UnauthorizedError('Webhooks are not accepted: AIWORKER_WEBHOOK_SECRET is not set on this server');
+  const signature = request.headers['x-gitea-signature'];
+  if (!signature) throw new UnauthorizedError('Missing X-Gitea-Signature: set the hook secret in Gitea to AIWORKER_WEBHOOK_SECRET');
+  if (!validWebhookSignature(secret, request.body, signature)) throw new UnauthorizedError('X-Gitea-Signature does not match the body');
+
+  const delivery = DeliveryIdSchema.safeParse(request.headers['x-gitea-delivery']);
+  if (!delivery.success) throw new ValidationError(`Header X-Gitea-Delivery: ${delivery.error.issues[0]?.message ?? 'required'}`);
+  const eventType = (request.headers['x-gitea-event-type'] ?? '').trim();
+  if (!eventType) throw new ValidationError('Header X-Gitea-Event-Type is required');
+  const ignored = (message: string): WebhookReceipt => ({ delivery: delivery.data, event: eventType, outcome: 'ignored', message });
+  if (!HANDLED.has(eventType)) return ignored(`aiworker does not act on ${eventType} events`);
+
+  const event = await toPullEvent(delivery.data, eventType, request.body);
+  if ('ignore' in event) return ignored(event.ignore);
+  if ((await projectRepository.idsByRepository(event.owner, event.repo)).length === 0) {
+    return ignored(`No aiworker project uses ${event.owner}/${event.repo}`);
+  }
+  return applyPullEvent(event);
+}
+
+async function toPullEvent(deliveryId: string, eventType: string, body: Buffer): Promise<PullEvent | { ignore: string }> {
+  if (eventType === 'pull_request_comment') {
+    const payload = parse(IssueCommentPayloadSchema, body, eventType);
+    const base = { deliveryId, eventType, owner: payload.repository.owner.login, repo: payload.repository.name, number: payload.issue.number, login: payload.sender.login };
+    if (payload.action !== 'created') return { ignore: `A comment ${payload.action}: only new comments are feedback` };
+    if (await isAiworker(base.owner, base.repo, base.login, [payload.issue.user?.login, payload.pull_request?.user?.login])) {
+      return { ignore: `The comment is by ${base.login}, the account aiworker itself uses` };
+    }
+    return { ...base, updatedAt: payload.issue.updated_at ?? undefined, effect: { kind: 'comment', text: payload.comment.body } };
+  }
+
+  const payload = parse(PullRequestPayloadSchema, body, eventType);
+  const base = {
+    deliveryId,
+    eventType,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    number: payload.pull_request.number,
+    login: payload.sender.login,
+    updatedAt: payload.pull_request.updated_at ?? undefined,
+  };
+  const effect = pullEffect(eventType, payload.action, payload.pull_request.merged === true, payload.review?.content ?? '', payload.pull_request.head?.sha ?? undefined);
+  if (!effect) return { ignore: `aiworker does not act on ${eventType} ${payload.action}` };
+  if (effect.kind === 'review' && effect.verdict === 'comment' && (await isAiworker(base.owner, base.repo, base.login, [payload.pull_request.user?.login]))) {
+    return { ignore: `The review is by ${base.login}, the account aiworker itself uses` };
+  }
+  return { ...base, effect };
+}
+
+function pullEffect(eventType: string, action: string, merged: boolean, text: string, sha: string | undefined): PullEffect | undefined {
+  switch (eventType) {
+    case 'pull_request':
+      if (action === 'closed') return merged ? { kind: 'merged' } : { kind: 'closed' };
+      if (action === 'reopened') return { kind: 'reopened' };
+      return undefined;
+    case 'pull_request_sync':
+      return { kind: 'synchronized', sha };
+    case 'pull_request_review_approved':
+      return { kind: 'review', verdict: 'approved', text };
+    case 'pull_request_review_rejected':
+      return { kind: 'review', verdict: 'changes_requested', text };
+    case 'pull_request_review_comment':
+      return { kind: 'review', verdict: 'comment', text };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether a login is the Gitea account aiworker uses: AIWORKER_GITEA_LOGIN, else the one the hook
+ * registration job recorded, else the poster of the pull request (aiworker opened it with that account).
+ */
+async function isAiworker(owner: string, repo: string, login: string, posters: Array<string | undefined>): Promise<boolean> {
+  const configured = process.env.AIWORKER_GITEA_LOGIN;
+  const known = configured ? [configured] : [(await projectRepository.getHook(owner, repo))?.giteaLogin, ...posters];
+  return known.some((candidate) => candidate?.toLowerCase() === login.toLowerCase());
+}

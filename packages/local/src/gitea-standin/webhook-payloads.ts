@@ -1,0 +1,88 @@
+/**
+ * Gitea's webhook payloads (modules/structs/hook.go, 1.22). They are not in the API description, but
+ * every object inside them is (PullRequest, Repository, User, Issue, Comment), so the stand-in checks
+ * each payload it sends against these envelopes with `$ref`s into Gitea's own definitions.
+ */
+
+/** HookEventType → the X-Gitea-Event header (webhook_module.HookEventType.Event()). */
+export function eventHeader(eventType: string): string {
+  switch (eventType) {
+    case 'pull_request_comment':
+    case 'issue_comment':
+      return 'issue_comment';
+    case 'pull_request_review_approved':
+      return 'pull_request_approved';
+    case 'pull_request_review_rejected':
+      return 'pull_request_rejected';
+    case 'pull_request_review_comment':
+      return 'pull_request_comment';
+    default:
+      return eventType.startsWith('pull_request') ? 'pull_request' : eventType;
+  }
+}
+
+/** Every pull request hook event type; `pull_request` in a hook's events turns all of them on (Gitea's pullHook). */
+export const PULL_REQUEST_EVENTS = [
+  'pull_request',
+  'pull_request_assign',
+  'pull_request_label',
+  'pull_request_milestone',
+  'pull_request_comment',
+  'pull_request_review_approved',
+  'pull_request_review_rejected',
+  'pull_request_review_comment',
+  'pull_request_sync',
+  'pull_request_review_request',
+] as const;
+
+/** The hook event types a hook's `events` option turns on (routers/api/v1/utils/hook.go). */
+export function expandEvents(events: string[] | undefined): string[] {
+  const asked = new Set((events && events.length ? events : ['push']).map((event) => event.toLowerCase()));
+  const on = new Set<string>();
+  for (const event of asked) if (!event.startsWith('pull_request')) on.add(event);
+  for (const event of PULL_REQUEST_EVENTS) {
+    const review = event.startsWith('pull_request_review_') && event !== 'pull_request_review_request' && asked.has('pull_request_review');
+    if (asked.has('pull_request') || asked.has(event) || review) on.add(event);
+  }
+  return [...on];
+}
+
+const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
+
+export const PullRequestPayloadSchema = {
+  type: 'object',
+  required: ['action', 'number', 'pull_request', 'repository', 'sender', 'commit_id', 'review', 'requested_reviewer'],
+  additionalProperties: false,
+  properties: {
+    action: { type: 'string', enum: ['opened', 'closed', 'reopened', 'edited', 'synchronized', 'reviewed', 'review_requested', 'review_request_removed'] },
+    number: { type: 'integer' },
+    changes: { type: 'object' },
+    pull_request: ref('PullRequest'),
+    requested_reviewer: ref('User'),
+    repository: ref('Repository'),
+    sender: ref('User'),
+    commit_id: { type: 'string' },
+    review: {
+      type: 'object',
+      required: ['type', 'content'],
+      additionalProperties: false,
+      properties: { type: { type: 'string' }, content: { type: 'string' } },
+    },
+  },
+};
+
+export const IssueCommentPayloadSchema = {
+  type: 'object',
+  required: ['action', 'issue', 'comment', 'repository', 'sender', 'is_pull'],
+  additionalProperties: false,
+  properties: {
+    action: { type: 'string', enum: ['created', 'edited', 'deleted'] },
+    issue: ref('Issue'),
+    pull_request: ref('PullRequest'),
+    comment: ref('Comment'),
+    changes: { type: 'object' },
+    repository: ref('Repository'),
+    sender: ref('User'),
+    is_pull: { type: 'boolean' },
+  },
+};

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Agent, Board, Task, TaskState } from '../api/client';
-import { COLUMNS, STATE_LABEL, dependenciesOf } from '../lib/states';
+import { COLUMNS, DONE_STATES, STATE_LABEL, dependenciesOf } from '../lib/states';
 import { TaskCard } from './TaskCard';
 
 /** Cards a column shows before "Show more" (a column of hundreds stays fast). */
@@ -12,13 +12,11 @@ interface Props {
   onOpen: (taskId: string, from: HTMLElement) => void;
 }
 
-const FINISHED = new Set<TaskState>(['production', 'cancelled']);
-
-/** The unfinished tasks `task` waits for, by title. */
+/** The unfinished tasks `task` waits for, by title (a deleted dependency no longer blocks). */
 function blockedBy(task: Task, tasksById: Map<string, Task>): string {
   return dependenciesOf(task)
     .map((id) => tasksById.get(id))
-    .filter((dependency): dependency is Task => !!dependency && !FINISHED.has(dependency.state))
+    .filter((dependency): dependency is Task => !!dependency && !DONE_STATES.has(dependency.state))
     .map((dependency) => dependency.title)
     .join(', ');
 }

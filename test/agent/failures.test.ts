@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const pidsIn = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
 
-describe('aiworker agent when the coding command fails', () => {
+describe('aiworker agent when the coding command fails', { timeout: 180_000 }, () => {
   it('a command that crashes is run --tries times, then the task goes back to the backlog with the error', async () => {
     const project = await projectWithRepo(world);
     const task = await newTask(world, project.id, 'Crash please');

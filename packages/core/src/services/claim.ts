@@ -1,3 +1,4 @@
+import { logger, recordMetric } from '../telemetry.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
 import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
@@ -50,7 +51,11 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
   // only when the agent turns out to hold a task already, which is rare: a restarted agent).
   const [scope, held, firstPage] = await Promise.all([options.projectId ? getProject(options.projectId) : undefined, heldTask(agentId), backlog(FIRST_CANDIDATES)]);
   if (held) return held;
-  const won = (task: Task, project: Project): ClaimResult => ({ task, project, resumed: false });
+  const won = (task: Task, project: Project): ClaimResult => {
+    recordMetric('Claims');
+    logger.info('Task claimed', { taskId: task.id, agentId });
+    return { task, project, resumed: false };
+  };
 
   const lost = new Set<string>();
   const seen = (task: Task) => `${task.id}#${task.version}`;
@@ -77,6 +82,7 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     }
     const result = await tryClaim(agentId, candidate);
     if (result.outcome === 'won') return won(result.task, project);
+    if (result.outcome === 'lost') recordMetric('ClaimRacesLost');
     if (result.outcome === 'agent-busy') {
       const current = await heldTask(agentId);
       if (current) return current;

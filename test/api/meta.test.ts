@@ -147,11 +147,22 @@ describe('OpenAPI document', () => {
 
 describe('routing', () => {
   it('answers an unknown route with 404 and the envelope', async () => {
-    for (const path of ['/api/nope', '/nope', '/api/tasks/x/y', '/api/projects/x/tasks', '/']) {
+    for (const path of ['/api/nope', '/api/tasks/x/y', '/api/projects/x/tasks', '/mcp/nope']) {
       const response = await api.get(path);
       expect(response.status, path).toBe(404);
       expect(response.body).toEqual({ success: false, error: { code: 'NOT_FOUND', message: expect.stringContaining(path) } });
     }
+  });
+
+  it('serves the board at / (and its client-side routes), beside /api and /mcp', async () => {
+    for (const path of ['/', '/agents']) {
+      const response = await fetch(`${runtime.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await response.text()).toMatch(/<div id="app">/);
+    }
+    expect((await fetch(`${runtime.url}/assets/nope.js`)).status).toBe(404);
+    expect((await fetch(`${runtime.url}/%2e%2e/%2e%2e/package.json`)).status).not.toBe(500);
   });
 
   it('answers a wrong method with 405 and an Allow header', async () => {

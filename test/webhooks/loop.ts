@@ -75,7 +75,6 @@ export function reviewLoopSuite(target: () => Promise<GiteaTarget>, reviewer: (g
 
     // The agent pushes again (Gitea sends pull_request_sync) and hands the task back for review.
     await world.gitea.commit(project.giteaRepo, branch);
-    world.gitea.standIn?.reviewLoop.pushed(world.gitea.owner, project.giteaRepo, branch, world.gitea.owner);
     await eventuallyEvent(world, task.id, 'pull_request_synchronized');
     const handedBack = await agent.call('update_task_status', { taskId: task.id, state: 'ready_to_test', note: 'Email validated' });
     expect(handedBack.isError, handedBack.text).toBe(false);

@@ -41,13 +41,20 @@ function writeResult(res: ServerResponse, result: any) {
  * Serves HTTP by invoking Lambda handlers: each request becomes a payload-2.0 event for the handler
  * its route names, and the handler's result becomes the response.
  */
-export async function startHttpServer(functions: HttpFunction[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(
+  functions: HttpFunction[],
+  port: number,
+  host = '127.0.0.1',
+  /** Answers what no function matches (e.g. the board's static files); true when it answered. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean,
+): Promise<{ server: Server; url: string }> {
   const route = createRouter(functions);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       const method = (req.method ?? 'GET').toUpperCase();
       const match = route(method, url.pathname);
+      if (match.kind === 'not-found' && fallback?.(req, res, url.pathname)) return;
       if (match.kind === 'not-found') return envelopeError(res, 404, 'NOT_FOUND', `No endpoint at ${url.pathname}; GET /api lists them`);
       if (match.kind === 'method-not-allowed') {
         return envelopeError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${match.allow.join(', ')}`, {

@@ -13,6 +13,8 @@ export interface LocalGitea {
   user?: string;
   /** One line for the banner `npm start` prints. */
   description: string;
+  /** The stand-in's organizations, when the stand-in runs (anyone may sign in to it, as a member of these). */
+  standInOrgs?: string[];
   stop(): Promise<void>;
 }
 
@@ -34,8 +36,9 @@ export async function localGitea(dataDir: string, env: NodeJS.ProcessEnv = proce
   const orgs = (env.AIWORKER_LOCAL_GITEA_ORGS ?? 'acme').split(',').map((org) => org.trim()).filter(Boolean);
   const gitRoot = join(dataDir, 'gitea');
   const { token, source } = standInToken(dataDir, env.AIWORKER_LOCAL_GITEA_TOKEN);
-  const standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs, token, gitRoot });
+  const standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs, token, gitRoot, oauth: { openSignIn: { orgs } } });
   return {
+    standInOrgs: orgs,
     url: standIn.url,
     token: standIn.token,
     tokenSource: source,

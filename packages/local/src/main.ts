@@ -3,6 +3,8 @@ import { StartupError } from './emulators/java.js';
 import { projectRoot } from './handler-loader.js';
 import { localGitea, type LocalGitea } from './local-gitea.js';
 import { startRuntime, type Runtime } from './runtime.js';
+import { ensureBoardBuilt } from './board-build.js';
+import { connectBoardSignIn } from './board-signin.js';
 import { resolveWebhookSecret } from './webhook-secret.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
@@ -12,11 +14,14 @@ async function main() {
   const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
+  let signIn: string;
   try {
+    ensureBoardBuilt((line) => console.log(line));
     gitea = await localGitea(dataDir);
     const webhookSecret = resolveWebhookSecret(dataDir);
     runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
+    signIn = await connectBoardSignIn(gitea, Number(new URL(runtime.url).port));
   } catch (error) {
     await gitea?.stop();
     const code = (error as NodeJS.ErrnoException).code;
@@ -33,6 +38,8 @@ async function main() {
   console.log(`
 aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
 
+  Board        ${runtime.url}/
+               ${signIn}, or the admin token below
   REST API     ${runtime.url}/api
   OpenAPI      ${runtime.url}/api/openapi.json
   MCP          ${runtime.url}/mcp

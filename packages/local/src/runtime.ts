@@ -9,6 +9,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './emulators/dynamodb.js'
 import { startSqsEmulator, type SqsEmulator } from './emulators/sqs.js';
 import { projectRoot } from './handler-loader.js';
 import { startHttpServer } from './http-server.js';
+import { serveBoard } from './board-static.js';
 import { ensureQueues, ensureTable } from './provision.js';
 import { fromRouteTable, type HttpFunction } from './router.js';
 import { startJobWorker, type JobWorkerOptions } from './worker-poller.js';
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   worker?: false | JobWorkerOptions;
   /** The lease sweeper timer: its options (e.g. `intervalMs`), or `false` for none. */
   sweeper?: false | SweeperTimerOptions;
+  /** Serve the board (packages/board/dist) at `/`; default true. */
+  board?: boolean;
   /**
    * Gitea webhooks: the secret they are signed with (AIWORKER_WEBHOOK_SECRET) and the public URL Gitea
    * reaches this server at (AIWORKER_PUBLIC_URL; default: the server's own URL). Without it, projects
@@ -119,7 +122,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const port = options.port ?? Number(process.env.PORT ?? 3000);
     // The MCP function URL takes every method, like a Lambda function URL.
     const mcp: HttpFunction = { method: '*', path: mcpFunction.path, handler: mcpFunction.handler, routeKey: '$default' };
-    const { server, url } = await startHttpServer([...fromRouteTable(routes), mcp, ...(options.functions ?? [])], port, options.host);
+    const { server, url } = await startHttpServer(
+      [...fromRouteTable(routes), mcp, ...(options.functions ?? [])],
+      port,
+      options.host,
+      options.board === false ? undefined : (req, res, pathname) => serveBoard(req, res, pathname),
+    );
     stops.push(
       () =>
         new Promise<void>((resolve) => {

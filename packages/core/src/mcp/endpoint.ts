@@ -6,6 +6,7 @@ import { authenticateAgent } from '../services/agents.js';
 import { recordAgentActivity } from '../services/agent-tasks.js';
 import { rejectInvalidParams } from './request-validation.js';
 import { createMcpServer } from './server.js';
+import { canWork } from './tool-policy.js';
 
 const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
@@ -41,7 +42,8 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
     return jsonRpcError(401, -32001, message, { 'www-authenticate': challenge });
   }
-  await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
+  // A read-only token (an observer) is no sign of life from the agent that works.
+  if (canWork(agent)) await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
 
   const server = createMcpServer(agent);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

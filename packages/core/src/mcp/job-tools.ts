@@ -7,7 +7,8 @@ import { JobSchema, PullRequestRequestSchema, type Job } from '../schemas/job.js
 import { TaskSchema } from '../schemas/task.js';
 import { getAgentJob, getAgentTask } from '../services/agent-tasks.js';
 import { requestBranch, requestPullRequest, waitForJob } from '../services/jobs.js';
-import { runTool, toolResult } from './results.js';
+import { toolResult } from './results.js';
+import { annotationsOf, guarded } from './tool-policy.js';
 
 /** Longest a tool call waits for a job: stays inside the MCP function's 30 s timeout. */
 export const MAX_WAIT_SECONDS = 25;
@@ -48,9 +49,9 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
         'An existing branch is reused. The work runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
       inputSchema: CreateBranchInput,
       outputSchema: JobResultShape,
-      annotations: { idempotentHint: true },
+      annotations: annotationsOf('create_branch', 'Create the task branch in Gitea'),
     },
-    ({ taskId, wait }) => runTool(async () => jobOutcome(agent, taskId, await requestBranch(taskId, { agentId: agent.id }), wait, 'branch')),
+    ({ taskId, wait }) => guarded(agent, 'create_branch', async () => jobOutcome(agent, taskId, await requestBranch(taskId, { agentId: agent.id }), wait, 'branch')),
   );
 
   server.registerTool(
@@ -63,9 +64,10 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
         'Runs as a job: with wait (seconds) you get the finished job and the task, otherwise the job to poll with get_job.',
       inputSchema: CreatePullRequestInput,
       outputSchema: JobResultShape,
+      annotations: annotationsOf('create_pull_request', 'Open the pull request in Gitea'),
     },
     ({ taskId, title, body, wait }) =>
-      runTool(async () => jobOutcome(agent, taskId, await requestPullRequest(taskId, { title, body, agentId: agent.id }), wait, 'pull request')),
+      guarded(agent, 'create_pull_request', async () => jobOutcome(agent, taskId, await requestPullRequest(taskId, { title, body, agentId: agent.id }), wait, 'pull request')),
   );
 
   server.registerTool(
@@ -75,9 +77,9 @@ export function registerJobTools(server: McpServer, agent: AgentRecord): void {
       description: 'The status of a job for one of your tasks: queued → running → succeeded | failed, with its result (branch, PR URL) or error.',
       inputSchema: GetJobInput,
       outputSchema: GetJobOutput,
-      annotations: { readOnlyHint: true },
+      annotations: annotationsOf('get_job', 'Check a Gitea job'),
     },
-    ({ jobId }) => runTool(async () => toolResult({ job: await getAgentJob(agent.id, jobId) })),
+    ({ jobId }) => guarded(agent, 'get_job', async () => toolResult({ job: await getAgentJob(agent.id, jobId) })),
   );
 }
 

@@ -5,9 +5,13 @@ import type { AgentRecord } from '../schemas/agent.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
 import { registerTaskTools } from './task-tools.js';
+import { canWork } from './tool-policy.js';
 
 const INSTRUCTIONS = `aiworker hands you coding tasks. Loop: get_next_task → work on it (create_branch, commit and push, create_pull_request) → update_task_status ready_to_test → get_next_task again, until it returns no task.
-Stuck? update_task_status needs_input with a question, then poll get_task for lastResponse. You hold one task at a time; stay alive with any tool call or heartbeat.`;
+Stuck? update_task_status needs_input with a question, then poll get_task for lastResponse. You hold one task at a time; stay alive with any tool call or heartbeat.
+Review happens in Gitea: when a person requests changes, the task comes back to you (get_next_task resumes it) with their text in task.feedback; push to the same branch and move it to ready_to_test again.`;
+const READ_ONLY = `
+This token is read-only (scope read): get_task, list_my_tasks and get_job work; claiming, moving tasks, heartbeats and Gitea jobs need the work scope.`;
 
 /**
  * One JSON Schema validator for every server in this process. The SDK would build a new Ajv instance
@@ -19,7 +23,7 @@ const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
 
 /** The MCP server for one calling agent: every tool acts as that agent (taken from its token, never from arguments). */
 export function createMcpServer(agent: AgentRecord): McpServer {
-  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator() });
+  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator() });
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
   registerResources(server, agent);

@@ -8,7 +8,8 @@ import { TaskSchema, TaskStateSchema } from '../schemas/task.js';
 import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatus } from '../services/agent-tasks.js';
 import { heartbeat } from '../services/agents.js';
 import { claimNextTask } from '../services/claim.js';
-import { runTool, toolResult } from './results.js';
+import { toolResult } from './results.js';
+import { annotationsOf, guarded } from './tool-policy.js';
 
 // Schemas are built once per process, not per request (the server is created for every request, and
 // building zod schemas is most of what that costs).
@@ -50,13 +51,14 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
         'Optional projectId limits the claim to one project.',
       inputSchema: GetNextTaskInput,
       outputSchema: GetNextTaskOutput,
+      annotations: annotationsOf('get_next_task', 'Claim the next task'),
     },
     ({ projectId }) =>
-      runTool(async () => {
+      guarded(agent, 'get_next_task', async () => {
         const claim = await claimNextTask(agent.id, { projectId });
         if (!claim.task) return toolResult({ task: null, message: claim.message });
         const message = claim.resumed
-          ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it. Finish it with update_task_status before claiming another.`
+          ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it.${claim.task.feedback ? ' Reviewers left feedback in Gitea: read task.feedback, change the code and push to the same branch.' : ''} Finish it with update_task_status before claiming another.`
           : `You now hold task ${claim.task.id} ('${claim.task.title}'). Work on it, then create_branch, create_pull_request and update_task_status.`;
         return toolResult({ task: claim.task, project: claim.project, resumed: claim.resumed, message });
       }),
@@ -73,9 +75,10 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
         'Only legal transitions are applied; an illegal one is refused with the allowed next states. note is recorded in the task history.',
       inputSchema: UpdateTaskStatusInput,
       outputSchema: UpdateTaskStatusOutput,
+      annotations: annotationsOf('update_task_status', 'Move your task to another state'),
     },
     ({ taskId, state, question, note }) =>
-      runTool(async () => {
+      guarded(agent, 'update_task_status', async () => {
         const task = await updateAgentTaskStatus(agent.id, { taskId, state, question, note });
         const freed = task.state === 'ready_to_test' || task.state === 'backlog';
         const message = `Task ${task.id} is now ${task.state}.${freed ? ' You hold no task now; call get_next_task for the next one.' : ''}`;
@@ -87,12 +90,14 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     'get_task',
     {
       title: 'Read one of your tasks',
-      description: 'The current state of a task assigned to you: branchName, prUrl, question, lastResponse (a person\'s answer), lastError (a failed Gitea job).',
+      description:
+        'The current state of a task assigned to you: branchName, prUrl, question, lastResponse (a person\'s answer), ' +
+        'feedback (what reviewers asked for in Gitea: requested changes and comments on the pull request), lastError (a failed Gitea job).',
       inputSchema: GetTaskInput,
       outputSchema: GetTaskOutput,
-      annotations: { readOnlyHint: true },
+      annotations: annotationsOf('get_task', 'Read one of your tasks'),
     },
-    ({ taskId }) => runTool(async () => toolResult({ task: await getAgentTask(agent.id, taskId) })),
+    ({ taskId }) => guarded(agent, 'get_task', async () => toolResult({ task: await getAgentTask(agent.id, taskId) })),
   );
 
   server.registerTool(
@@ -102,10 +107,10 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
       description: 'Tasks assigned to you (the one you hold and those you handed on), oldest first; optional state filter, pages with limit/cursor.',
       inputSchema: ListMyTasksInput,
       outputSchema: ListMyTasksOutput,
-      annotations: { readOnlyHint: true },
+      annotations: annotationsOf('list_my_tasks', 'List your tasks'),
     },
     ({ state, limit, cursor }) =>
-      runTool(async () => {
+      guarded(agent, 'list_my_tasks', async () => {
         const page = await listAgentTasks(agent.id, { state, limit, cursor });
         return toolResult({ tasks: page.items, cursor: page.cursor, currentTaskId: agent.currentTaskId });
       }),
@@ -120,10 +125,10 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
         'you are marked offline and a task you have in_progress goes back to the backlog for another agent.',
       inputSchema: NoInput,
       outputSchema: HeartbeatOutput,
-      annotations: { idempotentHint: true },
+      annotations: annotationsOf('heartbeat', 'Keep your lease'),
     },
     () =>
-      runTool(async () => {
+      guarded(agent, 'heartbeat', async () => {
         const current = await heartbeat(agent.id);
         const leaseSeconds = config().leaseSeconds;
         const leaseExpiresAt = new Date(Date.parse(current.lastHeartbeatAt ?? new Date().toISOString()) + leaseSeconds * 1000).toISOString();

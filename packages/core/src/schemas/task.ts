@@ -63,6 +63,13 @@ export const TaskUpdateSchema = z
     priority: PrioritySchema.optional(),
     state: TaskStateSchema.optional(),
     question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
+    feedback: z
+      .string()
+      .trim()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe("Review feedback for the agent, only when sending a task back from review (state 'in_progress'); added to the task's feedback"),
     version: VersionSchema.optional(),
   })
   .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)

@@ -15,13 +15,14 @@ export function publicAgent(record: AgentRecord): Agent {
 
 const savePut = (next: AgentRecord, current: AgentRecord) => putVersioned(agentItem(next), current.version);
 
-export async function registerAgent(input: AgentRegister): Promise<Agent & { token: string }> {
+export async function registerAgent(input: Omit<AgentRegister, 'scopes'> & { scopes?: AgentRegister['scopes'] }): Promise<Agent & { token: string }> {
   const id = newId();
   const token = newAgentToken(id);
   const at = now();
   const record: AgentRecord = {
     id,
     ...input,
+    scopes: input.scopes ?? ['read', 'work'],
     status: 'idle',
     tokenHash: hashToken(token),
     lastSeenAt: at,

@@ -10,6 +10,7 @@ import { isActive } from '../state-machine.js';
 import { updateVersioned } from './optimistic.js';
 import { ActorName, actorName, applyStateChange, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
 import type { TaskEvent } from '../schemas/task.js';
+import { FEEDBACK_LIMIT } from './review-effects.js';
 
 /** Tries of a task creation that keeps colliding with others in the same project (their count). */
 const CREATE_ATTEMPTS = 20;
@@ -64,10 +65,13 @@ export async function listTaskEvents(id: string, query: PageQuery) {
 
 /** Field edits and state changes from the REST API. */
 export function updateTask(id: string, input: TaskUpdate, actor?: string): Promise<Task> {
-  const { version, state, question, ...fields } = input;
+  const { version, state, question, feedback, ...fields } = input;
   return changeTask(id, version, async (task) => {
     if (question !== undefined && (state ?? task.state) !== 'needs_input') {
       throw new ValidationError(`A 'question' goes only with state 'needs_input' (the task would be in '${state ?? task.state}')`);
+    }
+    if (feedback !== undefined && !(state && isSendBack(task, state))) {
+      throw new ValidationError(`'feedback' goes only with sending a task back from review (state 'in_progress' from ready_to_test, approved or staging; the task is in '${task.state}')`);
     }
     const edited: Task = { ...task, ...fields };
     if (state === undefined || state === task.state) {
@@ -75,9 +79,16 @@ export function updateTask(id: string, input: TaskUpdate, actor?: string): Promi
     }
     const change: StateChange = { to: state, question, actor };
     const next = applyStateChange(edited, change);
-    if (isSendBack(task, state)) return sendBack(task, next, actor);
+    if (isSendBack(task, state)) return sendBack(task, feedback ? { ...next, feedback: withFeedback(task, actor, feedback) } : next, actor);
     return { next, change };
   });
+}
+
+/** The task's review feedback with a person's send-back note added (bounded like review feedback from Gitea). */
+function withFeedback(task: Task, actor: string | undefined, text: string): string {
+  const entry = `${ActorName(actor)} sent it back from the board:\n${text}`;
+  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
+  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
 }
 
 /** A person's edit of a task's fields (title, description, priority), for the events timeline. */

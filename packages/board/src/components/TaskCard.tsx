@@ -1,0 +1,70 @@
+import { memo } from 'preact/compat';
+import type { Agent, Task } from '../api/client';
+import { reviewState } from '../lib/states';
+import { ago } from '../lib/time';
+
+interface Props {
+  task: Task;
+  agent?: Agent;
+  /** Titles of the unfinished tasks this one depends on, joined; empty when not blocked. */
+  blockedBy: string;
+  onOpen: (taskId: string, from: HTMLElement) => void;
+}
+
+function Card({ task, agent, blockedBy, onOpen }: Props) {
+  const review = reviewState(task);
+  return (
+    <li class="card" data-task-id={task.id}>
+      <div class="card-top">
+        <span class={`priority p${Math.floor(task.priority / 25)}`} title="Priority (0–100, higher first)">
+          P{task.priority}
+        </span>
+        {review && <span class="review">{review}</span>}
+      </div>
+      <h3>
+        <button type="button" class="card-title" onClick={(event) => onOpen(task.id, event.currentTarget)}>
+          {task.title}
+        </button>
+      </h3>
+      {task.state === 'needs_input' && task.question && <p class="question">“{task.question}”</p>}
+      <dl class="facts">
+        {task.assignedAgentId && (
+          <div>
+            <dt>Agent</dt>
+            <dd>
+              {agent?.name ?? task.assignedAgentId.slice(0, 8)}
+              {agent && <span class="seen"> · seen {ago(agent.lastSeenAt ?? agent.lastHeartbeatAt)}</span>}
+            </dd>
+          </div>
+        )}
+        {task.branchName && (
+          <div>
+            <dt>Branch</dt>
+            <dd>
+              <code>{task.branchName}</code>
+            </dd>
+          </div>
+        )}
+        {task.prUrl && (
+          <div>
+            <dt>Pull request</dt>
+            <dd>
+              <a href={task.prUrl} target="_blank" rel="noreferrer">
+                PR #{task.prNumber ?? '?'}
+              </a>
+            </dd>
+          </div>
+        )}
+        {blockedBy && (
+          <div class="blocked">
+            <dt>Blocked by</dt>
+            <dd>{blockedBy}</dd>
+          </div>
+        )}
+      </dl>
+    </li>
+  );
+}
+
+/** Cards re-render only when their task, agent or blockers changed (a poll that changes one task redraws one card). */
+export const TaskCard = memo(Card, (a, b) => a.task === b.task && a.agent === b.agent && a.blockedBy === b.blockedBy);

@@ -1,0 +1,32 @@
+import { TRANSITIONS } from '@aiworker/core/state-machine';
+import type { Task, TaskState } from '../api/client';
+
+/** The board's columns, left to right: what needs a person first. */
+export const COLUMNS: TaskState[] = ['needs_input', 'backlog', 'in_progress', 'ready_to_test', 'approved', 'staging', 'production', 'cancelled'];
+
+export const STATE_LABEL: Record<TaskState, string> = {
+  needs_input: 'Needs you',
+  backlog: 'Backlog',
+  in_progress: 'In progress',
+  ready_to_test: 'In review',
+  approved: 'Approved',
+  staging: 'Staging',
+  production: 'Production',
+  cancelled: 'Cancelled',
+};
+
+export const canMove = (from: TaskState, to: TaskState) => TRANSITIONS[from].includes(to);
+
+/** What a review looks like on a card. */
+export function reviewState(task: Task): string | undefined {
+  if (task.state === 'ready_to_test') return task.prUrl ? 'Waiting for review' : 'Ready to test';
+  if (task.state === 'approved') return 'Approved';
+  if (task.state === 'in_progress' && reviewFeedback(task)) return 'Changes requested';
+  return undefined;
+}
+
+/** Review feedback for the agent, when the contract has it (`feedback`). */
+export const reviewFeedback = (task: Task): string | undefined => task.feedback;
+
+/** The ids of the tasks this one waits for, when the contract has them (`dependsOn`). */
+export const dependenciesOf = (task: Task): string[] => ('dependsOn' in task ? ((task as { dependsOn?: string[] }).dependsOn ?? []) : []);

@@ -44,6 +44,7 @@ export function startGateway(options: { port?: number; endpoint?: string; region
       const method = (req.method ?? 'GET').toUpperCase();
       const match = route(method, url.pathname);
       if (match.kind === 'not-found') return reply(res, 404, { message: 'Not Found' });
+      if (match.kind === 'bad-path') return reply(res, 400, { message: match.message });
       if (match.kind === 'method-not-allowed') return reply(res, 405, { message: 'Method Not Allowed' }, { allow: match.allow.join(', ') });
       const event = httpEventV2({
         method,

@@ -88,6 +88,34 @@ describe.skipIf(deployedUnderTest)('referential integrity and fencing', () => {
     }
   });
 
+  it('a task creation held up until its project is deleted (the interleaving that made orphans) is refused with 404', async () => {
+    const project = await createProject(api);
+    // Hold every task-creating transaction until the project's delete has gone through (or 5 s passed).
+    let projectGone!: () => void;
+    const gone = new Promise<void>((resolve) => (projectGone = resolve));
+    const isTaskCreation = (input: any) => (input?.TransactItems ?? []).some((item: any) => item.Put?.Item?.sk === 'TASK' && item.Put?.Item?.version === 1);
+    const isProjectDelete = (command: string | undefined, input: any) =>
+      [command?.startsWith('Delete') ? input?.Key?.pk : undefined, ...(input?.TransactItems ?? []).map((item: any) => item.Delete?.Key?.pk)].some((pk) => pk === `PROJECT#${project.id}`);
+    const name = `hold-task-creation-${project.id}`;
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (isTaskCreation(args.input)) await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        const result = await next(args);
+        if (isProjectDelete(context.commandName, args.input)) projectGone();
+        return result;
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const [created, deleted] = await Promise.all([api.post('/api/tasks', { projectId: project.id, title: 'Held up' }), api.delete(`/api/projects/${project.id}`)]);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+      expectError(created, 404, 'NOT_FOUND', /Project/);
+      expect(ok(await api.get(`/api/tasks?projectId=${project.id}`))).toEqual([]);
+    } finally {
+      documentClient().middlewareStack.remove(name);
+    }
+  });
+
   it('a claim never hands out a task whose project is gone; an agent holding one is freed, not stuck', async () => {
     // A task left without its project (as data from before projects counted their tasks could be).
     const project = await createProject(api);

@@ -37,6 +37,14 @@ function writeResult(res: ServerResponse, result: any) {
   res.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
 }
 
+function requestUrl(target = '/'): URL | undefined {
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Serves HTTP by invoking Lambda handlers: each request becomes a payload-2.0 event for the handler
  * its route names, and the handler's result becomes the response.
@@ -51,9 +59,12 @@ export async function startHttpServer(
   const route = createRouter(functions);
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      // The path only: a Host header is the client's to send (and may be anything), never part of routing.
+      const url = requestUrl(req.url);
+      if (!url) return envelopeError(res, 400, 'VALIDATION_ERROR', 'The request target is not a valid path');
       const method = (req.method ?? 'GET').toUpperCase();
       const match = route(method, url.pathname);
+      if (match.kind === 'bad-path') return envelopeError(res, 400, 'VALIDATION_ERROR', match.message);
       if (match.kind === 'not-found' && fallback?.(req, res, url.pathname)) return;
       if (match.kind === 'not-found') return envelopeError(res, 404, 'NOT_FOUND', `No endpoint at ${url.pathname}; GET /api lists them`);
       if (match.kind === 'method-not-allowed') {

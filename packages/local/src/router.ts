@@ -17,6 +17,7 @@ interface CompiledRoute extends HttpFunction {
 export type RouteMatch =
   | { kind: 'found'; route: HttpFunction; pathParameters: Record<string, string> }
   | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'bad-path'; message: string }
   | { kind: 'not-found' };
 
 export const fromRouteTable = (routes: RouteDefinition[]): HttpFunction[] =>
@@ -50,9 +51,15 @@ export function createRouter(functions: HttpFunction[]) {
         continue;
       }
       const pathParameters: Record<string, string> = {};
-      route.names.forEach((name, index) => {
-        pathParameters[name] = decodeURIComponent(match[index + 1]);
-      });
+      for (const [index, name] of route.names.entries()) {
+        const raw = match[index + 1];
+        try {
+          pathParameters[name] = decodeURIComponent(raw);
+        } catch {
+          // API Gateway refuses such a path itself; it never reaches a function.
+          return { kind: 'bad-path', message: `The path segment '${raw.slice(0, 100)}' is not valid percent-encoded UTF-8` };
+        }
+      }
       return { kind: 'found', route, pathParameters };
     }
     return allow.length ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };

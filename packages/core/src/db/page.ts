@@ -28,6 +28,13 @@ export function decodeCursor(cursor: string | undefined, allowed: readonly strin
   return parsed as Key;
 }
 
+function cursorFits(key: Key, partitionKey: string, sortKey: string, query: PageQuery): boolean {
+  if (key[partitionKey] !== query.partitionValue) return false;
+  if (query.sortPrefix && !key[sortKey].startsWith(query.sortPrefix)) return false;
+  if (query.sortBefore && !(key[sortKey] < query.sortBefore)) return false;
+  return true;
+}
+
 export interface PageQuery {
   tableName: string;
   index?: IndexName;
@@ -52,7 +59,8 @@ export async function queryPage<T>(query: PageQuery): Promise<Page<T>> {
     : { partitionKey: KEY_ATTRIBUTES[0], sortKey: KEY_ATTRIBUTES[1] };
   const cursorAttributes = query.index ? [KEY_ATTRIBUTES[0], KEY_ATTRIBUTES[1], partitionKey, sortKey] : [partitionKey, sortKey];
   let startKey: Key | undefined = decodeCursor(query.cursor, cursorAttributes);
-  if (startKey && startKey[partitionKey] !== query.partitionValue) throw new InvalidCursorError();
+  // A cursor belongs to one list: its partition, and a sort key inside the list's key condition.
+  if (startKey && !cursorFits(startKey, partitionKey, sortKey, query)) throw new InvalidCursorError();
 
   const names: Record<string, string> = { '#pk': partitionKey };
   const values: Record<string, string> = { ':pk': query.partitionValue };
@@ -86,7 +94,14 @@ export async function queryPage<T>(query: PageQuery): Promise<Page<T>> {
       ExclusiveStartKey: startKey,
       ScanIndexForward: query.forward ?? true,
     };
-    const result = await documentClient().send(new QueryCommand(input));
+    const result = await documentClient()
+      .send(new QueryCommand(input))
+      .catch((error: unknown) => {
+        // DynamoDB refusing the start key ("provided starting key is invalid / outside query boundaries"):
+        // the client's cursor, so a 400, never a 500.
+        if (input.ExclusiveStartKey && (error as { name?: string }).name === 'ValidationException') throw new InvalidCursorError();
+        throw error;
+      });
     items.push(...((result.Items ?? []) as Record<string, unknown>[]));
     startKey = result.LastEvaluatedKey as Key | undefined;
     if (items.length > query.limit) {

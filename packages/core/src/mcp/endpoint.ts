@@ -24,6 +24,19 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
  * - Each request counts as activity for the agent's lease.
  */
 export async function handleMcpRequest(request: Request): Promise<Response> {
+  try {
+    return await answerMcpRequest(request);
+  } catch (error) {
+    // Whatever went wrong, the agent gets a JSON-RPC error it can read, never a broken function (Lambda 502).
+    if (isThrottlingError(error)) {
+      return jsonRpcError(503, -32000, 'The database is busy right now; retry this request in a second', { 'retry-after': '1' });
+    }
+    console.error('MCP request failed', error);
+    return jsonRpcError(500, -32603, 'Internal error: the request could not be completed; it is safe to retry');
+  }
+}
+
+async function answerMcpRequest(request: Request): Promise<Response> {
   if (request.method !== 'POST') {
     return jsonRpcError(405, -32000, `Method not allowed: ${request.method}. This MCP endpoint is stateless and offers no SSE stream; send JSON-RPC messages with POST`, {
       allow: 'POST',

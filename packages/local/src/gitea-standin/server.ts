@@ -32,11 +32,13 @@ export interface GiteaStandInOptions {
   oauth?: OAuthOptions;
 }
 
-export type FailureMode = 500 | 429 | 'hang';
+export type FailureMode = 500 | 429 | 422 | 'hang';
 
 export interface FailOptions {
   /** `Retry-After` header of a 429 (seconds or HTTP-date). Default `1`. */
   retryAfter?: number | string;
+  /** The error message of the injected answer (e.g. a huge one, as a misbehaving proxy may send). */
+  message?: string;
 }
 
 export interface RecordedRequest {
@@ -175,8 +177,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       checkStatus = false;
       reply =
         fault.mode === 429
-          ? { status: 429, body: shapes.apiError('Too Many Requests'), headers: { 'Retry-After': String(fault.opts.retryAfter ?? 1) } }
-          : { status: 500, body: shapes.apiError('Internal Server Error (injected by the stand-in)') };
+          ? { status: 429, body: shapes.apiError(fault.opts.message ?? 'Too Many Requests'), headers: { 'Retry-After': String(fault.opts.retryAfter ?? 1) } }
+          : fault.mode === 422
+            ? { status: 422, body: shapes.apiError(fault.opts.message ?? 'Unprocessable Entity (injected by the stand-in)') }
+            : { status: 500, body: shapes.apiError(fault.opts.message ?? 'Internal Server Error (injected by the stand-in)') };
     } else if (!matched) {
       reply = { status: 404, body: shapes.apiError('Not Found') };
       checkStatus = false;

@@ -52,9 +52,9 @@ Environment only (never options, so they stay out of process lists and shell his
   GITEA_TOKEN           token for git over HTTPS (sent as HTTP basic auth; never printed or stored)
   GITEA_USERNAME        user name for git over HTTPS (default aiworker)
 
-The coding command asks a person by writing .aiworker/question.md and exiting with code ${ASK_EXIT_CODE}; it is
-run again with the answer. Exit 0 = done (the runner commits what is left uncommitted, pushes, opens the PR);
-any other code, or the timeout, is a failed run.`;
+The coding command asks a person by writing .aiworker/question.md and exiting (code ${ASK_EXIT_CODE}, or 0); it is
+run again with the answer. Exit 0 without a question = done (the runner commits what is left uncommitted,
+pushes, opens the PR); any other code, or the timeout, is a failed run.`;
 
 export class UsageError extends Error {}
 

@@ -163,10 +163,11 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
   });
   if (outcome.kind === 'stopped') return { kind: 'stopped' };
   if (outcome.kind === 'timeout') return { kind: 'failed', error: `timed out after ${outcome.seconds} s (its process group was killed)${tailNote(outcome.tail)}` };
-  if (outcome.code === ASK_EXIT_CODE) {
+  // Asking: the question file, with exit code 3 — or with 0, since a coding CLI cannot always choose its exit code.
+  if (outcome.code === ASK_EXIT_CODE || outcome.code === 0) {
     const question = (await ctx.workspace.readIfExists(questionFile))?.trim();
     if (question) return { kind: 'asked', question: question.slice(0, 10_000) };
-    return { kind: 'failed', error: `exited with ${ASK_EXIT_CODE} (ask) but wrote no ${QUESTION_FILE}` };
+    if (outcome.code === ASK_EXIT_CODE) return { kind: 'failed', error: `exited with ${ASK_EXIT_CODE} (ask) but wrote no ${QUESTION_FILE}` };
   }
   if (outcome.code !== 0) return { kind: 'failed', error: `exited with code ${outcome.code}${tailNote(outcome.tail)}` };
   return { kind: 'done' };

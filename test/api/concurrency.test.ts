@@ -49,9 +49,10 @@ describe('two clients change the same task at once with the same version', () =>
       } else {
         expect(stored).toMatchObject({ title: expect.stringMatching(/^bob-/), description: 'bob was here', state: 'in_progress', priority: 50 });
       }
-      // Only the winner's change is in the history.
-      const events = ok<Array<{ type: string }>>(await alice.get(`/api/tasks/${task.id}/events`));
-      expect(events.map((event) => event.type)).toEqual(winner === b ? ['created', 'state_changed'] : ['created']);
+      // Only the winner's change is in the history (a person's field edit is an `edited` event).
+      const events = ok<Array<{ type: string; message: string }>>(await alice.get(`/api/tasks/${task.id}/events`));
+      expect(events.map((event) => event.type)).toEqual(winner === b ? ['created', 'state_changed'] : ['created', 'edited']);
+      if (winner === a) expect(events[1].message).toMatch(/alice-/);
 
       // The loser reloads and retries on the new version: now it lands on top of the winner's change.
       const retry = ok(await (winner === a ? bob : alice).patch(`/api/tasks/${task.id}`, { description: 'retried', version: 2 }));
@@ -96,8 +97,9 @@ describe('concurrent changes without a version', () => {
     for (const [i, task] of tasks.entries()) {
       const stored = ok(await alice.get(`/api/tasks/${task.id}`));
       expect(stored).toMatchObject({ title: `title-${i}`, description: `description-${i}`, priority: i, state: 'in_progress', version: 5 });
-      const events = ok<Array<{ to?: string }>>(await alice.get(`/api/tasks/${task.id}/events`));
-      expect(events.map((event) => event.to)).toEqual(['backlog', 'in_progress']);
+      const events = ok<Array<{ type: string; to?: string }>>(await alice.get(`/api/tasks/${task.id}/events`));
+      expect(events.filter((event) => event.type !== 'edited').map((event) => event.to)).toEqual(['backlog', 'in_progress']);
+      expect(events.filter((event) => event.type === 'edited')).toHaveLength(3);
     }
   });
 

@@ -15,7 +15,8 @@ let recorder: ReturnType<typeof recordWrites>;
 const realIds: Record<string, string> = {};
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  // No worker or sweeper: the recorder must see only what a request wrote, not a background job's writes.
+  runtime = await startTestRuntime({ worker: false, sweeper: false });
   api = apiClient(runtime.url, runtime.adminToken);
   const project = await createProject(api);
   const task = await createTask(api, project.id);

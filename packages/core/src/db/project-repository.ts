@@ -14,10 +14,12 @@ const SK = 'PROJECT';
  */
 export interface ProjectRecord extends Project {
   taskCount?: number;
+  /** Signs outgoing notifications; never leaves core. */
+  notifySecret?: string;
 }
 
 export const publicProject = (record: ProjectRecord): Project => {
-  const { taskCount: _count, ...project } = record;
+  const { taskCount: _count, notifySecret: _secret, ...project } = record;
   return project;
 };
 

@@ -2,6 +2,10 @@ import * as z from 'zod';
 import { IdSchema, TimestampSchema, VersionSchema } from './common.js';
 import { ProjectCreateSchema, ProjectSchema } from './project.js';
 
+/** What a notification is about. */
+export const NotificationEventSchema = z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired']);
+export type NotificationEvent = z.infer<typeof NotificationEventSchema>;
+
 const repository = {
   owner: z.string().min(1).describe('Gitea owner (user or organisation)'),
   repo: z.string().min(1).describe('Gitea repository name'),
@@ -29,6 +33,17 @@ export const JobInputSchema = z
       body: z.string().optional(),
     }),
     z.object({ type: z.literal('merge_pull_request'), ...repository, prNumber: z.number().int().min(1) }),
+    z.object({
+      type: z.literal('send_notification'),
+      ...repository,
+      event: NotificationEventSchema,
+      message: z.string().max(10_000),
+      taskId: z.string().optional(),
+      taskTitle: z.string().optional(),
+      taskState: z.string().optional(),
+      agentId: z.string().optional(),
+      failedJobId: z.string().optional(),
+    }),
     z.object({ type: z.literal('register_webhook'), ...repository, url: z.string().url().describe("The receiver's public URL, where Gitea sends the events") }),
   ])
   .describe('What the worker needs, by job type: owner, repo, branch names, PR number…')

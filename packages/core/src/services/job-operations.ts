@@ -2,6 +2,7 @@ import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '.
 import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
 import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
+import { deliverNotification } from './notification-delivery.js';
 
 export type JobGitea = GiteaClient;
 
@@ -32,8 +33,14 @@ export function jobInput(job: JobRecord): JobInput {
  * answer finds and reuses what the first attempt made: an existing branch, the open pull request for the
  * same head and base, a pull request already merged, an existing repository.
  */
-export async function performJob(job: JobRecord, gitea: JobGitea = giteaFromEnvironment()): Promise<Record<string, unknown>> {
+export async function performJob(job: JobRecord, gitea?: JobGitea): Promise<Record<string, unknown>> {
   const input = jobInput(job);
+  // Notifications go to the project's own URL, not to Gitea.
+  if (input.type === 'send_notification') return deliverNotification(job, input);
+  return performGiteaJob(input, gitea ?? giteaFromEnvironment());
+}
+
+async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notification' }>, gitea: JobGitea): Promise<Record<string, unknown>> {
   const { owner, repo } = input;
   switch (input.type) {
     case 'create_repository': {

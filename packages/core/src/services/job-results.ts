@@ -6,6 +6,7 @@ import { taskRepository } from '../db/task-repository.js';
 import { pullRepository } from '../db/pull-repository.js';
 import { transact, type TransactItem } from '../db/store.js';
 import { projectRepository } from '../db/project-repository.js';
+import { dispatchNotifications, projectNotification } from './notifications.js';
 import type { JobRecord } from '../schemas/job.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { canTransition } from '../state-machine.js';
@@ -25,11 +26,11 @@ const settled = (job: JobRecord, changes: Partial<JobRecord>): JobRecord => {
   return { ...rest, ...changes, updatedAt: now(), version: job.version + 1 };
 };
 
-async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan): Promise<void> {
+async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan, always: TransactItem[] = []): Promise<void> {
   const jobPut = jobRepository.put(next, claimed.version);
   if (!claimed.taskId) {
     const extra = projectPlan(claimed, next);
-    if ((await transact([jobPut, ...extra])).length) throw new VersionConflictError('Job', claimed.id, claimed.version);
+    if ((await transact([jobPut, ...extra, ...always])).length) throw new VersionConflictError('Job', claimed.id, claimed.version);
     return;
   }
   const taskId = claimed.taskId;
@@ -46,13 +47,13 @@ async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan
       },
       save: (changed, task) => {
         const planned = events.get(task.version);
-        return saveTaskChange(task, changed, planned?.event, { extra: [jobPut, ...(planned?.extra ?? [])] });
+        return saveTaskChange(task, changed, planned?.event, { extra: [jobPut, ...(planned?.extra ?? []), ...always] });
       },
     });
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
     // The task was deleted meanwhile: the job still records what happened in Gitea.
-    if (!(await jobRepository.save(next, claimed.version))) throw new VersionConflictError('Job', claimed.id, claimed.version);
+    if ((await transact([jobPut, ...always])).length) throw new VersionConflictError('Job', claimed.id, claimed.version);
   }
 }
 
@@ -134,6 +135,8 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
       return (task) => ({ next: task, event: { type: 'repository_created', message: `Repository ${where} ready (job ${job.id})` } });
     case 'register_webhook':
       return (task) => ({ next: task, event: { type: 'webhook_registered', message: `Webhook of ${where} ${result.created ? 'created' : 'updated'} (job ${job.id})` } });
+    case 'send_notification':
+      return (task) => ({ next: task, event: { type: 'notification_sent', message: `Notification sent (job ${job.id})` } });
   }
 }
 
@@ -148,6 +151,16 @@ export async function completeJob(claimed: JobRecord, answer: Record<string, unk
 export async function failJob(claimed: JobRecord, reason: string): Promise<JobRecord> {
   const error = excerpt(reason);
   const next = settled(claimed, { status: 'failed', error });
+  // Told to the project's notification URL, if it has one (a failed notification tells nobody: no loop).
+  const notice =
+    claimed.type === 'send_notification'
+      ? undefined
+      : await projectNotification(claimed.projectId, {
+          event: 'job.failed',
+          message: `The ${claimed.type} job ${claimed.id} failed for good: ${error}`,
+          taskId: claimed.taskId,
+          failedJobId: claimed.id,
+        });
   await writeWithTask(claimed, next, (task) =>
     isStaleFor(claimed, task)
       ? { next: task, event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}${staleNote(claimed, task)}` } }
@@ -155,7 +168,9 @@ export async function failJob(claimed: JobRecord, reason: string): Promise<JobRe
           next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}` },
           event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}` },
         },
+    notice ? [notice.put] : [],
   );
+  await dispatchNotifications([notice?.jobId]);
   return next;
 }
 

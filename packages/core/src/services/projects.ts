@@ -8,9 +8,10 @@ import { updateVersioned } from './optimistic.js';
 
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const at = now();
-  const project: Project = { id: newId(), ...input, createdAt: at, updatedAt: at, version: 1 };
+  const project: ProjectRecord = { id: newId(), ...input, createdAt: at, updatedAt: at, version: 1 };
+  if (project.notifyUrl && !project.notifyFormat) project.notifyFormat = 'json';
   await projectRepository.save(project, undefined);
-  return project;
+  return publicProject(project);
 }
 
 async function getProjectRecord(id: string): Promise<ProjectRecord> {
@@ -30,10 +31,18 @@ export function updateProject(id: string, input: ProjectUpdate): Promise<Project
     id,
     expectedVersion: version,
     load: () => projectRepository.get(id),
-    change: (current) => ({ ...current, ...changes }),
+    change: (current) => withoutNulls({ ...current, ...changes }),
     save: (next, current) => projectRepository.save(next, current.version, current),
     result: publicProject,
   });
+}
+
+/** `null` in a PATCH removes the field (notifyUrl, notifySecret). */
+function withoutNulls(project: Record<string, unknown>): ProjectRecord {
+  const next = Object.fromEntries(Object.entries(project).filter(([, value]) => value !== null)) as unknown as ProjectRecord;
+  if (next.notifyUrl && !next.notifyFormat) next.notifyFormat = 'json';
+  if (!next.notifyUrl) delete next.notifyFormat;
+  return next;
 }
 
 const hasTasks = async (project: ProjectRecord) => (project.taskCount ?? 0) > 0 || (await taskRepository.hasAnyInProject(project.id));

@@ -7,6 +7,7 @@ import { tableName, transact, type TransactItem } from '../db/store.js';
 import type { AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Task } from '../schemas/task.js';
 import { applyStateChange, stateEvent } from './task-changes.js';
+import { dispatchNotifications, projectNotification } from './notifications.js';
 
 /**
  * Leases. An agent is alive while it calls: every MCP request and heartbeat moves its `lastSeenAt`.
@@ -70,6 +71,18 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
     items.push(taskRepository.put(released, task.version), taskRepository.eventPut(stateEvent(task, released, change)));
   }
   items.push(agentOfflineUpdate(agent, at));
+  // The project of the task it dropped hears about it (an agent silent without a task concerns no project).
+  const notice = released
+    ? await projectNotification(released.projectId, {
+        event: 'agent.lease_expired',
+        message: `Agent ${agent.name} (${agent.id}) went silent (last seen ${agent.lastSeenAt}); task "${released.title}" went back to the backlog`,
+        taskId: released.id,
+        taskTitle: released.title,
+        taskState: released.state,
+        agentId: agent.id,
+      })
+    : undefined;
+  if (notice) items.push(notice.put);
 
   if (!(await commit(items))) {
     // A heartbeat or tool call landed (or the task moved on) meanwhile: the agent keeps everything.
@@ -78,6 +91,7 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
   }
   result.expiredAgents.push(agent.id);
   if (released) result.releasedTasks.push(released.id);
+  await dispatchNotifications([notice?.jobId]);
 }
 
 /**

@@ -3,6 +3,7 @@ import { now } from '../ids.js';
 import { agentRepository, releaseAgentUpdate } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact, type TransactItem } from '../db/store.js';
+import { dispatchNotifications, projectNotification } from './notifications.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { assertTransition, isActive } from '../state-machine.js';
 
@@ -82,6 +83,8 @@ export async function saveTaskChange(
   options: { releaseStatus?: 'idle' | 'offline'; extra?: TransactItem[] } = {},
 ): Promise<boolean> {
   const items: TransactItem[] = [taskRepository.put(next, task.version), ...(options.extra ?? [])];
+  const notice = await entryNotification(task, next);
+  if (notice) items.push(notice.put);
   if (event) items.push(taskRepository.eventPut(event));
   const releaseId = agentToRelease(task, next);
   let releaseIndex = -1;
@@ -92,12 +95,34 @@ export async function saveTaskChange(
     }
   }
   const failed = await transact(items);
-  if (failed.length === 0) return true;
+  if (failed.length === 0) return notified(notice, true);
   if (failed.includes(0)) return false;
   if (failed.length === 1 && failed[0] === releaseIndex) {
     // The agent let go of this task meanwhile: nothing to free, write the rest.
     items.splice(releaseIndex, 1);
-    return (await transact(items)).length === 0;
+    return notified(notice, (await transact(items)).length === 0);
   }
   return false;
+}
+
+/** A person is wanted when a task enters needs_input (a question) or ready_to_test (review): tell the project's URL. */
+async function entryNotification(task: Task, next: Task) {
+  if (next.state === task.state || (next.state !== 'needs_input' && next.state !== 'ready_to_test')) return undefined;
+  const message =
+    next.state === 'needs_input'
+      ? `Task "${next.title}" needs input: ${next.question ?? ''}`
+      : `Task "${next.title}" is ready to test${next.prUrl ? `: ${next.prUrl}` : ''}`;
+  return projectNotification(next.projectId, {
+    event: next.state === 'needs_input' ? 'task.needs_input' : 'task.ready_to_test',
+    message,
+    taskId: next.id,
+    taskTitle: next.title,
+    taskState: next.state,
+    agentId: next.assignedAgentId ?? task.assignedAgentId,
+  });
+}
+
+async function notified(notice: { jobId: string } | undefined, written: boolean): Promise<boolean> {
+  if (written && notice) await dispatchNotifications([notice.jobId]);
+  return written;
 }

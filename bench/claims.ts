@@ -23,8 +23,10 @@ const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
 const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));
 const TARGET = { min: 0.5 };
 
-async function backlog(projectId: string, count: number) {
-  await inParallel(count, 16, (i) => createTask({ projectId, title: `claim bench ${i}`, priority: (i % 7) * 10 }));
+async function backlog(projectId: string, count: number): Promise<Set<string>> {
+  const ids = new Set<string>();
+  await inParallel(count, 16, async (i) => void ids.add((await createTask({ projectId, title: `claim bench ${i}`, priority: (i % 7) * 10 })).id));
+  return ids;
 }
 
 /** Items in `backlog` for the floor, written 25 at a time. */
@@ -105,16 +107,24 @@ function countCalls() {
   };
 }
 
+/** `project`: get_next_task with projectId; `any`: without (the default claim, over the sharded index). */
+const SCOPES = (process.env.BENCH_CLAIM_SCOPES ?? 'project,any').split(',') as Array<'project' | 'any'>;
+
 export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const concurrency of LEVELS) {
-    const TASKS = tasksFor(concurrency);
-    const project = await createProject({ name: `claims x${concurrency}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}`, defaultBranch: 'main' });
-    await backlog(project.id, TASKS);
+  for (const scope of SCOPES) for (const concurrency of LEVELS) figures.push(await benchLevel(ctx, scope, concurrency));
+  return figures;
+}
+
+async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurrency: number): Promise<Figure> {
+  {
+    const TASKS = Math.round(tasksFor(concurrency) / SCOPES.length);
+    const project = await createProject({ name: `claims x${concurrency} ${scope}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}-${scope}`, defaultBranch: 'main' });
+    const projectTasks = await backlog(project.id, TASKS);
     // One agent per claim, registered beforehand: every claim is made by an agent holding nothing, as when
     // agents come back from finished work. Releasing a task is another tool (update_task_status) and another
     // transaction, so it is kept out of the timed window; N lanes keep N agents claiming at every moment.
-    const agents: { id: string }[] = [];
+    const agents: { id: string; currentTaskId?: string }[] = [];
     await inParallel(TASKS + concurrency, 16, async (i) => void (agents[i] = await registerAgent({ name: `claimer-${concurrency}-${i}`, capabilities: [] })));
     const prefix = `BENCHCLAIM#${concurrency}#${Date.now()}`;
     await floorItems(ctx.tableName, prefix, TASKS);
@@ -122,6 +132,8 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
     const half = Math.floor(TASKS / 2);
     const floorBefore = await floorRun(ctx.tableName, prefix, 0, half, concurrency);
 
+    // As over MCP: the agent record comes from the token check every MCP request makes, not from the claim.
+    const projectId = scope === 'project' ? project.id : undefined;
     const claimedBy = new Map<string, string[]>();
     const claimMs: number[] = [];
     let busyRetries = 0;
@@ -137,12 +149,12 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
           const t0 = process.hrtime.bigint();
           let claim;
           try {
-            claim = await claimNextTask(agent.id, { projectId: project.id });
+            claim = await claimNextTask(agent.id, { projectId, agent });
           } catch (error) {
             // "Too many agents are claiming at this moment": what an agent is told to do is ask again.
             if (error instanceof ConflictError) {
               busyRetries++;
-              claim = await claimNextTask(agent.id, { projectId: project.id });
+              claim = await claimNextTask(agent.id, { projectId, agent });
             } else throw error;
           }
           claimMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -167,11 +179,11 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
     const claims = [...claimedBy.values()].reduce((sum, holders) => sum + holders.length, 0);
     const doubleClaims = [...claimedBy.values()].filter((holders) => holders.length > 1).length;
     const rate = claims / elapsed;
-    figures.push(
-      figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}`, rate, floorRate, 'ops/s', TARGET, {
+    const scopeName = scope === 'project' ? 'with projectId' : 'any project';
+    const result = figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}, ${scopeName}`, rate, floorRate, 'ops/s', TARGET, {
         tasks: TASKS,
         claims,
-        tasksNeverClaimed: TASKS - claimedBy.size,
+        tasksNeverClaimed: TASKS - [...claimedBy.keys()].filter((id) => projectTasks.has(id)).length,
         doubleClaims,
         busyRetries,
         seconds: round(elapsed, 1),
@@ -184,12 +196,12 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
         floorBefore: round(floorBefore),
         floorAfter: round(floorAfter),
         transactFloor: round(transactFloor),
-        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: the least a claim must write',
-      }),
-    );
-    if (doubleClaims > 0 || claimedBy.size !== TASKS) {
-      console.error(`claims x${concurrency}: ${doubleClaims} double claims, ${TASKS - claimedBy.size} tasks never claimed`);
+        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: what the first claim design cost',
+      });
+    const neverClaimed = TASKS - [...claimedBy.keys()].filter((id) => projectTasks.has(id)).length;
+    if (doubleClaims > 0 || neverClaimed > 0) {
+      console.error(`claims x${concurrency} ${scopeName}: ${doubleClaims} double claims, ${neverClaimed} tasks never claimed`);
     }
+    return result;
   }
-  return figures;
 }

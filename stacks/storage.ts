@@ -11,7 +11,9 @@ export function createTable(): sst.aws.Dynamo {
   return new sst.aws.Dynamo('Table', {
     fields: Object.fromEntries(tableAttributes.map((name) => [name, 'string' as const])),
     primaryIndex: { hashKey: table.partitionKey, rangeKey: table.sortKey },
-    globalIndexes: Object.fromEntries(table.indexes.map((index) => [index.name, { hashKey: index.partitionKey, rangeKey: index.sortKey }])),
+    globalIndexes: Object.fromEntries(
+      table.indexes.map((index) => [index.name, { hashKey: index.partitionKey, rangeKey: index.sortKey, projection: index.include ?? ('keys-only' as const) }]),
+    ),
     ttl: table.timeToLiveAttribute,
     transform: { table: { pointInTimeRecovery: { enabled: true } } },
   });

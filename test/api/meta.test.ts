@@ -116,7 +116,7 @@ describe('OpenAPI document', () => {
       const [method, path] = key.split(' ');
       expect(doc.paths[path][method.toLowerCase()].requestBody.content['application/json'].schema, key).toBeDefined();
     }
-    expect(doc.paths['/api/tasks'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['assignedAgentId', 'cursor', 'limit', 'projectId', 'state']);
+    expect(doc.paths['/api/tasks'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['assignedAgentId', 'blocked', 'cursor', 'limit', 'projectId', 'ready', 'state']);
     expect(doc.paths['/api/agents'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'limit', 'status']);
   });
 

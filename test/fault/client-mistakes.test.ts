@@ -90,7 +90,7 @@ describe.skipIf(deployedUnderTest)("a client's mistake is never a 5xx", () => {
       [`/api/tasks/${task.id}/events`, { pk: `TASK#${task.id}`, sk: 'TASK' }],
       [`/api/tasks/${task.id}/events`, { pk: `TASK#${task.id}`, sk: 'ZZZ' }],
       [`/api/tasks/${task.id}/events`, { pk: `TASK#other`, sk: 'EVENT#x' }],
-      ['/api/projects', { pk: 'x', sk: 'y', gsi1pk: 'TASKS', gsi1sk: 'z' }],
+      ['/api/projects', { pk: 'x', sk: 'y', allPk: 'TASKS', allSk: 'z' }],
     ] as const) {
       expectError(await api.get(`${path}?cursor=${cursor(key)}`), 400, 'INVALID_CURSOR');
     }

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const KEY_NAMES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'gsi5pk', 'gsi5sk'];
+const KEY_NAMES = ['pk', 'sk', 'allPk', 'allSk', 'statusPk', 'statusSk', 'ownerPk', 'ownerSk', 'assigneePk', 'assigneeSk', 'projectStatePk', 'projectStateSk'];
 
 /** Path segments: real ids, percent-escapes good and broken, dot segments, unicode, long. */
 const segment = fc.oneof(
@@ -52,13 +52,13 @@ const cursor = fc.oneof(
   fc.string({ maxLength: 60 }),
   fc.base64String({ maxLength: 120 }),
   fc
-    .dictionary(fc.constantFrom(...KEY_NAMES), fc.oneof(fc.constantFrom(() => `TASK#${real.tasks}`, () => `PROJECT#${real.projects}`, () => 'PROJECTS', () => 'TASKS', () => 'AGENTS', () => `PROJECT_TASKS#${real.projects}`, () => 'TASK_STATE#backlog', () => 'AGENT_STATUS#idle', () => 'EVENT#', () => 'TASK').map((get) => get()), fc.string({ maxLength: 30 })), { minKeys: 1, maxKeys: 4 })
+    .dictionary(fc.constantFrom(...KEY_NAMES), fc.oneof(fc.constantFrom(() => `TASK#${real.tasks}`, () => `PROJECT#${real.projects}`, () => 'PROJECTS', () => 'TASKS', () => 'AGENTS', () => `PROJECT_TASKS#${real.projects}`, () => 'TASK_STATE#backlog#0', () => 'AGENT_STATUS#idle#0', () => 'READY#0', () => 'EVENT#', () => 'TASK').map((get) => get()), fc.string({ maxLength: 30 })), { minKeys: 1, maxKeys: 4 })
     .map(b64url),
   fc.constantFrom(
     () => b64url({ pk: `TASK#${real.tasks}`, sk: 'ZZZ' }),
     () => b64url({ pk: `TASK#${real.tasks}`, sk: 'TASK' }),
-    () => b64url({ pk: 'x', sk: 'y', gsi1pk: 'PROJECTS', gsi1sk: '' }),
-    () => b64url({ pk: 'x', sk: 'y', gsi1pk: 'PROJECTS', gsi1sk: 'x'.repeat(1023) }),
+    () => b64url({ pk: 'x', sk: 'y', allPk: 'PROJECTS', allSk: '' }),
+    () => b64url({ pk: 'x', sk: 'y', allPk: 'PROJECTS', allSk: 'x'.repeat(1023) }),
     () => b64url({ pk: 1, sk: 2 }),
     () => b64url([`TASK#${real.tasks}`]),
   ).map((get) => get()),
@@ -131,7 +131,7 @@ describe.skipIf(deployedUnderTest)('property: paths, query strings, cursors and 
     const body = fc.constantFrom(
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_task', arguments: { taskId: 'none' } } }),
-      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_my_tasks', arguments: { cursor: b64url({ pk: 'x', sk: 'y', gsi4pk: 'AGENT_TASKS#x', gsi4sk: 'z' }) } } }),
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_my_tasks', arguments: { cursor: b64url({ pk: 'x', sk: 'y', assigneePk: 'AGENT_TASKS#x', assigneeSk: 'z' }) } } }),
     );
     const mcpAuth = fc.constantFrom<() => string | undefined>(() => `Bearer ${agentToken}`, () => `Bearer ${agentToken}`, () => undefined, () => `Bearer ${runtime.adminToken}`).map((get) => get());
     await fc.assert(

@@ -47,6 +47,11 @@ const inject = (...args: Parameters<typeof injectDynamoFaults>) => {
   return faults;
 };
 
+/** A write to a task item: a transaction, or a claim's single-item UpdateItem. */
+const isTaskWrite = (command: string, input: any) =>
+  isTransactionWrite(command) ||
+  (/^Update(Item)?Command$/.test(command) && String(input?.Key?.pk?.S ?? input?.Key?.pk).startsWith('TASK#'));
+
 const THROTTLES: Array<ThrottleName | 'TransactionCanceledException'> = ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TransactionCanceledException'];
 
 describe('DynamoDB throttling that outlasts the SDK’s retries', () => {
@@ -101,8 +106,8 @@ describe('DynamoDB throttling that outlasts the SDK’s retries', () => {
     const task = ok(await api.post('/api/tasks', { projectId: project.id, title: 'Wanted' }), 201);
     const agent = ok(await api.post('/api/agents', { name: 'patient' }), 201);
     const target = { url: runtime.url, adminToken: runtime.adminToken };
-    // The claim's transaction is throttled; the agent's token check still goes through.
-    const faults = inject((command) => (isTransactionWrite(command) ? throttlingError('ThrottlingException') : undefined), { step: 'initialize' });
+    // The claim's task write is throttled; the agent's token check (and the claim's agent write) still go through.
+    const faults = inject((command, input) => (isTaskWrite(command, input) ? throttlingError('ThrottlingException') : undefined), { step: 'initialize' });
     const answer = await fetch(`${runtime.url}/mcp`, {
       method: 'POST',
       headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },

@@ -40,7 +40,7 @@ export function recordWrites() {
 }
 
 /** Attributes an update may set and still be only a sign of life (`touchAgentUpdate`: lastSeenAt and its index key). */
-const LIVENESS_ATTRIBUTES = new Set(['lastSeenAt', 'gsi2sk', 'updatedAt', 'version']);
+const LIVENESS_ATTRIBUTES = new Set(['lastSeenAt', '#statusSk', 'updatedAt', 'version']);
 
 /**
  * Whether a write only records that an agent is alive: an update of an agent item that sets nothing but

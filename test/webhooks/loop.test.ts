@@ -4,8 +4,14 @@ import { reviewLoopSuite } from './loop.js';
 
 describe('the review loop through the Gitea stand-in', () => {
   reviewLoopSuite(standInTarget, async (gitea) => {
-    const { user, token } = gitea.standIn!.reviewLoop.person('alice');
-    return { login: user.login, token };
+    // A person makes an API token the way Gitea wants it: basic auth (the stand-in keeps no passwords).
+    const response = await fetch(`${gitea.url}/api/v1/users/alice/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('alice:any-password').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'review', scopes: ['write:repository', 'write:issue'] }),
+    });
+    if (response.status !== 201) throw new Error(`token: HTTP ${response.status} ${await response.text()}`);
+    return { login: 'alice', token: ((await response.json()) as { sha1: string }).sha1 };
   });
 });
 

@@ -8,7 +8,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queue } from '../../../infra/queue.js';
-import { table, tableAttributes } from '../../../infra/table.js';
+import { table, tableAttributes, type TableIndex } from '../../../infra/table.js';
+
+/** What an index of infra/table.ts copies from the item: its keys, plus the attributes it includes. */
+export const projection = (index: TableIndex) =>
+  index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'KEYS_ONLY' as const };
 
 /** Creates the table from infra/table.ts when it is missing. Used by `npm start`, the tests and the LocalStack deploy. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
@@ -33,7 +37,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: projection(index),
       })),
     }),
   );

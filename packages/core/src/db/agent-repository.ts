@@ -1,38 +1,42 @@
 import type { AgentListQuery, AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
-import { timeKey } from './keys.js';
-import { queryPage } from './page.js';
+import { allShards, indexEntry, indexKeys, shardOf, timeKey } from './keys.js';
+import { queryPage, queryShardedPage } from './page.js';
 import { getItem, tableName, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const agentPk = (id: string) => `AGENT#${id}`;
-const SK = 'AGENT';
+export const AGENT_SK = 'AGENT';
+const SK = AGENT_SK;
 
-/** gsi2 sorts agents of one status by when they were last seen, so the sweeper finds the silent ones first. */
+/** The status index's partition of an agent: by status, sharded by the agent's id (liveness touches move its sort key). */
+export const agentStatusPk = (agentId: string, status: AgentStatus) => `AGENT_STATUS#${status}#${shardOf(agentId)}`;
+const STATUS_PK = indexKeys('status').partitionKey;
+const STATUS_SK = indexKeys('status').sortKey;
+/** Attribute names of the status index keys, for update expressions: `#statusPk`, `#statusSk`. */
+export const statusKeyNames = { '#statusPk': STATUS_PK, '#statusSk': STATUS_SK };
+
+/** Agents are listed by creation (written once) and, by status, sorted by when last seen, so the sweeper finds the silent ones first. */
 export const agentItem = (agent: AgentRecord): Item => ({
   ...agent,
   pk: agentPk(agent.id),
   sk: SK,
-  gsi1pk: 'AGENTS',
-  gsi1sk: timeKey(agent.createdAt, agent.id),
-  gsi2pk: `AGENT_STATUS#${agent.status}`,
-  gsi2sk: agent.lastSeenAt,
+  ...indexEntry('all', 'AGENTS', timeKey(agent.createdAt, agent.id)),
+  ...indexEntry('status', agentStatusPk(agent.id, agent.status), agent.lastSeenAt),
 });
+
+const statusShards = (status: AgentStatus) => allShards().map((shard) => `AGENT_STATUS#${status}#${shard}`);
 
 export const agentRepository = {
   get: (id: string) => getItem<AgentRecord>(agentPk(id), SK),
   put: (agent: AgentRecord, expectedVersion: number | undefined, extra?: Parameters<typeof versionedPut>[2]): TransactItem =>
     versionedPut(agentItem(agent), expectedVersion, extra),
   list: (query: AgentListQuery): Promise<Page<AgentRecord>> =>
-    queryPage<AgentRecord>({
-      tableName: tableName(),
-      index: query.status ? 'gsi2' : 'gsi1',
-      partitionValue: query.status ? `AGENT_STATUS#${query.status}` : 'AGENTS',
-      limit: query.limit,
-      cursor: query.cursor,
-    }),
-  /** Agents of one status last seen before `before` (gsi2sk is lastSeenAt): what the lease sweeper looks at. */
-  silentSince: (status: AgentStatus, before: string, limit: number, cursor?: string): Promise<Page<AgentRecord>> =>
-    queryPage<AgentRecord>({ tableName: tableName(), index: 'gsi2', partitionValue: `AGENT_STATUS#${status}`, sortBefore: before, limit, cursor }),
+    query.status
+      ? queryShardedPage<AgentRecord>({ tableName: tableName(), index: 'status', partitionValues: statusShards(query.status), limit: query.limit, cursor: query.cursor })
+      : queryPage<AgentRecord>({ tableName: tableName(), index: 'all', partitionValue: 'AGENTS', limit: query.limit, cursor: query.cursor }),
+  /** Agents of one status last seen before `before`, one shard at a time: what the lease sweeper looks at. */
+  silentSince: (status: AgentStatus, shard: number, before: string, limit: number, cursor?: string): Promise<Page<AgentRecord>> =>
+    queryPage<AgentRecord>({ tableName: tableName(), index: 'status', partitionValue: `AGENT_STATUS#${status}#${shard}`, sortBefore: before, limit, cursor }),
 };
 
 /** Records activity of an agent that is not offline: one conditional update, no read. False when it is offline (or gone). */
@@ -40,23 +44,35 @@ export const touchAgentUpdate = (agentId: string, at: string): TransactItem => (
   Update: {
     TableName: tableName(),
     Key: { pk: agentPk(agentId), sk: SK },
-    UpdateExpression: 'SET lastSeenAt = :at, gsi2sk = :at, updatedAt = :at, version = version + :one',
+    UpdateExpression: 'SET lastSeenAt = :at, #statusSk = :at, updatedAt = :at, version = version + :one',
     ConditionExpression: 'attribute_exists(pk) AND #status <> :offline',
-    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeNames: { '#status': 'status', '#statusSk': STATUS_SK },
     ExpressionAttributeValues: { ':at': at, ':offline': 'offline', ':one': 1 },
   },
 });
 
-/** Gives the agent a task: only if it holds none. Part of the claim transaction. */
-export const assignAgentUpdate = (agentId: string, taskId: string, at: string): TransactItem => ({
+/**
+ * Gives the agent a task: only if it holds none (or still points at `previous`, a task this same claim
+ * tried and lost a moment ago). The claim's agent half; see services/claim.ts.
+ */
+export const assignAgentUpdate = (agentId: string, taskId: string, at: string, previous?: string): TransactItem => ({
   Update: {
     TableName: tableName(),
     Key: { pk: agentPk(agentId), sk: SK },
     UpdateExpression:
-      'SET currentTaskId = :taskId, #status = :busy, gsi2pk = :gsi2pk, gsi2sk = :at, lastSeenAt = :at, updatedAt = :at, version = version + :one',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(currentTaskId)',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':taskId': taskId, ':busy': 'busy', ':gsi2pk': 'AGENT_STATUS#busy', ':at': at, ':one': 1 },
+      'SET currentTaskId = :taskId, #status = :busy, #statusPk = :statusPk, #statusSk = :at, lastSeenAt = :at, updatedAt = :at, version = version + :one',
+    ConditionExpression: previous
+      ? 'attribute_exists(pk) AND (attribute_not_exists(currentTaskId) OR currentTaskId = :previous)'
+      : 'attribute_exists(pk) AND attribute_not_exists(currentTaskId)',
+    ExpressionAttributeNames: { '#status': 'status', ...statusKeyNames },
+    ExpressionAttributeValues: {
+      ':taskId': taskId,
+      ':busy': 'busy',
+      ':statusPk': agentStatusPk(agentId, 'busy'),
+      ':at': at,
+      ':one': 1,
+      ...(previous ? { ':previous': previous } : {}),
+    },
   },
 });
 
@@ -65,9 +81,9 @@ export const releaseAgentUpdate = (agentId: string, taskId: string, at: string, 
   Update: {
     TableName: tableName(),
     Key: { pk: agentPk(agentId), sk: SK },
-    UpdateExpression: 'SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at, version = version + :one REMOVE currentTaskId',
+    UpdateExpression: 'SET #status = :status, #statusPk = :statusPk, updatedAt = :at, version = version + :one REMOVE currentTaskId',
     ConditionExpression: 'currentTaskId = :taskId',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':taskId': taskId, ':status': status, ':gsi2pk': `AGENT_STATUS#${status}`, ':at': at, ':one': 1 },
+    ExpressionAttributeNames: { '#status': 'status', '#statusPk': STATUS_PK },
+    ExpressionAttributeValues: { ':taskId': taskId, ':status': status, ':statusPk': agentStatusPk(agentId, status), ':at': at, ':one': 1 },
   },
 });

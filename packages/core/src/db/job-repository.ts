@@ -1,23 +1,26 @@
 import type { Page } from '../schemas/common.js';
 import type { JobRecord, JobStatus } from '../schemas/job.js';
-import { timeKey } from './keys.js';
-import { queryPage } from './page.js';
+import { allShards, indexEntry, shardOf, timeKey } from './keys.js';
+import { queryPage, queryShardedPage } from './page.js';
 import { getItem, putVersioned, tableName, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const jobPk = (id: string) => `JOB#${id}`;
 const SK = 'JOB';
 
+/** Jobs that are not finished: the only ones anything looks up by status. */
+const OPEN_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+
 /**
- * gsi1: the jobs of a task, oldest first. gsi2: jobs by status, oldest first, so the runtime can re-send
- * the jobs still queued when it starts (no Scan).
+ * owner: the jobs of a task, oldest first (written once). status: unfinished jobs only (sparse), by status
+ * and shard, oldest first, so the runtime can re-send the jobs still queued when it starts (no Scan); a
+ * finished job leaves the index.
  */
 export const jobItem = (job: JobRecord): Item => ({
   ...job,
   pk: jobPk(job.id),
   sk: SK,
-  ...(job.taskId ? { gsi1pk: `TASK_JOBS#${job.taskId}`, gsi1sk: timeKey(job.createdAt, job.id) } : {}),
-  gsi2pk: `JOB_STATUS#${job.status}`,
-  gsi2sk: timeKey(job.createdAt, job.id),
+  ...(job.taskId ? indexEntry('owner', `TASK_JOBS#${job.taskId}`, timeKey(job.createdAt, job.id)) : {}),
+  ...(OPEN_STATUSES.includes(job.status) ? indexEntry('status', `JOBS_OPEN#${job.status}#${shardOf(job.id)}`, timeKey(job.createdAt, job.id)) : {}),
 });
 
 export const jobRepository = {
@@ -26,7 +29,8 @@ export const jobRepository = {
   save: (job: JobRecord, expectedVersion: number | undefined) => putVersioned(jobItem(job), expectedVersion),
   put: (job: JobRecord, expectedVersion: number | undefined): TransactItem => versionedPut(jobItem(job), expectedVersion),
   byTask: (taskId: string, limit: number, cursor?: string): Promise<Page<JobRecord>> =>
-    queryPage<JobRecord>({ tableName: tableName(), index: 'gsi1', partitionValue: `TASK_JOBS#${taskId}`, limit, cursor }),
-  byStatus: (status: JobStatus, limit: number, cursor?: string): Promise<Page<JobRecord>> =>
-    queryPage<JobRecord>({ tableName: tableName(), index: 'gsi2', partitionValue: `JOB_STATUS#${status}`, limit, cursor }),
+    queryPage<JobRecord>({ tableName: tableName(), index: 'owner', partitionValue: `TASK_JOBS#${taskId}`, limit, cursor }),
+  /** Unfinished jobs of one status, oldest first across shards. */
+  byStatus: (status: 'queued' | 'running', limit: number, cursor?: string): Promise<Page<JobRecord>> =>
+    queryShardedPage<JobRecord>({ tableName: tableName(), index: 'status', partitionValues: allShards().map((shard) => `JOBS_OPEN#${status}#${shard}`), limit, cursor }),
 };

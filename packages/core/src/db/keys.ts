@@ -1,4 +1,5 @@
-import { table } from '../../../../infra/table.js';
+import { createHash } from 'node:crypto';
+import { legacyIndexes, table } from '../../../../infra/table.js';
 
 /** Attribute names of every key the table and its indexes use; stripped before an item leaves the repository. */
 export const KEY_ATTRIBUTES: readonly string[] = [
@@ -7,13 +8,28 @@ export const KEY_ATTRIBUTES: readonly string[] = [
   ...table.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
 ];
 
-export type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4' | 'gsi5';
+/** Key attributes of the first layout: stripped too, so a migrated item never carries them again. */
+const LEGACY_KEY_ATTRIBUTES: readonly string[] = legacyIndexes.flatMap((index) => [index.partitionKey, index.sortKey]);
+
+export type IndexName = 'all' | 'owner' | 'assignee' | 'status' | 'projectState' | 'backlog' | 'projectBacklog';
 
 export const indexKeys = (name: IndexName) => {
   const index = table.indexes.find((candidate) => candidate.name === name);
   if (!index) throw new Error(`Unknown index ${name}`);
   return index;
 };
+
+/** `{ <index>Pk: pk, <index>Sk: sk }`: the attributes that put an item into one index. */
+export const indexEntry = (name: IndexName, pk: string, sk: string): Record<string, string> => {
+  const { partitionKey, sortKey } = indexKeys(name);
+  return { [partitionKey]: pk, [sortKey]: sk };
+};
+
+export const SHARDS = table.shards;
+export const allShards = (): number[] => Array.from({ length: SHARDS }, (_, shard) => shard);
+
+/** The shard of an entity: fixed for its life (a hash of its id), so its sharded keys only move with its state. */
+export const shardOf = (id: string): number => createHash('sha1').update(id).digest().readUInt32BE(0) % SHARDS;
 
 /** Sorts higher priority first, then older first, then by id. */
 export const rankKey = (priority: number, createdAt: string, id: string): string =>
@@ -24,5 +40,6 @@ export const timeKey = (at: string, id: string): string => `${at}#${id}`;
 export function stripKeys<T>(item: Record<string, unknown>): T {
   const copy: Record<string, unknown> = { ...item };
   for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
+  for (const attribute of LEGACY_KEY_ATTRIBUTES) delete copy[attribute];
   return copy as T;
 }

@@ -1,6 +1,6 @@
 import type { Page } from '../schemas/common.js';
 import type { Project } from '../schemas/project.js';
-import { timeKey } from './keys.js';
+import { indexEntry, timeKey } from './keys.js';
 import { queryPage } from './page.js';
 import { getItem, tableName, transact, versionedPut, type Item, type TransactItem } from './store.js';
 
@@ -27,8 +27,7 @@ export const projectItem = (project: ProjectRecord): Item => ({
   ...project,
   pk: pk(project.id),
   sk: SK,
-  gsi1pk: 'PROJECTS',
-  gsi1sk: timeKey(project.createdAt, project.id),
+  ...indexEntry('all', 'PROJECTS', timeKey(project.createdAt, project.id)),
 });
 
 /**
@@ -114,7 +113,7 @@ export const projectRepository = {
   /** Part of a task's deletion. */
   removeTask: (projectId: string): TransactItem => countUpdate(projectId, -1),
   list: async (limit: number, cursor?: string): Promise<Page<Project>> => {
-    const page = await queryPage<ProjectRecord>({ tableName: tableName(), index: 'gsi1', partitionValue: 'PROJECTS', limit, cursor });
+    const page = await queryPage<ProjectRecord>({ tableName: tableName(), index: 'all', partitionValue: 'PROJECTS', limit, cursor });
     return { ...page, items: page.items.map(publicProject) };
   },
   /** Ids of the projects on a Gitea repository (the index partition; no Scan). */

@@ -55,7 +55,7 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     },
     ({ projectId }) =>
       guarded(agent, 'get_next_task', async () => {
-        const claim = await claimNextTask(agent.id, { projectId });
+        const claim = await claimNextTask(agent.id, { projectId, agent });
         if (!claim.task) return toolResult({ task: null, message: claim.message });
         const message = claim.resumed
           ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it.${claim.task.feedback ? ' Reviewers left feedback in Gitea: read task.feedback, change the code and push to the same branch.' : ''} Finish it with update_task_status before claiming another.`

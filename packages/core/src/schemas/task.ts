@@ -32,6 +32,10 @@ export const TaskSchema = z
     question: z.string().optional().describe('What the agent asked, while the task is in needs_input'),
     lastResponse: z.string().optional().describe('The latest human answer to a question'),
     lastError: z.string().optional().describe('Why the latest Gitea job for this task failed'),
+    dependsOn: z.array(IdSchema).optional().describe('Tasks of the same project that must be done (approved, staging or production) before this one can be claimed'),
+    openDependencies: z.number().int().optional().describe('How many of dependsOn are not done yet; the task can be claimed only at 0'),
+    parentId: IdSchema.optional().describe('The task this one is a subtask of (same project)'),
+    createdBy: z.string().optional().describe('Who filed the task: `admin`, `gitea:<login>` or `agent:<id>`'),
     feedback: z
       .string()
       .optional()
@@ -45,6 +49,12 @@ export type Task = z.infer<typeof TaskSchema>;
 
 const title = z.string().trim().min(1).max(500);
 const description = z.string().max(50_000);
+/** At most 20 dependencies, no duplicates. */
+const dependsOn = z
+  .array(IdSchema)
+  .max(20)
+  .refine((ids) => new Set(ids).size === ids.length, 'dependsOn lists a task twice')
+  .describe('Ids of tasks in the same project that must be done first (at most 20)');
 
 export const TaskCreateSchema = z
   .strictObject({
@@ -52,6 +62,8 @@ export const TaskCreateSchema = z
     title,
     description: description.optional(),
     priority: PrioritySchema.default(50),
+    dependsOn: dependsOn.optional(),
+    parentId: IdSchema.optional().describe('Makes this task a subtask of that task (same project)'),
   })
   .meta({ id: 'TaskCreate' });
 export type TaskCreate = z.infer<typeof TaskCreateSchema>;
@@ -61,6 +73,7 @@ export const TaskUpdateSchema = z
     title: title.optional(),
     description: description.optional(),
     priority: PrioritySchema.optional(),
+    dependsOn: dependsOn.optional().describe('Replaces the dependencies; only while the task is in backlog'),
     state: TaskStateSchema.optional(),
     question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
     feedback: z
@@ -87,6 +100,8 @@ export const TaskListQuerySchema = PageQuerySchema.extend({
   projectId: IdSchema.optional(),
   state: TaskStateSchema.optional(),
   assignedAgentId: IdSchema.optional(),
+  ready: z.enum(['true']).optional().describe('Only backlog tasks that can be claimed now (every dependency done); ranked'),
+  blocked: z.enum(['true']).optional().describe('Only backlog tasks waiting for a dependency; ranked'),
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 

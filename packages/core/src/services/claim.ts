@@ -1,25 +1,35 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
 import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
-import { taskRepository } from '../db/task-repository.js';
-import { isTransactionConflict, transact } from '../db/store.js';
+import { documentClient } from '../db/client.js';
+import { indexKeys, shardOf, stripKeys } from '../db/keys.js';
+import { fromItem, internalOf, isClaimable, taskItem, taskPk, TASK_SK, withInternal, taskRepository } from '../db/task-repository.js';
+import { tableName } from '../db/store.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Project } from '../schemas/project.js';
-import type { Task } from '../schemas/task.js';
+import type { Task, TaskEvent } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
+import { nextCandidate, settleCandidate, type Candidate } from './claim-candidates.js';
 import { getProject } from './projects.js';
 import { transitionTask } from './tasks.js';
 
-const projectOf = (id: string): Promise<Project | undefined> => getProject(id).catch((error: unknown) => {
-  if (error instanceof NotFoundError) return undefined;
-  throw error;
-});
-import { applyStateChange, stateEvent } from './task-changes.js';
+/**
+ * Projects as a claim recently read them: a claim returns the task's project (Gitea owner, repo, branch),
+ * and a fleet claims in a handful of projects, so a copy a moment old saves a read per claim.
+ */
+const PROJECT_FRESH_MS = 2_000;
+const projects = new Map<string, { at: number; project: Promise<Project> }>();
+function recentProject(id: string): Promise<Project> {
+  const copy = projects.get(id);
+  if (copy && Date.now() - copy.at < PROJECT_FRESH_MS) return copy.project;
+  const project = getProject(id);
+  projects.set(id, { at: Date.now(), project });
+  project.catch(() => projects.delete(id));
+  return project;
+}
 
-/** Backlog tasks read by the first query: the top one is tried first, so a lone agent gets the top task. */
-const FIRST_CANDIDATES = 10;
-/** Backlog tasks read after a lost race: a wide window to pick from at random, so racing agents spread out. */
-const WIDE_CANDIDATES = 50;
 /** Lost races per claim before giving up on a very busy backlog ("call again"). */
 const MAX_ATTEMPTS = 30;
 
@@ -27,108 +37,228 @@ export type ClaimResult =
   | { task: Task; project: Project; resumed: boolean }
   | { task: null; message: string };
 
-type Attempt = { outcome: 'won'; task: Task } | { outcome: 'lost' } | { outcome: 'agent-busy' };
+/** What a claim needs to know of the agent: the MCP layer has just read it to authenticate the call. */
+export type ClaimingAgent = Pick<AgentRecord, 'id' | 'currentTaskId'>;
 
 /**
- * Gives the agent the next backlog task: highest priority, then oldest (optionally only of one project).
+ * Gives the agent the next claimable task: a backlog task whose dependencies are all done, highest
+ * priority first (optionally only of one project). An agent that already holds a task gets it back
+ * (`resumed`), so an agent that restarts resumes its work.
  *
- * An agent that already holds a task gets that task back (`resumed`), so an agent that restarts resumes
- * its work. Otherwise each candidate is tried with ONE transaction: the task moves to `in_progress` with
- * the agent (guarded by the version it was read at), the agent takes it (guarded: it holds no task), and a
- * `claimed` event is written. A task condition that fails means another agent won that task (or changed
- * it): read the backlog afresh and try a random one of its top tasks, so agents that arrived together
- * spread out instead of colliding again, and nobody walks a list that others have already emptied.
- * An agent condition that fails means this agent got a task meanwhile (a parallel call): return that one.
- * So every task is claimed at most once and an agent never holds two.
+ * A claim is two single-item conditional writes, sent side by side (no transaction: DynamoDB charges
+ * double for one and DynamoDB Local runs them one at a time):
+ *   - the task:  backlog → in_progress, assigned to the agent, its `claimed` event kept in the item;
+ *                only if it is still in backlog with no open dependency (its own state decides, so a
+ *                stale index copy is harmless);
+ *   - the agent: points at the task and is busy; only if it holds no task (or still points at the
+ *                task this same claim lost a moment ago).
+ * Both won: done. The task lost (another agent took it): the agent's pointer is moved to the next
+ * candidate by the next try, or cleared if none is left. The agent lost (it holds a task: a parallel
+ * call won): the task is put back exactly as it was and the agent's task is returned. So a task goes to
+ * one agent, an agent holds one task, and a half-done claim (a crash between the two) leaves at worst
+ * an agent pointing at a task that is not its own, which the next claim and the lease sweeper clear.
  *
- * "No task" is only answered after a fresh query finds no backlog task this call has not lost a race on
- * (a task changed since then counts as new: it is remembered with its version).
+ * Candidates come from a shared, short-lived copy of the claimable index (claim-candidates.ts).
  */
-export async function claimNextTask(agentId: string, options: { projectId?: string } = {}): Promise<ClaimResult> {
-  const backlog = (limit: number, cursor?: string) => taskRepository.byStateRanked('backlog', limit, options.projectId, cursor);
-  // The three reads a claim starts with are independent: make them side by side (the query is wasted
-  // only when the agent turns out to hold a task already, which is rare: a restarted agent).
-  const [scope, held, firstPage] = await Promise.all([options.projectId ? getProject(options.projectId) : undefined, heldTask(agentId), backlog(FIRST_CANDIDATES)]);
-  if (held) return held;
-  const won = (task: Task, project: Project): ClaimResult => ({ task, project, resumed: false });
+export async function claimNextTask(agentId: string, options: { projectId?: string; agent?: ClaimingAgent } = {}): Promise<ClaimResult> {
+  const [scope, agent] = await Promise.all([
+    options.projectId ? recentProject(options.projectId) : undefined,
+    options.agent ?? agentRepository.get(agentId),
+  ]);
+  if (!agent) throw new NotFoundError('Agent', agentId);
+  if (agent.currentTaskId) {
+    const held = await resolvePointer(agentId, agent.currentTaskId);
+    if (held) return held;
+  }
 
   const lost = new Set<string>();
-  const seen = (task: Task) => `${task.id}#${task.version}`;
-  let page = firstPage;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
-    const candidates = page.items.filter((task) => !lost.has(seen(task)));
-    if (candidates.length === 0) {
-      // Every task on this page was lost to others; on real DynamoDB the index may lag a moment, so look further.
-      if (page.cursor && page.items.length > 0) {
-        page = await backlog(WIDE_CANDIDATES, page.cursor);
-        continue;
-      }
+  let pointer: string | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const candidate = await nextCandidate(options.projectId, lost);
+    if (!candidate) {
+      if (pointer) await letGo(agentId, pointer);
+      // Before saying "no task": a parallel call of this agent may have got one meanwhile.
+      const current = await agentRepository.get(agentId);
+      const held = current?.currentTaskId ? await resolvePointer(agentId, current.currentTaskId) : undefined;
+      if (held) return held;
       const where = options.projectId ? ` in project '${options.projectId}'` : '';
-      return { task: null, message: `No task is waiting in the backlog${where}. Ask again later.` };
+      return { task: null, message: `No task is waiting in the backlog${where} (or every one waits for a dependency). Ask again later.` };
     }
-    attempt++;
-    const candidate = lost.size === 0 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
-    // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
-    const project = scope ?? (await projectOf(candidate.projectId));
-    if (!project) {
-      lost.add(seen(candidate));
-      page = await backlog(WIDE_CANDIDATES);
+    const outcome = await tryClaim(agentId, candidate, pointer, scope).finally(() => settleCandidate(candidate.id));
+    if (outcome.kind === 'won') return { task: outcome.task, project: outcome.project, resumed: false };
+    if (outcome.kind === 'agent-busy') {
+      // The agent points at a task: a parallel call of the same agent got one (or is getting it).
+      const current = await agentRepository.get(agentId);
+      if (!current) throw new NotFoundError('Agent', agentId);
+      pointer = undefined;
+      if (current.currentTaskId) {
+        const held = await resolvePointer(agentId, current.currentTaskId);
+        if (held) return held;
+      }
       continue;
     }
-    const result = await tryClaim(agentId, candidate);
-    if (result.outcome === 'won') return won(result.task, project);
-    if (result.outcome === 'agent-busy') {
-      const current = await heldTask(agentId);
-      if (current) return current;
-      // The agent let go of its task meanwhile: this candidate may still be free.
-      const retried = await tryClaim(agentId, candidate);
-      if (retried.outcome === 'won') return won(retried.task, project);
+    lost.add(candidate.id);
+    if (outcome.agentPointsAt) {
+      // Our agent half went through, the task half did not: a parallel call of this agent may have
+      // finished the claim of this very task for us (see resolvePointer).
+      const task = await taskRepository.get(candidate.id);
+      if (task && task.assignedAgentId === agentId && isActive(task.state)) return { task, project: scope ?? (await getProject(task.projectId)), resumed: true };
+      pointer = outcome.agentPointsAt;
     }
-    lost.add(seen(candidate));
-    page = await backlog(WIDE_CANDIDATES);
   }
+  if (pointer) await letGo(agentId, pointer);
   throw new ConflictError('Too many agents are claiming tasks at this moment; call get_next_task again');
 }
 
-/** The task the agent holds, if any; a stale pointer (task gone or no longer the agent's) is cleared. */
-async function heldTask(agentId: string): Promise<ClaimResult | undefined> {
-  const agent = await agentRepository.get(agentId);
-  if (!agent) throw new NotFoundError('Agent', agentId);
-  if (!agent.currentTaskId) return undefined;
-  const task = await taskRepository.get(agent.currentTaskId);
-  if (task && task.assignedAgentId === agentId && isActive(task.state)) {
-    const project = await projectOf(task.projectId);
-    if (project) return { task, project, resumed: true };
+/**
+ * The agent points at `taskId`. Its task: resume it. Still claimable: a claim of this agent is half done
+ * (in flight in a parallel call, or cut short by a crash): finish it. Anything else: the pointer is
+ * stale (a lost claim): clear it.
+ */
+async function resolvePointer(agentId: string, taskId: string): Promise<ClaimResult | undefined> {
+  const task = await taskRepository.get(taskId);
+  const mine = (candidate: Task | undefined) => !!candidate && candidate.assignedAgentId === agentId && isActive(candidate.state);
+  if (mine(task)) {
+    const project = await getProject(task!.projectId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (project) return { task: task!, project, resumed: true };
     // A task left without its project (only data from before projects counted their tasks): it cannot be
     // worked on, so it is cancelled and the agent is free again rather than stuck on it.
-    await transitionTask(task.id, { to: 'cancelled', agentId, note: `The task's project '${task.projectId}' no longer exists; task cancelled` }).catch(() => undefined);
+    await transitionTask(task!.id, { to: 'cancelled', agentId, note: `The task's project '${task!.projectId}' no longer exists; task cancelled` }).catch(() => undefined);
     return undefined;
   }
-  await clearStalePointer(agent);
+  if (task && isClaimable(task)) {
+    try {
+      const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, now())));
+      const claimed = fromItem(stripKeys(result.Attributes ?? {}));
+      return { task: claimed, project: await getProject(claimed.projectId), resumed: false };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const now = await taskRepository.get(taskId);
+      if (mine(now)) return { task: now!, project: await getProject(now!.projectId), resumed: true };
+    }
+  }
+  await letGo(agentId, taskId);
   return undefined;
 }
 
-async function clearStalePointer(agent: AgentRecord) {
-  // Only if it still points at that task; losing this race is fine (someone else changed the agent).
-  await transact([releaseAgentUpdate(agent.id, agent.currentTaskId!, now())]);
+type Outcome =
+  | { kind: 'won'; task: Task; project: Project }
+  | { kind: 'lost'; agentPointsAt?: string }
+  | { kind: 'agent-busy' };
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+async function tryClaim(agentId: string, candidate: Candidate, pointer: string | undefined, scope: Project | undefined): Promise<Outcome> {
+  const at = now();
+  const [taskWrite, agentWrite, project] = await Promise.allSettled([
+    documentClient().send(new UpdateCommand(claimTaskUpdate(candidate, agentId, at))),
+    documentClient().send(new UpdateCommand(assignAgentUpdate(agentId, candidate.id, at, pointer).Update!)),
+    scope ?? recentProject(candidate.projectId),
+  ]);
+  const taskWon = taskWrite.status === 'fulfilled';
+  const agentWon = agentWrite.status === 'fulfilled';
+  const failure = [taskWrite, agentWrite].find((result) => result.status === 'rejected' && !isConditionFailure(result.reason)) as PromiseRejectedResult | undefined;
+
+  if (taskWon && agentWon && !failure && project.status === 'fulfilled') {
+    return { kind: 'won', task: fromItem(stripKeys(taskWrite.value.Attributes ?? {})), project: project.value };
+  }
+  // Not a full win: undo our half, then say why.
+  if (taskWon) await putBack(fromItem(stripKeys(taskWrite.value.Attributes ?? {})), agentId);
+  // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
+  const projectGone = project.status === 'rejected' && project.reason instanceof NotFoundError;
+  if (failure || (project.status === 'rejected' && !projectGone)) {
+    if (agentWon) await letGo(agentId, candidate.id);
+    throw failure ? failure.reason : (project as PromiseRejectedResult).reason;
+  }
+  if (projectGone) return agentWon ? { kind: 'lost', agentPointsAt: candidate.id } : { kind: 'agent-busy' };
+  if (!agentWon) return { kind: 'agent-busy' };
+  return { kind: 'lost', agentPointsAt: candidate.id };
 }
 
-async function tryClaim(agentId: string, task: Task): Promise<Attempt> {
-  const at = now();
-  const change = { to: 'in_progress' as const, agentId, eventType: 'claimed', note: `Agent ${agentId} claimed the task` };
-  const next: Task = { ...applyStateChange(task, change), assignedAgentId: agentId, claimedAt: at, updatedAt: at, version: task.version + 1 };
-  const items = [taskRepository.put(next, task.version), assignAgentUpdate(agentId, task.id, at), taskRepository.eventPut(stateEvent(task, next, change))];
-  let failed: number[];
+/** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item. */
+function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
+  const key = (name: Parameters<typeof indexKeys>[0]) => indexKeys(name);
+  const event: TaskEvent & { key: string } = {
+    taskId: candidate.id,
+    at,
+    type: 'claimed',
+    from: 'backlog',
+    to: 'in_progress',
+    agentId,
+    actor: `agent:${agentId}`,
+    message: `Agent ${agentId} claimed the task`,
+    key: `claimed-${agentId}`,
+  };
+  return {
+    TableName: tableName(),
+    Key: { pk: taskPk(candidate.id), sk: TASK_SK },
+    UpdateExpression:
+      'SET #state = :inProgress, assignedAgentId = :agent, updatedAt = :at, version = version + :one, ' +
+      'pendingEvents = list_append(if_not_exists(pendingEvents, :none), :events), ' +
+      '#assigneePk = :assigneePk, #assigneeSk = #allSk, #statusPk = :statusPk, #projectStatePk = :projectStatePk ' +
+      'REMOVE #backlogPk, #backlogSk, #projectBacklogPk, #projectBacklogSk, question',
+    ConditionExpression: '#state = :backlog AND (attribute_not_exists(openDependencies) OR openDependencies = :zero)',
+    ExpressionAttributeNames: {
+      '#state': 'state',
+      '#assigneePk': key('assignee').partitionKey,
+      '#assigneeSk': key('assignee').sortKey,
+      '#allSk': key('all').sortKey,
+      '#statusPk': key('status').partitionKey,
+      '#projectStatePk': key('projectState').partitionKey,
+      '#backlogPk': key('backlog').partitionKey,
+      '#backlogSk': key('backlog').sortKey,
+      '#projectBacklogPk': key('projectBacklog').partitionKey,
+      '#projectBacklogSk': key('projectBacklog').sortKey,
+    },
+    ExpressionAttributeValues: {
+      ':inProgress': 'in_progress',
+      ':backlog': 'backlog',
+      ':agent': agentId,
+      ':at': at,
+      ':one': 1,
+      ':zero': 0,
+      ':none': [],
+      ':events': [event],
+      ':assigneePk': `AGENT_TASKS#${agentId}`,
+      ':statusPk': `TASK_STATE#in_progress#${shardOf(candidate.id)}`,
+      ':projectStatePk': `PROJECT_STATE#${candidate.projectId}#in_progress`,
+    },
+    ReturnValues: 'ALL_NEW' as const,
+  };
+}
+
+/**
+ * Undoes a claim whose agent half lost: the task goes back to backlog as it was (its claim event
+ * dropped), only if nobody changed it since. Rare: one agent claiming twice at the same moment.
+ */
+async function putBack(claimed: Task, agentId: string): Promise<void> {
+  const internal = internalOf(claimed);
+  const restored: Task = { ...claimed, state: 'backlog', version: claimed.version + 1, updatedAt: now() };
+  delete restored.assignedAgentId;
+  const pendingEvents = (internal.pendingEvents ?? []).filter((event) => !(event.type === 'claimed' && event.agentId === agentId && event.taskId === claimed.id && event.at === claimed.updatedAt));
   try {
-    failed = await transact(items);
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: taskItem(withInternal(restored, { ...internal, pendingEvents })),
+        ConditionExpression: 'version = :version AND assignedAgentId = :agent',
+        ExpressionAttributeValues: { ':version': claimed.version, ':agent': agentId },
+      }),
+    );
   } catch (error) {
-    // Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict.
-    // Kept colliding with other transactions after transact()'s own retries: try another task; the next
-    // fresh query shows this one again if it is still free.
-    if (isTransactionConflict(error)) return { outcome: 'lost' };
-    throw error;
+    if (!isConditionFailure(error)) throw error;
   }
-  if (failed.length === 0) return { outcome: 'won', task: next };
-  if (failed.includes(1)) return { outcome: 'agent-busy' };
-  return { outcome: 'lost' };
+}
+
+/** Clears the agent's pointer at a task it did not get (only if it still points there). */
+async function letGo(agentId: string, taskId: string): Promise<void> {
+  try {
+    await documentClient().send(new UpdateCommand(releaseAgentUpdate(agentId, taskId, now()).Update!));
+  } catch (error) {
+    // Moved on meanwhile (fine), or could not be written: the agent's next claim or the sweeper clears it.
+    if (!isConditionFailure(error)) console.warn(`Could not clear agent ${agentId}'s pointer at task ${taskId}`, error);
+  }
 }

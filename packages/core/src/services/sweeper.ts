@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { config } from '../config.js';
 import { now } from '../ids.js';
-import { agentPk, agentRepository, releaseAgentUpdate } from '../db/agent-repository.js';
+import { agentPk, agentRepository, agentStatusPk, releaseAgentUpdate, statusKeyNames } from '../db/agent-repository.js';
+import { allShards } from '../db/keys.js';
 import { taskRepository } from '../db/task-repository.js';
 import { tableName, transact, type TransactItem } from '../db/store.js';
 import type { AgentRecord, AgentStatus } from '../schemas/agent.js';
@@ -40,14 +41,16 @@ export async function sweepExpiredLeases(at: Date = new Date()): Promise<SweepRe
   const cutoff = new Date(at.getTime() - config().leaseSeconds * 1000).toISOString();
   const result: SweepResult = { expiredAgents: [], releasedTasks: [], skippedAgents: [] };
   for (const status of ['busy', 'idle'] as const satisfies readonly AgentStatus[]) {
-    let cursor: string | undefined;
-    do {
-      const page = await agentRepository.silentSince(status, cutoff, PAGE, cursor);
-      for (let index = 0; index < page.items.length; index += PARALLEL) {
-        await Promise.all(page.items.slice(index, index + PARALLEL).map((agent) => expireLease(agent, cutoff, result)));
-      }
-      cursor = page.cursor;
-    } while (cursor);
+    for (const shard of allShards()) {
+      let cursor: string | undefined;
+      do {
+        const page = await agentRepository.silentSince(status, shard, cutoff, PAGE, cursor);
+        for (let index = 0; index < page.items.length; index += PARALLEL) {
+          await Promise.all(page.items.slice(index, index + PARALLEL).map((agent) => expireLease(agent, cutoff, result)));
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
   }
   return result;
 }
@@ -68,7 +71,7 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
     const note = `Lease expired: agent ${agent.id} (${agent.name}) was last seen at ${agent.lastSeenAt}, more than ${config().leaseSeconds} s ago; the task went back to the backlog`;
     const change = { to: 'backlog' as const, eventType: 'lease_expired', agentId: agent.id, note };
     released = { ...applyStateChange(task, change), updatedAt: at, version: task.version + 1 };
-    items.push(taskRepository.put(released, task.version), taskRepository.eventPut(stateEvent(task, released, change)));
+    items.push(...taskRepository.change(task, released), taskRepository.eventPut(stateEvent(task, released, change)));
   }
   items.push(agentOfflineUpdate(agent, at));
   // The project of the task it dropped hears about it (an agent silent without a task concerns no project).
@@ -109,10 +112,10 @@ function agentOfflineUpdate(agent: AgentRecord, at: string): TransactItem {
     Update: {
       TableName: tableName(),
       Key: { pk: agentPk(agent.id), sk: 'AGENT' },
-      UpdateExpression: 'SET #status = :offline, gsi2pk = :gsi2pk, updatedAt = :at, version = version + :one',
+      UpdateExpression: 'SET #status = :offline, #statusPk = :statusPk, updatedAt = :at, version = version + :one',
       ConditionExpression: 'lastSeenAt = :seen AND attribute_not_exists(currentTaskId)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':offline': 'offline', ':gsi2pk': 'AGENT_STATUS#offline', ':at': at, ':one': 1, ':seen': agent.lastSeenAt },
+      ExpressionAttributeNames: { '#status': 'status', '#statusPk': statusKeyNames['#statusPk'] },
+      ExpressionAttributeValues: { ':offline': 'offline', ':statusPk': agentStatusPk(agent.id, 'offline'), ':at': at, ':one': 1, ':seen': agent.lastSeenAt },
     },
   };
 }

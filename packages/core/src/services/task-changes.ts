@@ -82,7 +82,7 @@ export async function saveTaskChange(
   event: TaskEvent | undefined,
   options: { releaseStatus?: 'idle' | 'offline'; extra?: TransactItem[] } = {},
 ): Promise<boolean> {
-  const items: TransactItem[] = [taskRepository.put(next, task.version), ...(options.extra ?? [])];
+  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? [])];
   const notice = await entryNotification(task, next);
   if (notice) items.push(notice.put);
   if (event) items.push(taskRepository.eventPut(event));

@@ -3,7 +3,7 @@ import { newId, now } from '../ids.js';
 import { taskRepository } from '../db/task-repository.js';
 import { projectRepository } from '../db/project-repository.js';
 import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
-import { agentPk, releaseAgentUpdate, agentRepository } from '../db/agent-repository.js';
+import { agentPk, agentStatusPk, releaseAgentUpdate, agentRepository, statusKeyNames } from '../db/agent-repository.js';
 import type { PageQuery } from '../schemas/common.js';
 import type { Task, TaskCreate, TaskListQuery, TaskRespond, TaskUpdate } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
@@ -59,7 +59,8 @@ export async function getTask(id: string): Promise<Task> {
 export const listTasks = (query: TaskListQuery) => taskRepository.list(query);
 
 export async function listTaskEvents(id: string, query: PageQuery) {
-  await getTask(id);
+  // A claim keeps its event in the task item (one write instead of two); write such events out first.
+  await taskRepository.flushPendingEvents(await getTask(id));
   return taskRepository.events(id, query.limit, query.cursor);
 }
 
@@ -141,10 +142,10 @@ const reattachAgentUpdate = (agentId: string, taskId: string, at: string): Trans
   Update: {
     TableName: tableName(),
     Key: { pk: agentPk(agentId), sk: 'AGENT' },
-    UpdateExpression: 'SET currentTaskId = :taskId, #status = :busy, gsi2pk = :gsi2pk, updatedAt = :at, version = version + :one',
+    UpdateExpression: 'SET currentTaskId = :taskId, #status = :busy, #statusPk = :statusPk, updatedAt = :at, version = version + :one',
     ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(currentTaskId) AND #status <> :offline',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':taskId': taskId, ':busy': 'busy', ':gsi2pk': 'AGENT_STATUS#busy', ':offline': 'offline', ':at': at, ':one': 1 },
+    ExpressionAttributeNames: { '#status': 'status', '#statusPk': statusKeyNames['#statusPk'] },
+    ExpressionAttributeValues: { ':taskId': taskId, ':busy': 'busy', ':statusPk': agentStatusPk(agentId, 'busy'), ':offline': 'offline', ':at': at, ':one': 1 },
   },
 });
 

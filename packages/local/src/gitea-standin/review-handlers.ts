@@ -52,6 +52,17 @@ const REVIEW_EVENTS: Record<string, { state: StandInReview['state']; hook?: stri
 };
 
 export const reviewHandlers: Record<string, Handler> = {
+  /** A personal access token (Gitea requires basic auth here; the stand-in's people have no passwords). */
+  userCreateToken: (ctx) => {
+    const user = ctx.user!;
+    if (ctx.params.username.toLowerCase() !== user.login.toLowerCase()) return { status: 403, body: ctx.shapes.apiError('user should be the owner of the token') };
+    const name = str(ctx.body?.name);
+    if (!name) return { status: 400, body: ctx.shapes.apiError('[Name]: Required') };
+    const token = reviewLoopOf(ctx.state).newToken(user);
+    const scopes = Array.isArray(ctx.body?.scopes) ? (ctx.body!.scopes as unknown[]).map(String) : [];
+    return { status: 201, body: { id: reviewLoopOf(ctx.state).newId(), name, scopes, sha1: token, token_last_eight: token.slice(-8) } };
+  },
+
   repoListHooks: (ctx) =>
     withRepo(ctx, (repo) => {
       const loop = reviewLoopOf(ctx.state);

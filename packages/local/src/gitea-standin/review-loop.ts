@@ -60,6 +60,28 @@ export class ReviewLoop {
     return { user, token };
   }
 
+  /** A new API token for a person (Gitea's POST /users/{username}/tokens). */
+  newToken(user: StandInUser): string {
+    const token = randomBytes(20).toString('hex');
+    this.tokens.set(token, user.login.toLowerCase());
+    return token;
+  }
+
+  /**
+   * HTTP basic auth. The stand-in keeps no passwords: any other login with any password is that person
+   * (created on first use, as if they had signed up); the account aiworker uses needs its token as password.
+   */
+  basicUser(credentials: string, serviceLogin: string, serviceToken: string): StandInUser | undefined {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const login = colon >= 0 ? decoded.slice(0, colon) : decoded;
+    const password = colon >= 0 ? decoded.slice(colon + 1) : '';
+    if (!/^[A-Za-z0-9_.-]{1,40}$/.test(login) || !password) return undefined;
+    if (login.toLowerCase() === serviceLogin.toLowerCase()) return password === serviceToken ? this.state.users.get(login.toLowerCase()) : undefined;
+    if (this.state.orgs.has(login.toLowerCase())) return undefined;
+    return this.person(login).user;
+  }
+
   userForToken(token: string): StandInUser | undefined {
     const login = this.tokens.get(token);
     return login ? this.state.users.get(login) : undefined;

@@ -127,6 +127,8 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const authenticate = (req: IncomingMessage, url: URL): StandInUser | 'missing' | 'invalid' => {
     const header = req.headers.authorization;
     let given: string | null = null;
+    const basic = header ? /^basic\s+(\S+)\s*$/i.exec(header) : null;
+    if (basic) return loop.basicUser(basic[1], users[0], token) ?? 'invalid';
     if (header) {
       const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
       if (!m) return 'invalid';

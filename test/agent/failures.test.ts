@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ok } from '../helpers/http.js';
 import { eventually } from '../jobs/helpers.js';
 import {
   cloneBranch,
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 const pidsIn = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
 
-describe('aiworker agent when the coding command fails', () => {
+describe('aiworker agent when the coding command fails', { timeout: 180_000 }, () => {
   it('a command that crashes is run --tries times, then the task goes back to the backlog with the error', async () => {
     const project = await projectWithRepo(world);
     const task = await newTask(world, project.id, 'Crash please');
@@ -106,6 +107,30 @@ describe('aiworker agent when the coding command fails', () => {
     const after = await getTask(world, task.id);
     expect(after).toMatchObject({ state: 'backlog' });
     expect((await taskEvents(world, task.id)).at(-1)!.message).toContain('the runner was stopped (Ctrl-C)');
+  });
+
+  it('Ctrl-C while waiting for an answer leaves the task in needs_input with the agent; the next run waits for the answer and finishes', async () => {
+    const project = await projectWithRepo(world);
+    const task = await newTask(world, project.id, 'Ask then stop');
+    const agent = await newAgentToken(world);
+    const home = tempFolder(world);
+    // This command asks by writing the question and exiting 0, as a coding CLI that cannot choose its exit code does.
+    const options = { tokens: [agent.token], workdir: home, viaNpx: false, args: ['--once', '--project', project.id, '--command', `sh ${commandPath('ask.sh')}`], env: { ASK_EXIT: '0' } };
+    const first = startRunner(world, options);
+    await waitForOutput(first, 'asked a person (task needs_input)');
+    first.child.kill('SIGINT');
+    expect(await first.exited, first.output()).toBe(130);
+    expect(first.output()).toContain('the task stays in needs_input with this agent');
+    expect(await getTask(world, task.id)).toMatchObject({ state: 'needs_input', assignedAgentId: agent.id, question: 'Should the login use OAuth or passwords?' });
+
+    const second = startRunner(world, options);
+    await waitForOutput(second, 'waiting for the answer to the question asked before');
+    ok(await world.api.post(`/api/tasks/${task.id}/respond`, { response: 'Passwords, hashed with argon2' }));
+    expect(await second.exited, second.output()).toBe(0);
+    const done = await getTask(world, task.id);
+    expect(done.state).toBe('ready_to_test');
+    const clone = await cloneBranch(world, project.giteaRepo, done.branchName);
+    expect(readFileSync(join(clone, 'decision.md'), 'utf8')).toBe('Passwords, hashed with argon2\n');
   });
 
   it('the lease never runs out while the command works longer than the lease', async () => {

@@ -113,7 +113,7 @@ export function startRunner(world: AgentWorld, options: { tokens: string[]; args
 }
 
 /** Runs the runner to its end; fails with its output when it does not end in time. */
-export async function runRunner(world: AgentWorld, options: Parameters<typeof startRunner>[1], timeoutMs = 90_000): Promise<{ code: number | null; output: string }> {
+export async function runRunner(world: AgentWorld, options: Parameters<typeof startRunner>[1], timeoutMs = 150_000): Promise<{ code: number | null; output: string }> {
   const runner = startRunner(world, options);
   const timer = setTimeout(() => runner.child.kill('SIGKILL'), timeoutMs);
   const code = await runner.exited;

@@ -32,7 +32,7 @@ function terminalTwo(): string {
 
 const field = (text: string, label: string) => new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(text)?.[1];
 
-describe.skipIf(deployedUnderTest)("README's runner walk-through against npm start", () => {
+describe.skipIf(deployedUnderTest)("README's runner walk-through against npm start", { timeout: 240_000 }, () => {
   it('takes a backlog task to ready_to_test with a pushed branch and a pull request, by the commands in README', async () => {
     const dataDir = tempFolder('aiworker-readme-data-');
     const home = tempFolder('aiworker-readme-home-');
@@ -45,7 +45,7 @@ describe.skipIf(deployedUnderTest)("README's runner walk-through against npm sta
     let banner = '';
     start.stdout!.on('data', (chunk) => (banner += chunk));
     start.stderr!.on('data', (chunk) => (banner += chunk));
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 120_000;
     while (!banner.includes('Press Ctrl-C to stop.')) {
       if (start.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${banner}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -41,7 +41,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe('aiworker agent', () => {
+describe('aiworker agent', { timeout: 180_000 }, () => {
   it('--once takes a backlog task to ready_to_test: a real pushed branch with the command\'s work, and a pull request', async () => {
     const project = await projectWithRepo(world);
     const task = await newTask(world, project.id, 'Add a login page', 'Use the existing layout; keep it small.');

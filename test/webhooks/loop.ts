@@ -27,14 +27,14 @@ export function giteaAs(url: string, person: Person) {
  * in Gitea, the agent sees the feedback and pushes again, the person comments, approves and merges, and
  * the task reaches staging — every step reaching aiworker only as a signed webhook from Gitea.
  */
-export function reviewLoopSuite(target: () => Promise<GiteaTarget>, reviewer: (gitea: GiteaTarget) => Promise<Person>) {
+export function reviewLoopSuite(target: () => Promise<GiteaTarget>, reviewer?: (gitea: GiteaTarget) => Promise<Person>) {
   let world: World;
   let person: Person;
 
   beforeAll(async () => {
     const gitea = await target();
     world = await startWorld(gitea);
-    person = await reviewer(gitea);
+    if (reviewer) person = await reviewer(gitea);
   });
   afterEach(() => world.gitea.standIn?.assertNoViolations());
   afterAll(async () => {
@@ -46,11 +46,11 @@ export function reviewLoopSuite(target: () => Promise<GiteaTarget>, reviewer: (g
     const project = await reviewProject(world);
     const asAiworker = giteaAs(world.gitea.url, { login: world.gitea.owner, token: world.gitea.token });
     const receiver = `${process.env.AIWORKER_PUBLIC_URL}/api/webhooks/gitea`;
-    const hooksBefore = await asAiworker<any[]>('GET', `/repos/${world.gitea.owner}/${project.giteaRepo}/hooks`);
-    expect(hooksBefore.filter((hook) => hook.config.url === receiver)).toEqual([
+    const hooksBefore = (await asAiworker<any[]>('GET', `/repos/${world.gitea.owner}/${project.giteaRepo}/hooks`)).filter((hook) => hook.config.url === receiver);
+    expect(hooksBefore).toEqual([
       expect.objectContaining({ type: 'gitea', active: true, config: expect.objectContaining({ url: receiver, content_type: 'json' }) }),
     ]);
-    expect(hooksBefore[0].events).toEqual(expect.arrayContaining(['pull_request']));
+    expect(hooksBefore[0].events.some((event: string) => event.startsWith('pull_request'))).toBe(true);
 
     const resync = ok(await world.api.post(`/api/projects/${project.id}/webhook`), 202);
     expect(resync).toMatchObject({ type: 'register_webhook', projectId: project.id, input: expect.objectContaining({ url: receiver }) });
@@ -60,7 +60,7 @@ export function reviewLoopSuite(target: () => Promise<GiteaTarget>, reviewer: (g
     expect(hooksAfter.filter((hook) => hook.config.url === receiver)).toHaveLength(1);
   });
 
-  it('takes a task from pull request through requested changes, a second push, approval and a merge in Gitea to staging', async () => {
+  it.skipIf(!reviewer)('takes a task from pull request through requested changes, a second push, approval and a merge in Gitea to staging', async () => {
     const project = await reviewProject(world);
     const { task, agent, branch } = await taskInReview(world, project, 'Add a login page');
     const repoPath = `/repos/${world.gitea.owner}/${project.giteaRepo}`;

@@ -14,6 +14,8 @@ export interface World {
   api: ApiClient;
   gitea: GiteaTarget;
   secret: string;
+  /** Repositories the tests made (a real Gitea's are removed at the end). */
+  repos: string[];
   /** POSTs a body to the receiver as Gitea would, signed with `secret` unless a signature is given. */
   deliver(eventType: string, payload: unknown, options?: { delivery?: string; signature?: string | null; raw?: string; secret?: string }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -43,12 +45,18 @@ export async function startWorld(gitea: GiteaTarget): Promise<World> {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  return { runtime, api, gitea, secret, deliver, stop: () => runtime.stop() };
+  const repos: string[] = [];
+  const stop = async () => {
+    await runtime.stop();
+    for (const repo of repos) await gitea.removeRepo(repo);
+  };
+  return { runtime, api, gitea, secret, repos, deliver, stop };
 }
 
 /** A project whose repository and hook the jobs made in Gitea. */
 export async function reviewProject(world: World) {
   const repo = uniqueName('loop');
+  world.repos.push(repo);
   const project = ok(await world.api.post('/api/projects', { name: `Loop ${repo}`, giteaOwner: world.gitea.owner, giteaRepo: repo, createRepository: true }), 201);
   for (const jobId of [project.repositoryJobId, project.webhookJobId]) {
     const job = await waitForJob(world.api, jobId);

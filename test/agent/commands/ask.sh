@@ -3,7 +3,7 @@
 set -e
 if [ -z "$AIWORKER_ANSWER" ]; then
   printf 'Should the login use OAuth or passwords?\n' > "$AIWORKER_QUESTION_FILE"
-  exit "$AIWORKER_ASK_EXIT_CODE"
+  exit "${ASK_EXIT:-$AIWORKER_ASK_EXIT_CODE}"
 fi
 printf '%s\n' "$AIWORKER_ANSWER" > decision.md
 cp "$AIWORKER_PROMPT_FILE" prompt-with-answer.md

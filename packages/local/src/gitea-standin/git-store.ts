@@ -96,9 +96,12 @@ export class GitRepository {
     return new GitRepository(dir);
   }
 
-  /** Whether `name` is a valid branch name (`git check-ref-format --branch`). */
+  /** Whether `name` is a valid branch name: git's check-ref-format rules, checked here to spare a process per call. */
   static validBranchName(name: string): boolean {
-    return !name.startsWith('-') && git(undefined, ['check-ref-format', '--branch', name], { allowFail: true }).status === 0;
+    if (!name || name === '@' || name === 'HEAD' || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return false;
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|\/\/|@\{/.test(name)) return false;
+    return name.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
   }
 
   /**

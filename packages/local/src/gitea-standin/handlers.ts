@@ -110,7 +110,7 @@ export const handlers: Record<string, Handler> = {
       if (!name) return error(ctx, 422, '[BranchName]: Required');
       const fromRef = str(b.old_ref_name) || str(b.old_branch_name) || repo.defaultBranch;
       // A branch, a tag or a commit id, resolved by git itself.
-      const fromSha = repo.branches.has(fromRef) ? repo.git.resolve(`refs/heads/${fromRef}`) : repo.git.resolve(fromRef);
+      const fromSha = repo.branches.get(fromRef)?.commit.sha ?? repo.git.resolve(fromRef);
       if (!fromSha) return error(ctx, 404, 'The old branch does not exist');
       if (!GitRepository.validBranchName(name)) return error(ctx, 422, '[BranchName]: GitRefName', true);
       if (repo.branches.has(name)) return error(ctx, 409, 'The branch already exists.');

@@ -106,10 +106,11 @@ export const reviewHandlers: Record<string, Handler> = {
         if (config.content_type !== undefined) hook.contentType = config.content_type === 'form' ? 'form' : 'json';
         if (config.secret !== undefined) hook.secret = String(config.secret);
       }
-      if (Array.isArray(body.events)) hook.events = expandEvents(body.events as string[]);
+      // Gitea's editHook sets the events, branch filter and authorization header every time (no events: push only).
+      hook.events = expandEvents(Array.isArray(body.events) ? (body.events as string[]) : undefined);
+      hook.branchFilter = str(body.branch_filter) ?? '';
+      hook.authorizationHeader = str(body.authorization_header) ?? '';
       if (typeof body.active === 'boolean') hook.active = body.active;
-      if (body.branch_filter !== undefined) hook.branchFilter = String(body.branch_filter);
-      if (body.authorization_header !== undefined) hook.authorizationHeader = String(body.authorization_header);
       hook.updatedAt = now();
       return { status: 200, body: reviewLoopOf(ctx.state).shapes.hook(hook) };
     }),

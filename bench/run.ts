@@ -10,6 +10,7 @@ import { benchColdStart } from './cold-start.js';
 import type { BenchContext } from './context.js';
 import { benchJobs } from './jobs.js';
 import { benchMcp } from './mcp.js';
+import { benchBoard } from './board.js';
 import type { Figure } from './stats.js';
 
 /** Every section: a short key (for BENCH_SECTIONS), a title, and the run. */
@@ -19,6 +20,7 @@ const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]
   ['claims', 'Claim throughput', benchClaims],
   ['jobs', 'Job pipeline', benchJobs],
   ['mcp', 'MCP get_next_task latency', benchMcp],
+  ['board', 'The board in a browser', benchBoard],
 ];
 
 const markdownTable = (figures: Figure[]) =>
@@ -30,7 +32,7 @@ const markdownTable = (figures: Figure[]) =>
 
 /**
  * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
- * BENCH_SECTIONS=api,cold,claims,jobs,mcp runs only some, written to results.partial.json instead.
+ * BENCH_SECTIONS=api,cold,claims,jobs,mcp,board runs only some, written to results.partial.json instead.
  */
 async function main() {
   const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);

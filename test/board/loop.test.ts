@@ -186,4 +186,16 @@ describe('the board in a browser', () => {
     }
     expect(ok<any[]>(await admin.get('/api/tasks?limit=100')).length).toBe(before);
   });
+
+  it('shows "Blocked by" on a task whose dependencies are not done, until they are', async () => {
+    const projectId = ok<any[]>(await admin.get('/api/projects'))[0].id;
+    const schema = ok(await admin.post('/api/tasks', { projectId, title: 'Design the schema', priority: 10 }), 201);
+    ok(await admin.post('/api/tasks', { projectId, title: 'Migrate the data', priority: 10, dependsOn: [schema.id] }), 201);
+    await page.goto(`${runtime.url}/`);
+    const blocked = card('backlog', 'Migrate the data');
+    await expect.poll(() => blocked.locator('.blocked').textContent(), LIVE).toMatch(/Blocked by.*Design the schema/);
+    ok(await admin.patch(`/api/tasks/${schema.id}`, { state: 'cancelled' }));
+    ok(await admin.delete(`/api/tasks/${schema.id}`));
+    await expect.poll(() => blocked.locator('.blocked').count(), LIVE).toBe(0);
+  });
 });

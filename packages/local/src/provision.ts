@@ -3,22 +3,28 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queue } from '../../../infra/queue.js';
-import { table, tableAttributes, type TableIndex } from '../../../infra/table.js';
+import { legacyIndexes, table, tableAttributes, type TableIndex } from '../../../infra/table.js';
+import { migrateLegacyItems } from '../../core/src/db/migrate.js';
 
 /** What an index of infra/table.ts copies from the item: its keys, plus the attributes it includes. */
 export const projection = (index: TableIndex) =>
   index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'KEYS_ONLY' as const };
 
-/** Creates the table from infra/table.ts when it is missing. Used by `npm start`, the tests and the LocalStack deploy. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
+/**
+ * Creates the table from infra/table.ts when it is missing; on a table made by an earlier layout, adds
+ * the indexes it lacks (one at a time, as DynamoDB requires) and moves its items over (db/migrate.ts).
+ * Used by `npm start`, the tests, the LocalStack deploy and `scripts/migrate.ts`.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists' | 'migrated'> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'exists';
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return (await ensureIndexes(client, tableName, (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!))) ? 'migrated' : 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -46,6 +52,48 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }),
   );
   return 'created';
+}
+
+/**
+ * Adds every index of infra/table.ts the table lacks (additive: existing indexes stay) and waits until
+ * each is ACTIVE (DynamoDB backfills it from the items). Then moves items of the first layout over.
+ * Returns whether anything had to change.
+ */
+export async function ensureIndexes(client: DynamoDBClient, tableName: string, existing: string[]): Promise<boolean> {
+  const missing = table.indexes.filter((index) => !existing.includes(index.name));
+  for (const index of missing) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: projection(index),
+            },
+          },
+        ],
+      }),
+    );
+    await waitForIndex(client, tableName, index.name);
+  }
+  const moved = existing.includes(legacyIndexes[0].name) ? await migrateLegacyItems(tableName, client) : 0;
+  return missing.length > 0 || moved > 0;
+}
+
+async function waitForIndex(client: DynamoDBClient, tableName: string, name: string): Promise<void> {
+  for (let waited = 0; ; waited += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === name);
+    if (index?.IndexStatus === 'ACTIVE' && Table?.TableStatus === 'ACTIVE') return;
+    if (waited > 3600) throw new Error(`Index ${name} of table ${tableName} is still ${index?.IndexStatus} after an hour`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 export interface Queues {

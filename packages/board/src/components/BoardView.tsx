@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Agent, Board, Task, TaskState } from '../api/client';
-import { COLUMNS, STATE_LABEL, dependenciesOf } from '../lib/states';
+import { COLUMNS, DONE_STATES, STATE_LABEL, dependenciesOf } from '../lib/states';
 import { TaskCard } from './TaskCard';
 
 /** Cards a column shows before "Show more" (a column of hundreds stays fast). */
@@ -12,20 +12,26 @@ interface Props {
   onOpen: (taskId: string, from: HTMLElement) => void;
 }
 
-const FINISHED = new Set<TaskState>(['production', 'cancelled']);
-
-/** The unfinished tasks `task` waits for, by title. */
+/** The unfinished tasks `task` waits for, by title (a deleted dependency no longer blocks). */
 function blockedBy(task: Task, tasksById: Map<string, Task>): string {
   return dependenciesOf(task)
     .map((id) => tasksById.get(id))
-    .filter((dependency): dependency is Task => !!dependency && !FINISHED.has(dependency.state))
+    .filter((dependency): dependency is Task => !!dependency && !DONE_STATES.has(dependency.state))
     .map((dependency) => dependency.title)
     .join(', ');
 }
 
 const byPriority = (a: Task, b: Task) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt);
 
+/** Marks the first paint of the columns with data (read by `npm run bench`). */
+let painted = false;
+
 export function BoardView({ board, projectId, onOpen }: Props) {
+  useEffect(() => {
+    if (painted) return;
+    painted = true;
+    requestAnimationFrame(() => performance.mark('aiworker:board-painted'));
+  }, []);
   const { columns, agents, tasksById } = useMemo(() => {
     const columns = new Map<TaskState, Task[]>(COLUMNS.map((state) => [state, []]));
     for (const task of board.tasks) if (!projectId || task.projectId === projectId) columns.get(task.state)?.push(task);

@@ -41,7 +41,7 @@ function Card({ task, agent, blockedBy, onOpen }: Props) {
           <div>
             <dt>Branch</dt>
             <dd>
-              <code>{task.branchName}</code>
+              <code title={task.branchName}>{task.branchName}</code>
             </dd>
           </div>
         )}

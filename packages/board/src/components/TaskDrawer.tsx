@@ -203,8 +203,8 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
                 <time dateTime={event.at} title={when(event.at)}>
                   {ago(event.at)}
                 </time>{' '}
-                <span class="event-type">{event.type.replace(/_/g, ' ')}</span> {event.message}
-                {event.actor && <span class="actor"> — {event.actor}</span>}
+                <span class="event-type">{event.type.replace(/_/g, ' ')}</span> {withAgentNames(event.message, board)}
+                {event.actor && <span class="actor"> — {actorLabel(event.actor, board)}</span>}
               </li>
             ))}
           </ol>
@@ -230,6 +230,20 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
       </section>
     </div>
   );
+}
+
+/** Agent ids in an event's words, shown as the agents' names. */
+function withAgentNames(text: string, board: Board): string {
+  let out = text;
+  for (const agent of board.agents) if (out.includes(agent.id)) out = out.split(agent.id).join(agent.name);
+  return out;
+}
+
+/** `agent:<id>` → `agent claude-1`; `gitea:alice` → `alice (Gitea)`; `admin`, `system` as they are. */
+function actorLabel(actor: string, board: Board): string {
+  if (actor.startsWith('agent:')) return `agent ${board.agents.find((agent) => agent.id === actor.slice(6))?.name ?? actor.slice(6, 14)}`;
+  if (actor.startsWith('gitea:')) return `${actor.slice(6)} (Gitea)`;
+  return actor;
 }
 
 /** The answers people gave so far (events of type `responded`), oldest first. */

@@ -28,5 +28,8 @@ export function reviewState(task: Task): string | undefined {
 /** Review feedback for the agent, when the contract has it (`feedback`). */
 export const reviewFeedback = (task: Task): string | undefined => task.feedback;
 
-/** The ids of the tasks this one waits for, when the contract has them (`dependsOn`). */
-export const dependenciesOf = (task: Task): string[] => ('dependsOn' in task ? ((task as { dependsOn?: string[] }).dependsOn ?? []) : []);
+/** The ids of the tasks this one waits for. */
+export const dependenciesOf = (task: Task): string[] => task.dependsOn ?? [];
+
+/** A dependency is done once approved (what the claim rule counts: approved, staging or production). */
+export const DONE_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['approved', 'staging', 'production']);

@@ -1,7 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { resendStalledJobs, sweepExpiredLeases } from '@aiworker/core';
-
-const logger = new Logger({ serviceName: 'aiworker-sweeper' });
+import { logger, resendStalledJobs, sweepExpiredLeases } from '@aiworker/core';
 
 /**
  * Scheduled (EventBridge, see infra/functions.ts): agents silent past their lease go offline, their

@@ -8,6 +8,8 @@ import { deployedUnderTest } from '../helpers/runtime.js';
 
 // README's "From a task to a pull request on a laptop", run as written: `npm start` in one process, the
 // second terminal's commands (curl, jq, npx aiworker agent, git clone) in bash with the values it printed.
+// AIWORKER_TEST_CLONE=<dir> runs both in another clone (e.g. a fresh `git clone` + `npm ci`) instead of this one.
+const clone = process.env.AIWORKER_TEST_CLONE || projectRoot;
 const folders: string[] = [];
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -22,7 +24,7 @@ const tempFolder = (prefix: string) => {
 
 /** The README's shell block that follows "Terminal 2". */
 function terminalTwo(): string {
-  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  const readme = readFileSync(join(clone, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### From a task to a pull request on a laptop'));
   const after = section.slice(section.indexOf('Terminal 2'));
   const match = /```sh\n([\s\S]*?)```/.exec(after);
@@ -37,7 +39,7 @@ describe.skipIf(deployedUnderTest)("README's runner walk-through against npm sta
     const dataDir = tempFolder('aiworker-readme-data-');
     const home = tempFolder('aiworker-readme-home-');
     const start = spawn(process.execPath, ['--import', 'tsx', 'packages/local/src/main.ts'], {
-      cwd: projectRoot,
+      cwd: clone,
       env: { PATH: process.env.PATH ?? '', HOME: home, PORT: '0', AIWORKER_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -59,7 +61,7 @@ describe.skipIf(deployedUnderTest)("README's runner walk-through against npm sta
     let script = terminalTwo();
     for (const [name, value] of Object.entries(values)) script = script.replace(new RegExp(`^export ${name}=.*$`, 'm'), `export ${name}='${value}'`);
     script = script.replaceAll('http://localhost:3000', api.replace(/\/api$/, ''));
-    const shell = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const shell = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: clone, env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(shell);
     let output = '';
     shell.stdout!.on('data', (chunk) => (output += chunk));

@@ -167,8 +167,9 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     ...(task ? { taskId: task.id, state: task.state } : {}),
   });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (await deliveryRepository.seen(event.deliveryId)) return receipt('duplicate', 'This delivery was applied before; nothing changed');
-    const link = await pullRepository.get(event.owner, event.repo, event.number);
+    // Side by side: whether this delivery was applied, and the pull request's link to its task.
+    const [seen, link] = await Promise.all([deliveryRepository.seen(event.deliveryId), pullRepository.get(event.owner, event.repo, event.number)]);
+    if (seen) return receipt('duplicate', 'This delivery was applied before; nothing changed');
     if (!link) return receipt('ignored', `Pull request #${event.number} of ${event.owner}/${event.repo} was not opened by aiworker`);
     const task = await taskRepository.get(link.taskId);
     if (!task) return receipt('ignored', `The task of pull request #${event.number} (${link.taskId}) no longer exists`);

@@ -43,14 +43,14 @@ class CorrelatedLogFormatter extends LogFormatter {
 }
 
 /** The service is the kind of function (POWERTOOLS_SERVICE_NAME, set by the stacks), `aiworker` locally. */
-export const logger = new Logger({ logFormatter: new CorrelatedLogFormatter() });
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker', logFormatter: new CorrelatedLogFormatter() });
 
 let metricsInstance: Metrics | undefined;
 /**
  * Metrics in the POWERTOOLS_METRICS_NAMESPACE namespace (`aiworker`), made on first use (so the environment
  * decides, and a cold start pays nothing until a metric is written); off with POWERTOOLS_METRICS_DISABLED=true.
  */
-export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'aiworker' }));
+export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'aiworker', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker' }));
 
 /**
  * Emits one metric at once (its own EMF record, so concurrent work never mixes dimensions). Never throws:

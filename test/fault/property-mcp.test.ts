@@ -209,6 +209,7 @@ const fieldValues: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   list_my_tasks: { state: stateValue, limit: limitValue, cursor: cursorValue },
   get_job: { jobId: idValue },
   heartbeat: {},
+  create_task: { title: textValue, description: textValue, priority: limitValue, dependsOn: fc.array(idValue, { maxLength: 3 }), parentId: idValue },
 };
 
 /** Tools that can succeed in this scene: the reads, get_next_task (no task waiting) and heartbeat. */

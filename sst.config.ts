@@ -49,6 +49,7 @@ export default $config({
       { email: process.env.AIWORKER_ALARM_EMAIL, url: process.env.AIWORKER_ALARM_URL },
     );
 
-    return { url: router.url, api: api.url, mcp: mcp.url };
+    // What a person needs: the app, its API and MCP endpoint; and for `npm run redrive` (README, Runbook) the queues and table.
+    return { url: router.url, api: api.url, mcp: mcp.url, table: table.name, queue: jobs.url, deadLetterQueue: deadLetter.url };
   },
 });

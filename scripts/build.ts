@@ -38,8 +38,40 @@ export class MissingHandlersError extends Error {
   }
 }
 
-/** Bundles `functions` (default: every function in infra/) into `outdir`, emptied first. Fails, naming them, if any handler file is missing. */
-export async function buildFunctions(options: { outdir?: string; functions?: Deployable[] } = {}): Promise<BuiltBundle[]> {
+/**
+ * The esbuild settings of SST's Node runtime for `sst deploy` (the sst CLI's pkg/runtime/node/build.go, with the
+ * Function component's defaults: `nodejs.minify` true, `nodejs.sourcemap` false, ESM): what AWS really runs.
+ */
+export const sstEsbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'esnext',
+  mainFields: ['module', 'main'],
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  sourcemap: false,
+  external: ['sharp', 'pg-native'],
+  banner: {
+    js: [
+      "import { createRequire as topLevelCreateRequire } from 'module';",
+      'const require = topLevelCreateRequire(import.meta.url);',
+      'import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"',
+      'const __filename = topLevelFileUrlToPath(import.meta.url)',
+      'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
+      '',
+    ].join('\n'),
+  },
+} as const;
+
+/**
+ * Bundles `functions` (default: every function in infra/) into `outdir`, emptied first. Fails, naming them, if
+ * any handler file is missing. `settings: 'sst'` bundles as SST does on deploy (sstEsbuildOptions) instead of
+ * with this project's own settings.
+ */
+export async function buildFunctions(options: { outdir?: string; functions?: Deployable[]; settings?: 'project' | 'sst' } = {}): Promise<BuiltBundle[]> {
   const outdir = options.outdir ?? defaultOutdir;
   const functions = options.functions ?? deployables();
   const missing = functions.filter((fn) => !sourceOf(fn.handler)).map((fn) => fn.handler);
@@ -49,28 +81,29 @@ export async function buildFunctions(options: { outdir?: string; functions?: Dep
 
   // One esbuild run with every function as an entry point: esbuild works on them in parallel, and
   // without code splitting each output is a complete bundle of its own.
-  await build({
-    entryPoints: functions.map((fn) => ({ in: sourceOf(fn.handler)!, out: fn.handler.replace(/^functions\//, '') })),
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    absWorkingDir: projectRoot,
-    bundle: true,
-    splitting: false,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    // Prefer packages' ESM builds; tree shaking works best on them.
-    mainFields: ['module', 'main'],
-    minify: true,
-    treeShaking: true,
-    sourcemap: true,
-    legalComments: 'none',
-    banner: { js: requireBanner },
-    logLevel: 'warning',
-  });
+  const entryPoints = functions.map((fn) => ({ in: sourceOf(fn.handler)!, out: fn.handler.replace(/^functions\//, '') }));
+  const common = { entryPoints, outdir, outExtension: { '.js': '.mjs' }, absWorkingDir: projectRoot, splitting: false, logLevel: 'warning' as const };
+  if (options.settings === 'sst') {
+    await build({ ...common, ...sstEsbuildOptions, mainFields: [...sstEsbuildOptions.mainFields], external: [...sstEsbuildOptions.external] });
+  } else {
+    await build({
+      ...common,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      // Prefer packages' ESM builds; tree shaking works best on them.
+      mainFields: ['module', 'main'],
+      minify: true,
+      treeShaking: true,
+      sourcemap: true,
+      legalComments: 'none',
+      banner: { js: requireBanner },
+    });
+  }
   return functions.map((fn) => {
     const file = bundlePath(outdir, fn.handler);
-    return { fn, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size };
+    return { fn, file, bytes: statSync(file).size, mapBytes: existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0 };
   });
 }
 

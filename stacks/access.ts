@@ -9,7 +9,7 @@ export type Resource = 'table' | 'queue' | SecretName;
  * - REST functions read/write the table, send Gitea jobs, and check the admin token.
  * - MCP reads/writes the table and sends jobs; agents authenticate with their own tokens, so no admin token.
  * - The worker reads/writes jobs and tasks, extends message visibility, and alone talks to Gitea.
- * - The sweeper only returns expired leases in the table.
+ * - The sweeper returns expired leases in the table and sends the notification jobs they cause.
  * - Secrets beyond these go to the few functions that read them (accessOf below); a secret no function of
  *   infra/ reads is not even created (see stacks/secrets.ts).
  */
@@ -17,7 +17,7 @@ export const access: Record<FunctionKind, readonly Resource[]> = {
   rest: ['table', 'queue', 'AdminToken'],
   mcp: ['table', 'queue'],
   worker: ['table', 'queue', 'GiteaToken'],
-  sweeper: ['table'],
+  sweeper: ['table', 'queue'],
 };
 
 /** Item-level DynamoDB access only: no Scan, no table administration. */
@@ -38,7 +38,7 @@ export const queueActions: Record<FunctionKind, readonly string[]> = {
   rest: ['sqs:SendMessage'],
   mcp: ['sqs:SendMessage'],
   worker: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-  sweeper: [],
+  sweeper: ['sqs:SendMessage'],
 };
 
 /** What SST's queue subscription grants the worker on the job queue for its event source mapping. */

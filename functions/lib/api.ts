@@ -20,6 +20,7 @@ import { json } from './json.js';
 import { parseJsonBody } from './body.js';
 import { validate } from './validate.js';
 import { credentialsOf } from './caller.js';
+import { correlated } from './correlation.js';
 
 export interface Request<K extends OperationKey> {
   params: ParamsOf<K>;
@@ -59,10 +60,11 @@ export function api<K extends OperationKey>(key: K, run: (request: Request<K>) =
     return cookies.length ? { ...response, cookies } : response;
   };
 
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpHeaderNormalizer())
     .use({ onError: (request) => void (request.response = errorResponse(request.error)) })
     .handler(base);
+  return correlated((event, context) => handler(event, context));
 }
 
 /** An operation without a body refuses one rather than ignoring it (a DELETE's version goes in the query). */

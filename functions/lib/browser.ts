@@ -1,10 +1,8 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { isDomainError } from '@aiworker/core';
+import { isDomainError, logger } from '@aiworker/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-const logger = new Logger({ serviceName: 'aiworker-auth' });
 
 export const redirect = (location: string, cookies: string[] = []): APIGatewayProxyStructuredResultV2 => ({
   statusCode: 302,

@@ -1,9 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { isDomainError, isThrottlingError, isTransactionConflict } from '@aiworker/core';
+import { isDomainError, isThrottlingError, isTransactionConflict, logger } from '@aiworker/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json } from './json.js';
 
-const logger = new Logger({ serviceName: 'aiworker-api' });
 
 /** Seconds a client is asked to wait after DynamoDB throttled its request. */
 export const THROTTLED_RETRY_AFTER_SECONDS = 1;

@@ -1,7 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { sweepExpiredLeases } from '@aiworker/core';
+import { logger, sweepExpiredLeases } from '@aiworker/core';
 
-const logger = new Logger({ serviceName: 'aiworker-sweeper' });
 
 /** Scheduled (EventBridge, see infra/functions.ts): agents silent past their lease go offline, their in-progress tasks back to the backlog. */
 export const handler = async () => {

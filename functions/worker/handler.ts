@@ -1,15 +1,23 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RetryLaterError, delayMessage, runJobDelivery } from '@aiworker/core';
+import { RetryLaterError, delayMessage, logger, parseJobMessage, runJobDelivery, withCorrelation } from '@aiworker/core';
 
-const logger = new Logger({ serviceName: 'aiworker-worker' });
+/** The correlation id the job message carries (from the request that asked for the job), else the message id. */
+function correlationOf(record: SQSRecord): string {
+  try {
+    return parseJobMessage(record.body).correlationId ?? record.messageId;
+  } catch {
+    return record.messageId;
+  }
+}
 
 /**
  * One job message: run the job; a message that must come back later (retryable failure, or a job another
  * worker is running) gets its visibility set for the backoff and is reported in `batchItemFailures`.
  */
-async function recordHandler(record: SQSRecord): Promise<void> {
+const recordHandler = (record: SQSRecord): Promise<void> => withCorrelation(correlationOf(record), () => runRecord(record));
+
+async function runRecord(record: SQSRecord): Promise<void> {
   try {
     const { jobId, outcome } = await runJobDelivery({
       body: record.body,
@@ -30,6 +38,8 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 }
 
 /** The SQS worker: partial batch responses, so only unfinished messages come back. */
-export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  if (context) logger.addContext(context);
   // A processor per invocation: it keeps the batch's state, and the local runtime may run several pollers in one process.
-  processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+};

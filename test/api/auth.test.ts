@@ -8,6 +8,7 @@ import type { Runtime } from '../../packages/local/src/runtime.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { apiClient, expectError, ok, type ApiClient } from '../helpers/http.js';
 import { cookiesOf, signInWithGitea, startSignInRuntime } from '../helpers/signin.js';
+import { documentClient } from '../../packages/core/src/db/client.js';
 
 let runtime: Runtime;
 let gitea: GiteaStandIn;
@@ -239,5 +240,38 @@ describe('conditional reads', () => {
     await createProject(admin);
     const changed = await fetch(`${runtime.url}/api/projects`, { headers: { authorization: `Bearer ${runtime.adminToken}`, 'if-none-match': etag } });
     expect(changed.status).toBe(200);
+  });
+});
+
+describe('many boards open at once', () => {
+  it('share one read of the table per function instance, and each poll that finds nothing new is a 304', async () => {
+    process.env.AIWORKER_BOARD_CACHE_MS = '60000'; // longer than the test: the point is sharing, not timing
+    const project = await createProject(admin);
+    await createTask(admin, project.id);
+    const queries: string[] = [];
+    const name = `query-counter-${Date.now()}`;
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const boards = await Promise.all(Array.from({ length: 30 }, () => admin.get('/api/board')));
+      for (const board of boards) expect(board.status).toBe(200);
+      const readsForThirty = queries.length;
+      // One board read is one Query per collection page (tasks, agents, projects), whatever the number of boards.
+      expect(readsForThirty).toBeLessThanOrEqual(6);
+      const etag = boards[0].headers.get('etag')!;
+      const polls = await Promise.all(
+        Array.from({ length: 30 }, () => fetch(`${runtime.url}/api/board`, { headers: { authorization: `Bearer ${runtime.adminToken}`, 'if-none-match': etag } })),
+      );
+      expect(polls.map((poll) => poll.status)).toEqual(Array(30).fill(304));
+      expect(queries.length).toBe(readsForThirty);
+    } finally {
+      documentClient().middlewareStack.remove(name);
+      delete process.env.AIWORKER_BOARD_CACHE_MS;
+    }
   });
 });

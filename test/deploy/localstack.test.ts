@@ -94,7 +94,7 @@ describe('localstack/deploy.ts --dry-run: the Lambda steps', () => {
     }
     expect(variables('mcp-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE'].sort());
     expect(variables('worker-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE', 'GITEA_URL', 'SST_RESOURCE_GiteaToken'].sort());
-    expect(variables('sweeper-handler')).toEqual([...base, 'AIWORKER_TABLE'].sort());
+    expect(variables('sweeper-handler')).toEqual([...base, 'AIWORKER_QUEUE_URL', 'AIWORKER_TABLE'].sort());
     expect(createFunction('worker-handler').Environment.Variables).toMatchObject({ AIWORKER_TABLE: name, AIWORKER_QUEUE_URL: result.queues.queueUrl, GITEA_URL: 'https://gitea.example.test' });
     expect(createFunction('worker-handler').Timeout).toBeLessThanOrEqual(queue.visibilityTimeoutSeconds);
   });
@@ -120,7 +120,9 @@ describe('localstack/deploy.ts --dry-run: the Lambda steps', () => {
 
   it('grants each role only what its functions use, and never Scan', () => {
     const policy = (kind: string) => JSON.stringify(callsOf('PutRolePolicyCommand').find((call) => call.input.RoleName === `aiworker-${kind}`)!.input.PolicyDocument);
-    expect(policy('sweeper')).not.toContain('sqs:');
+    // The sweeper only sends (the notification jobs an expired lease causes); only the worker receives.
+    expect(policy('sweeper')).toContain('sqs:SendMessage');
+    expect(policy('sweeper')).not.toContain('sqs:ReceiveMessage');
     expect(policy('worker')).toContain('sqs:ChangeMessageVisibility');
     for (const kind of ['rest', 'mcp', 'worker', 'sweeper']) {
       expect(policy(kind)).toContain('dynamodb:TransactWriteItems');

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../infra/routes.js';
 import { deployables } from '../../stacks/deployables.js';
 import { ensurePlatform, projectRoot } from '../../scripts/sst-platform.js';
+import { ensureBoardBuilt } from '../../packages/local/src/board-build.js';
 import { checkApp, functionsOf, unwrap } from './sst/check-app.js';
 import { brokenCopy, type Mistake } from './sst/mutate.js';
 import { runApp, type AppRun } from './sst/run-app.js';
@@ -29,6 +30,9 @@ const runs: Record<'personal' | 'dev' | 'production', AppRun> = {} as never;
 
 beforeAll(async () => {
   ensurePlatform();
+  // sst deploy builds the board itself (StaticSite's build command); under mocks that command does not run,
+  // so its output must be there, as `npm start` makes it.
+  ensureBoardBuilt();
   runs.personal = await runApp({ stage: 'alice', env });
   runs.dev = await runApp({ stage: 'alice', dev: true, env });
   runs.production = await runApp({ stage: 'production', env });

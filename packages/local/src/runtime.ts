@@ -99,6 +99,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AIWORKER_TABLE: tableName,
+      // CloudWatch EMF metric records are for AWS; on a laptop they would only flood the terminal.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     // Secrets reach the handlers through SST's Resource, as on AWS (GITEA_TOKEN: npm start's way to give one).
     supplySecrets({

@@ -168,6 +168,12 @@ export function checkApp(run: AppRun, options: CheckOptions): string[] {
   if (hostAt('/api') !== 'apiapi.execute-api.us-east-1.amazonaws.com') say(`the router sends /api to ${hostAt('/api')}, not the HTTP API`);
   if (hostAt(mcpFunction.path) !== 'mcpurl.lambda-url.us-east-1.on.aws') say(`the router sends ${mcpFunction.path} to ${hostAt(mcpFunction.path)}, not the MCP function URL`);
   if (run.outputs && !String(run.outputs.mcp).endsWith(mcpFunction.path)) say(`the mcp output ${run.outputs.mcp} is not on the router`);
+  // The board's static build at / (once its package exists; `sst dev` runs it locally instead of deploying it).
+  if (fs.existsSync(path.join(options.root, 'packages/board/package.json')) && !run.dev) {
+    if (!routerEntries.get('')?.startsWith('site:')) say('the router does not serve the board at /');
+    const uploads = resources.find((r) => r.name.endsWith('.sst.aws.BucketFiles') && r.name.startsWith('Board'));
+    if (!uploads) say('the board build is not uploaded');
+  }
 
   // The sweeper on its schedule.
   const sweeper = found.find((f) => f.fn.kind === 'sweeper');

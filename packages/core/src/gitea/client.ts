@@ -1,5 +1,12 @@
 import { giteaApi, type Branch, type PullRequest, type Repository } from 'gitea-js';
 import { GiteaError, toGiteaError } from './errors.js';
+import { logger, MetricUnit, recordMetric } from '../telemetry.js';
+
+/** Every Gitea call: its latency as a metric, and a log line (with the correlation id of the job it is for). */
+function observeGiteaCall(operation: string, ms: number, status: number | string): void {
+  recordMetric('GiteaLatency', Math.round(ms), MetricUnit.Milliseconds, { operation });
+  logger.info('Gitea call', { operation, status, ms: Math.round(ms) });
+}
 import type {
   CreatedBranch,
   CreatedPullRequest,
@@ -74,11 +81,15 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   /** Runs one gitea-js call, returning its parsed body or throwing a classified GiteaError. */
   async function call<T>(operation: string, run: () => Promise<{ data: T; error: unknown }>, expectBody = true): Promise<T> {
     let res: { data: T; error: unknown };
+    const started = performance.now();
     try {
       res = await run();
     } catch (err) {
-      throw toGiteaError(err, operation, timeoutMs);
+      const error = toGiteaError(err, operation, timeoutMs);
+      observeGiteaCall(operation, performance.now() - started, error.status ?? 'error');
+      throw error;
     }
+    observeGiteaCall(operation, performance.now() - started, (res as { status?: number }).status ?? (res.error ? 'error' : 200));
     // gitea-js swallows failures to read a 2xx body into `.error` (e.g. the deadline hit mid-body).
     if (expectBody && (res.data === null || res.data === undefined)) {
       const reason = res.error as { name?: string } | undefined;

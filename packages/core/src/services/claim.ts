@@ -1,3 +1,4 @@
+import { logger, recordMetric } from '../telemetry.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -85,7 +86,11 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
       return { task: null, message: `No task is waiting in the backlog${where} (or every one waits for a dependency). Ask again later.` };
     }
     const outcome = await tryClaim(agentId, candidate, pointer, scope).finally(() => settleCandidate(candidate.id));
-    if (outcome.kind === 'won') return { task: outcome.task, project: outcome.project, resumed: false };
+    if (outcome.kind === 'won') {
+      recordMetric('Claims');
+      logger.info('Task claimed', { taskId: outcome.task.id, agentId });
+      return { task: outcome.task, project: outcome.project, resumed: false };
+    }
     if (outcome.kind === 'agent-busy') {
       // The agent points at a task: a parallel call of the same agent got one (or is getting it).
       const current = await agentRepository.get(agentId);
@@ -98,6 +103,7 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
       continue;
     }
     lost.add(candidate.id);
+    recordMetric('ClaimRacesLost');
     if (outcome.agentPointsAt) {
       // Our agent half went through, the task half did not: a parallel call of this agent may have
       // finished the claim of this very task for us (see resolvePointer).

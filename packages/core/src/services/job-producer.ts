@@ -3,6 +3,7 @@ import { newId, now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
 import type { Job, JobInput, JobRecord } from '../schemas/job.js';
 import { sendJobMessage } from './job-queue.js';
+import { logger } from '../telemetry.js';
 
 /** What the API shows of a job: never the worker's lease. */
 export function publicJob(record: JobRecord): Job {
@@ -43,8 +44,9 @@ export async function enqueueJob(spec: JobSpec, options: { key?: string } = {}):
   }
   try {
     await sendJobMessage(job.id);
+    logger.info('Job requested', { jobId: job.id, type: job.type, projectId: job.projectId, taskId: job.taskId });
   } catch (error) {
-    console.warn(`Job ${job.id} is recorded but could not be sent to the queue; it stays queued until re-sent`, error);
+    logger.warn('Job recorded but not sent to the queue; it stays queued until re-sent', { jobId: job.id, error: error as Error });
   }
   return publicJob(job);
 }

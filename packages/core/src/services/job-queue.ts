@@ -1,3 +1,4 @@
+import { correlationId } from '../telemetry.js';
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { config } from '../config.js';
 
@@ -29,17 +30,19 @@ export function deadLetterQueueUrl(): string {
   return url;
 }
 
-/** The message body of a job: just its id; the job itself lives in DynamoDB. */
+/** The message body of a job: its id (the job itself lives in DynamoDB) and the correlation id of the request that sent it. */
 export interface JobMessage {
   jobId: string;
+  correlationId?: string;
 }
 
-export const jobMessageBody = (jobId: string): string => JSON.stringify({ jobId } satisfies JobMessage);
+export const jobMessageBody = (jobId: string, correlation = correlationId()): string =>
+  JSON.stringify({ jobId, ...(correlation ? { correlationId: correlation } : {}) } satisfies JobMessage);
 
 export function parseJobMessage(body: string): JobMessage {
   const parsed = JSON.parse(body) as Partial<JobMessage>;
   if (!parsed || typeof parsed.jobId !== 'string' || !parsed.jobId) throw new Error(`Not a job message: ${body.slice(0, 200)}`);
-  return { jobId: parsed.jobId };
+  return { jobId: parsed.jobId, ...(typeof parsed.correlationId === 'string' && parsed.correlationId ? { correlationId: parsed.correlationId } : {}) };
 }
 
 export async function sendJobMessage(jobId: string, queueUrl = jobQueueUrl()): Promise<void> {

@@ -1,3 +1,4 @@
+import { logger, MetricUnit, recordMetric } from '../telemetry.js';
 import { now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
 import { projectRepository } from '../db/project-repository.js';
@@ -107,6 +108,7 @@ async function runClaimed(claimed: JobRecord, delivery: JobDelivery, gitea?: Job
   const gone = await goneParent(claimed);
   if (gone) {
     await failJob(claimed, gone);
+    recordMetric('Jobs', 1, MetricUnit.Count, { outcome: 'failed' });
     return { jobId, outcome: 'failed' };
   }
   let result: Record<string, unknown>;
@@ -116,16 +118,24 @@ async function runClaimed(claimed: JobRecord, delivery: JobDelivery, gitea?: Job
     const failure = classifyFailure(error);
     if (!failure.retryable) {
       await failJob(claimed, failure.message);
+      recordMetric('Jobs', 1, MetricUnit.Count, { outcome: 'failed' });
+      logger.warn('Job failed', { jobId, type: claimed.type, reason: failure.message });
       return { jobId, outcome: 'failed' };
     }
     const delay = retryDelaySeconds(claimed.attempts, failure.retryAfterSeconds);
     if (delivery.receiveCount >= retrySettings().maxReceiveCount) {
       await failJob(claimed, `gave up after ${claimed.attempts} attempts: ${failure.message}`);
+      // This delivery is the message's last: SQS moves it to the dead-letter queue.
+      recordMetric('Jobs', 1, MetricUnit.Count, { outcome: 'gave_up' });
+      recordMetric('DeadLetterSends');
+      logger.error('Job gave up; its message goes to the dead-letter queue', { jobId, type: claimed.type, attempts: claimed.attempts, reason: failure.message });
       throw new RetryLaterError(`Job ${jobId} gave up; its message goes to the dead-letter queue: ${failure.message}`, Math.max(1, Math.ceil(retrySettings().baseSeconds)));
     }
     await requeueJob(claimed, `attempt ${claimed.attempts} failed, retrying in ${delay}s: ${failure.message}`);
+    recordMetric('Jobs', 1, MetricUnit.Count, { outcome: 'retried' });
     throw new RetryLaterError(`Job ${jobId} attempt ${claimed.attempts} failed: ${failure.message}`, delay);
   }
   await completeJob(claimed, result);
+  recordMetric('Jobs', 1, MetricUnit.Count, { outcome: 'succeeded' });
   return { jobId, outcome: 'succeeded' };
 }

@@ -85,6 +85,8 @@ export class GitRepository {
   private readonly conflicts = new Map<string, string | null>();
   private readonly mergeBases = new Map<string, string | undefined>();
   private cache: Map<string, GitCommit> | undefined;
+  /** The list as it was just before the last invalidation (for cacheAfter). */
+  private lastRead: Map<string, GitCommit> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -121,8 +123,19 @@ export class GitRepository {
     return result;
   }
 
+  private cacheAfter(name: string, commit: GitCommit): void {
+    // Rebuilt from the last full read plus this one change, in name order like for-each-ref.
+    const previous = this.lastRead;
+    if (!previous) return;
+    const next = new Map(previous);
+    next.set(name, commit);
+    this.cache = new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    this.lastRead = this.cache;
+  }
+
   /** Forgets the cached branch list (after refs changed outside this class). */
   invalidate(): void {
+    this.lastRead = this.cache;
     this.cache = undefined;
   }
 
@@ -141,8 +154,12 @@ export class GitRepository {
   setBranch(name: string, sha: string, expectOld?: string): boolean {
     const args = ['update-ref', `refs/heads/${name}`, sha];
     if (expectOld !== undefined) args.push(expectOld);
+    // A branch made at the tip of another keeps the cached list valid (the usual case: a task branch from main).
+    const known = [...(this.cache?.values() ?? [])].find((commit) => commit.sha === sha);
     this.invalidate();
-    return git(this.dir, args, { allowFail: true }).status === 0;
+    const moved = git(this.dir, args, { allowFail: true }).status === 0;
+    if (moved && known && this.cache === undefined) this.cacheAfter(name, known);
+    return moved;
   }
 
   deleteBranch(name: string): boolean {

@@ -29,7 +29,7 @@ function postMcp(agent: Agent, token: string, id: number) {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }),
+          resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] as string | undefined }),
         );
         res.on('error', reject);
       },

@@ -9,7 +9,8 @@ export type Resource = 'table' | 'queue' | SecretName;
  * - REST functions read/write the table, send Gitea jobs, and check the admin token.
  * - MCP reads/writes the table and sends jobs; agents authenticate with their own tokens, so no admin token.
  * - The worker reads/writes jobs and tasks, extends message visibility, and alone talks to Gitea.
- * - The sweeper returns expired leases in the table and sends the notification jobs they cause.
+ * - The sweeper returns expired leases in the table, sends the notification jobs they cause, and sends
+ *   stalled jobs to the queue again.
  * - Secrets beyond these go to the few functions that read them (accessOf below); a secret no function of
  *   infra/ reads is not even created (see stacks/secrets.ts).
  */

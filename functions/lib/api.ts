@@ -76,7 +76,9 @@ function refuseBody(method: string, event: APIGatewayProxyEventV2) {
 
 function respond(operation: Operation, result: Result, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
   let payload: Record<string, unknown>;
-  if (operation.list) {
+  if (operation.raw) {
+    payload = result as Record<string, unknown>;
+  } else if (operation.list) {
     const page: { items: unknown[]; cursor?: string } = Array.isArray(result) ? { items: result } : (result as { items: unknown[]; cursor?: string });
     payload = { success: true, data: page.items, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
   } else {

@@ -1,9 +1,14 @@
-import { logger, sweepExpiredLeases } from '@aiworker/core';
+import { logger, resendStalledJobs, sweepExpiredLeases } from '@aiworker/core';
 
-
-/** Scheduled (EventBridge, see infra/functions.ts): agents silent past their lease go offline, their in-progress tasks back to the backlog. */
+/**
+ * Scheduled (EventBridge, see infra/functions.ts): agents silent past their lease go offline, their
+ * in-progress tasks back to the backlog; and no job waits forever: queued jobs whose message may be lost
+ * and running jobs whose worker died (lease ended) are sent to the queue again.
+ */
 export const handler = async () => {
   const result = await sweepExpiredLeases();
   if (result.expiredAgents.length) logger.info('Leases expired', { ...result });
-  return result;
+  const resentJobs = await resendStalledJobs();
+  if (resentJobs) logger.info('Stalled jobs sent to the queue again', { resentJobs });
+  return { ...result, resentJobs };
 };

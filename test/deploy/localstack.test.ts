@@ -120,7 +120,7 @@ describe('localstack/deploy.ts --dry-run: the Lambda steps', () => {
 
   it('grants each role only what its functions use, and never Scan', () => {
     const policy = (kind: string) => JSON.stringify(callsOf('PutRolePolicyCommand').find((call) => call.input.RoleName === `aiworker-${kind}`)!.input.PolicyDocument);
-    // The sweeper only sends (the notification jobs an expired lease causes); only the worker receives.
+    // The sweeper only sends (stalled jobs again, the notification jobs an expired lease causes); only the worker receives.
     expect(policy('sweeper')).toContain('sqs:SendMessage');
     expect(policy('sweeper')).not.toContain('sqs:ReceiveMessage');
     expect(policy('worker')).toContain('sqs:ChangeMessageVisibility');

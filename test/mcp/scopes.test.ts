@@ -29,6 +29,7 @@ const EXPECTED: Record<string, { readOnlyHint: boolean; destructiveHint: boolean
   create_branch: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   create_pull_request: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   get_job: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  create_task: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
 };
 
 describe('tool annotations', () => {
@@ -68,6 +69,7 @@ describe('agent token scopes', () => {
       ['heartbeat', {}],
       ['create_branch', { taskId: task.id }],
       ['create_pull_request', { taskId: task.id }],
+      ['create_task', { title: 'Not allowed' }],
     ] as const) {
       const refused = await client.call(tool, args);
       expect(refused.isError, tool).toBe(true);

@@ -51,6 +51,7 @@ describe('MCP endpoint', () => {
       list_my_tasks: { properties: ['state', 'limit', 'cursor'], required: [] },
       get_job: { properties: ['jobId'], required: ['jobId'] },
       heartbeat: { properties: [], required: [] },
+      create_task: { properties: ['title', 'description', 'priority', 'dependsOn', 'parentId'], required: ['title'] },
     };
     expect(Object.keys(byName).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, shape] of Object.entries(expected)) {

@@ -19,7 +19,7 @@ export { sweepExpiredLeases, type SweepResult } from './services/sweeper.js';
 export { handleMcpRequest } from './mcp/endpoint.js';
 export { createMcpServer } from './mcp/server.js';
 export * from './services/jobs.js';
-export { enqueueJob, publicJob, resendQueuedJobs } from './services/job-producer.js';
+export { enqueueJob, publicJob, resendQueuedJobs, resendStalledJobs } from './services/job-producer.js';
 export { delayMessage, sendJobMessage, parseJobMessage } from './services/job-queue.js';
 export { acceptableCorrelationId, correlationId, logger, metrics, MetricUnit, recordMetric, withCorrelation } from './telemetry.js';
 export { runJobDelivery, type DeliveryOutcome, type JobDelivery } from './services/job-runner.js';

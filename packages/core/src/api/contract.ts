@@ -23,6 +23,8 @@ export interface Operation {
   optionalBody?: boolean;
   /** A route a browser navigates to: it answers with a redirect, not the JSON envelope. */
   redirect?: string;
+  /** Answered as it is, not in the envelope (`GET /api/openapi.json`: tools read the document by URL). */
+  raw?: boolean;
 }
 
 const NoQuery = z.strictObject({});
@@ -38,7 +40,7 @@ export const EndpointSchema = z
 export const contract = {
   'GET /api': { query: NoQuery, response: EndpointSchema, list: true },
   'GET /api/health': { query: NoQuery, response: HealthSchema },
-  'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()) },
+  'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()).describe('The OpenAPI 3.1 document itself'), raw: true },
 
   'GET /api/projects': { query: PageQuerySchema, response: ProjectSchema, list: true },
   'POST /api/projects': { query: NoQuery, body: ProjectCreateRequestSchema, response: ProjectCreatedSchema, status: 201 },

@@ -57,17 +57,39 @@ function parameters(operation: Operation, jsonSchema: ReturnType<typeof jsonSche
   return list;
 }
 
+/** `functions/api/tasks/pull-request` → `tasksPullRequest`: one operationId per handler, stable and unique. */
+export const operationIdOf = (handler: string): string =>
+  handler
+    .replace(/^functions\/api\//, '')
+    .split(/[/-]/)
+    .map((part, index) => (index === 0 ? part : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join('');
+
+/** Routes answered without the database (so never a 503). */
+const touchesDatabase = (route: { path: string }) => !['/api', '/api/health', '/api/openapi.json'].includes(route.path);
+
 /** The OpenAPI 3.1 document, built from the route table and the zod schemas the handlers validate with. */
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, JsonSchema> = {};
   const jsonSchema = jsonSchemaIn(schemas);
-  const errorResponse = { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorEnvelopeSchema, 'output') } } };
+  const errorSchema = jsonSchema(ErrorEnvelopeSchema, 'output');
+  const error = (description: string, headers?: Record<string, unknown>) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: errorSchema } } });
+  const errorResponse = error('A mistake the caller can fix: what is wrong is in `error.message` (400 bad input, 401/403, 404, 409 conflict or stale version)');
+  /** The answers every route may give besides its own: the runtime's and the body parser's. */
+  const common = (operation: Operation, route: (typeof routes)[number]) => ({
+    '405': error('Method not allowed on this path (the `allow` header lists the methods that are)', { Allow: { schema: { type: 'string' } } }),
+    ...(operation.body ? { '413': error('The body is larger than 1 MiB'), '415': error("The body is not sent as 'Content-Type: application/json'") } : {}),
+    ...(touchesDatabase(route)
+      ? { '503': error('The database throttled the request beyond its retries: nothing was written; retry after `Retry-After` seconds', { 'Retry-After': { schema: { type: 'integer' } } }) }
+      : {}),
+  });
   for (const route of routes) {
     const operation = (contract as Record<string, Operation>)[`${route.method} ${route.path}`];
     if (!operation) continue;
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {
+      operationId: operationIdOf(route.handler),
       summary: route.summary,
       security: route.auth === 'none' ? [] : [{ bearer: [] }, { session: [] }],
       parameters: parameters(operation, jsonSchema),
@@ -77,14 +99,20 @@ export function openApiDocument() {
       responses: operation.redirect
         ? { '302': { description: `Redirect ${operation.redirect}`, headers: { Location: { schema: { type: 'string' } } } } }
         : {
-            [String(operation.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: envelope(operation, jsonSchema) } } },
+            [String(operation.status ?? 200)]: {
+              description: 'Success',
+              content: { 'application/json': { schema: operation.raw ? jsonSchema(operation.response, 'output') : envelope(operation, jsonSchema) } },
+            },
             '4XX': errorResponse,
+            ...common(operation, route),
           },
     };
   }
   return {
     openapi: '3.1.0',
     info: { title: 'aiworker API', version: config().version },
+    // Relative: the API is served from the same origin as this document (locally and on AWS).
+    servers: [{ url: '/', description: 'The origin this document was read from' }],
     components: { schemas, securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
         session: { type: 'apiKey', in: 'cookie', name: 'aiw_session', description: 'The board session (POST /api/auth/token or sign-in with Gitea); writes must come from the board origin' },

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { config } from '../config.js';
 import type { AgentRecord } from '../schemas/agent.js';
+import { registerFilingTools } from './filing-tools.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
 import { registerTaskTools } from './task-tools.js';
@@ -26,6 +27,7 @@ export function createMcpServer(agent: AgentRecord): McpServer {
   const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator() });
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
+  registerFilingTools(server, agent);
   registerResources(server, agent);
   return server;
 }

@@ -73,7 +73,6 @@ export const TaskUpdateSchema = z
     title: title.optional(),
     description: description.optional(),
     priority: PrioritySchema.optional(),
-    dependsOn: dependsOn.optional().describe('Replaces the dependencies; only while the task is in backlog'),
     state: TaskStateSchema.optional(),
     question: z.string().trim().min(1).max(10_000).optional().describe('Required when moving to needs_input'),
     feedback: z

@@ -3,17 +3,17 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
 import { config } from '../config.js';
-import { touchAgentUpdate } from '../db/agent-repository.js';
+import { agentRepository, touchAgentUpdate } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { documentClient } from '../db/client.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import type { Job } from '../schemas/job.js';
-import type { Task, TaskState } from '../schemas/task.js';
+import type { Task, TaskCreate, TaskState } from '../schemas/task.js';
 import { ACTIVE_STATES, TRANSITIONS, isActive } from '../state-machine.js';
 import { touchAgent } from './agents.js';
 import { getJob } from './jobs.js';
-import { getTask, transitionTask } from './tasks.js';
+import { createTask, getTask, transitionTask } from './tasks.js';
 
 /**
  * What an agent may do to tasks, always as itself (the agent comes from its token, never from an
@@ -100,4 +100,17 @@ export async function recordAgentActivity(agent: AgentRecord): Promise<void> {
     // Marked offline meanwhile: come back through touchAgent below.
   }
   await touchAgent(agent.id, false);
+}
+
+/**
+ * `create_task`: an agent files a follow-up or subtask in the project of the task it holds; it goes to
+ * the backlog, recorded as filed by the agent (`createdBy` and the event's actor `agent:<id>`).
+ */
+export async function fileAgentTask(agentId: string, input: Omit<TaskCreate, 'projectId'>): Promise<Task> {
+  const agent = await agentRepository.get(agentId);
+  const held = agent?.currentTaskId ? await taskRepository.get(agent.currentTaskId) : undefined;
+  if (!held || held.assignedAgentId !== agentId || !isActive(held.state)) {
+    throw new ConflictError('create_task files a task in the project of the task you hold; you hold none (call get_next_task first)');
+  }
+  return createTask({ ...input, projectId: held.projectId }, `agent:${agentId}`);
 }

@@ -202,7 +202,8 @@ function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
     TableName: tableName(),
     Key: { pk: taskPk(candidate.id), sk: TASK_SK },
     UpdateExpression:
-      'SET #state = :inProgress, assignedAgentId = :agent, updatedAt = :at, version = version + :one, ' +
+      // claimedAt: the claim a job asked for under is recorded on the job (fencing of stale job results).
+      'SET #state = :inProgress, assignedAgentId = :agent, claimedAt = :at, updatedAt = :at, version = version + :one, ' +
       'pendingEvents = list_append(if_not_exists(pendingEvents, :none), :events), ' +
       '#assigneePk = :assigneePk, #assigneeSk = #allSk, #statusPk = :statusPk, #projectStatePk = :projectStatePk ' +
       'REMOVE #backlogPk, #backlogSk, #projectBacklogPk, #projectBacklogSk, question',

@@ -3,6 +3,7 @@ import { newId, now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
 import type { Job, JobInput, JobRecord } from '../schemas/job.js';
 import { sendJobMessage } from './job-queue.js';
+import { retrySettings } from './job-retry.js';
 import { logger } from '../telemetry.js';
 
 /** What the API shows of a job: never the worker's lease. */
@@ -56,14 +57,32 @@ export async function enqueueJob(spec: JobSpec, options: { key?: string } = {}):
  * (its lease has ended): at start-up, so nothing waits forever even if its message was lost. Duplicates
  * are harmless: a job is claimed with a conditional write, and a finished one is only acknowledged.
  */
-export async function resendQueuedJobs(): Promise<number> {
+export const resendQueuedJobs = (): Promise<number> => resendStalledJobs({ queuedUnchangedSeconds: 0 });
+
+/**
+ * Seconds a `queued` job may sit unchanged before the sweeper assumes its message was lost: longer than
+ * the longest retry backoff (a retried job waits that long for its message on purpose), plus a minute.
+ */
+export const stalledAfterSeconds = (): number =>
+  Number(process.env.AIWORKER_JOB_RESEND_SECONDS ?? retrySettings().maxSeconds + 60);
+
+/**
+ * What the sweeper does for jobs while the system runs (and the runtime at start-up): re-sends every
+ * `queued` job unchanged for `queuedUnchangedSeconds` (its message may be lost: a send that failed, a
+ * message dropped) and every `running` job whose lease has ended (its worker died). Two Queries by
+ * status, no Scan; a duplicate message is harmless.
+ */
+export async function resendStalledJobs(options: { queuedUnchangedSeconds?: number; at?: Date } = {}): Promise<number> {
+  const at = options.at ?? new Date();
+  const queuedBefore = new Date(at.getTime() - (options.queuedUnchangedSeconds ?? stalledAfterSeconds()) * 1000).toISOString();
+  const stalled = (job: JobRecord) =>
+    job.status === 'queued' ? job.updatedAt <= queuedBefore : !job.leaseUntil || job.leaseUntil <= at.toISOString();
   let sent = 0;
   for (const status of ['queued', 'running'] as const) {
     let cursor: string | undefined;
     do {
       const page = await jobRepository.byStatus(status, 100, cursor);
-      for (const job of page.items) {
-        if (status === 'running' && job.leaseUntil && job.leaseUntil > now()) continue;
+      for (const job of page.items.filter(stalled)) {
         await sendJobMessage(job.id);
         sent++;
       }

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import { now } from '../ids.js';
 import { agentRepository, releaseAgentUpdate } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
+import { dependentUpdates } from './dependencies.js';
 import { transact, type TransactItem } from '../db/store.js';
 import { dispatchNotifications, projectNotification } from './notifications.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
@@ -82,7 +83,7 @@ export async function saveTaskChange(
   event: TaskEvent | undefined,
   options: { releaseStatus?: 'idle' | 'offline'; extra?: TransactItem[] } = {},
 ): Promise<boolean> {
-  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? [])];
+  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? []), ...(await dependentUpdates(task, next))];
   const notice = await entryNotification(task, next);
   if (notice) items.push(notice.put);
   if (event) items.push(taskRepository.eventPut(event));

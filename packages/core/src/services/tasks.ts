@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
-import { taskRepository } from '../db/task-repository.js';
+import { taskRepository, withInternal } from '../db/task-repository.js';
+import { RetryCreation, explainDependencyFailure, planDependencies } from './dependencies.js';
 import { projectRepository } from '../db/project-repository.js';
 import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
 import { agentPk, agentStatusPk, releaseAgentUpdate, agentRepository, statusKeyNames } from '../db/agent-repository.js';
@@ -23,25 +24,40 @@ const CREATE_ATTEMPTS = 20;
  */
 export async function createTask(input: TaskCreate, actor?: string): Promise<Task> {
   const at = now();
-  const task: Task = { id: newId(), ...input, state: 'backlog', createdAt: at, updatedAt: at, version: 1 };
-  const items = [
-    projectRepository.addTask(task.projectId),
-    taskRepository.put(task, undefined),
-    taskRepository.eventPut({
-      taskId: task.id,
-      at,
-      type: 'created',
-      to: 'backlog',
-      ...(actor ? { actor } : {}),
-      message: actor ? `${actorName(actor)} created the task: ${task.title}` : `Task created: ${task.title}`,
-    }),
-  ];
+  const id = newId();
   for (let attempt = 1; ; attempt++) {
+    // Dependencies are read (and checked) again on every try: one of them may have moved meanwhile.
+    const plan = await planDependencies({ id, ...input });
+    const base: Task = { id, ...input, state: 'backlog', ...(plan.openDependencies ? { openDependencies: plan.openDependencies } : {}), ...(actor ? { createdBy: actor } : {}), createdAt: at, updatedAt: at, version: 1 };
+    if (!base.dependsOn?.length) delete base.dependsOn;
+    const task = plan.doneDependencies.length ? withInternal(base, { doneDependencies: plan.doneDependencies }) : base;
+    const waiting = plan.openDependencies ? ` It waits for ${plan.openDependencies} unfinished ${plan.openDependencies === 1 ? 'dependency' : 'dependencies'}.` : '';
+    const items = [
+      projectRepository.addTask(task.projectId),
+      taskRepository.put(task, undefined),
+      taskRepository.eventPut({
+        taskId: task.id,
+        at,
+        type: 'created',
+        to: 'backlog',
+        ...(actor ? { actor } : {}),
+        message: (actor ? `${actorName(actor)} created the task: ${task.title}` : `Task created: ${task.title}`) + waiting,
+      }),
+      ...plan.items,
+    ];
     try {
       const failed = await transact(items);
       if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
-      if (failed.length) throw new ConflictError(`Task '${task.id}' already exists`);
-      return task;
+      if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
+      if (failed.length) {
+        // A dependency changed (or has as many dependents as it may): plan again, or say which.
+        if (attempt >= CREATE_ATTEMPTS) throw new ConflictError('The tasks this one depends on keep changing; try again');
+        await explainDependencyFailure(task.dependsOn ?? []).catch((error: unknown) => {
+          if (!(error instanceof RetryCreation)) throw error;
+        });
+        continue;
+      }
+      return base;
     } catch (error) {
       // Many tasks created in one project at once collide on its count: each lost race wrote nothing.
       if (!isTransactionConflict(error) || attempt >= CREATE_ATTEMPTS) throw error;

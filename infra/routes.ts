@@ -65,4 +65,5 @@ export const routes: RouteDefinition[] = [
   route('GET', '/api/auth/me', 'auth/me', 'Who is signed in'),
   route('POST', '/api/webhooks/gitea', 'webhooks/gitea', "Gitea's webhooks (authenticated by X-Gitea-Signature, not a token)", 'none'),
   route('POST', '/api/projects/{id}/webhook', 'projects/webhook', "Register or update the project repository's Gitea webhook (a job; 202)"),
+  route('POST', '/api/projects/{id}/repository', 'projects/repository', "Create the project's Gitea repository, or find it (a job; 202): e.g. after the Gitea stand-in forgot it"),
 ];

@@ -209,10 +209,10 @@ const fieldValues: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   list_my_tasks: { state: stateValue, limit: limitValue, cursor: cursorValue },
   get_job: { jobId: idValue },
   heartbeat: {},
-  create_task: { title: textValue, description: textValue, priority: limitValue, dependsOn: fc.oneof(fc.array(idValue, { maxLength: 3 }), anyValue), parentId: idValue },
+  create_task: { title: textValue, description: textValue, priority: limitValue, dependsOn: fc.array(idValue, { maxLength: 3 }), parentId: idValue },
 };
 
-/** Tools that can succeed in this scene: the reads, get_next_task (no task waiting) and heartbeat (create_task cannot: no lane holds a task). */
+/** Tools that can succeed in this scene: the reads, get_next_task (no task waiting) and heartbeat. */
 const ACCEPTING_TOOLS = ['get_next_task', 'get_task', 'list_my_tasks', 'get_job', 'heartbeat'];
 
 const unknownFields = fc.dictionary(fc.constantFrom('agentId', 'assignedAgentId', 'id', 'version', 'extra', '__proto__', 'constructor', 'toString'), anyValue, { maxKeys: 2 });

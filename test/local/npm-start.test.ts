@@ -3,7 +3,7 @@
  * runs, through tsx), with its own DynamoDB Local, fauxqs and Gitea stand-in, a data folder of its own.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,9 +106,32 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
       expect(started.output()).toContain('PORT=3001 npm start');
       expect(started.output()).not.toMatch(/^\s+at /m);
       expect(javaServing(dataDir)).toEqual([]);
+      // Said before anything started: one line, and DynamoDB Local never made its files.
+      expect(started.output().trim().split('\n')).toHaveLength(1);
+      expect(readdirSync(dataDir).filter((name) => name.endsWith('.db'))).toEqual([]);
     } finally {
       blocker.close();
     }
+  });
+
+  it('refuses a second npm start on the same data folder in one line; a data folder inside the project is git-ignored', async () => {
+    const dataDir = join(projectRoot, `.tmp-data-${process.pid}`);
+    folders.push(dataDir);
+    const first = npmStart({ PORT: '0', AIWORKER_DATA_DIR: dataDir });
+    await banner(first);
+    const second = npmStart({ PORT: '0', AIWORKER_DATA_DIR: dataDir });
+    expect(await second.exited).toBe(1);
+    expect(second.output().trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`Another npm start \\(pid ${first.child.pid}\\) is using the data folder`))]);
+    expect(first.child.exitCode).toBeNull();
+    // Nothing of it shows up for git.
+    expect(execFileSync('git', ['status', '--porcelain', '--ignored=no', '--', dataDir], { cwd: projectRoot, encoding: 'utf8' })).toBe('');
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    // Once the first has stopped, the folder is free again.
+    const third = npmStart({ PORT: '0', AIWORKER_DATA_DIR: dataDir });
+    await banner(third);
+    third.child.kill('SIGINT');
+    expect(await third.exited).toBe(0);
   });
 
   it('says plainly that Java 17 is needed when there is no java, with no stack trace', async () => {

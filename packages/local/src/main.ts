@@ -6,6 +6,7 @@ import { startRuntime, type Runtime } from './runtime.js';
 import { ensureBoardBuilt } from './board-build.js';
 import { connectBoardSignIn } from './board-signin.js';
 import { resolveWebhookSecret } from './webhook-secret.js';
+import { assertPortFree, ignoreInsideProject, lockDataDir } from './start-checks.js';
 
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
@@ -15,15 +16,22 @@ async function main() {
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   let signIn: string;
+  let unlock = () => undefined as void;
   try {
+    // Said before anything starts: a taken port, a data folder another npm start is using.
+    await assertPortFree(port);
+    unlock = lockDataDir(dataDir);
+    ignoreInsideProject(dataDir, projectRoot);
     ensureBoardBuilt((line) => console.log(line));
     gitea = await localGitea(dataDir);
     const webhookSecret = resolveWebhookSecret(dataDir);
     runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
+    runtime.onStop(async () => unlock());
     signIn = await connectBoardSignIn(gitea, Number(new URL(runtime.url).port));
   } catch (error) {
     await gitea?.stop();
+    unlock();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       console.error(`Port ${port} is already in use. Stop whatever is using it, or start on another port: PORT=3001 npm start`);

@@ -132,8 +132,10 @@ export function checkApp(run: AppRun, options: CheckOptions): string[] {
   const [db] = tables;
   if (db) {
     if (db.inputs.hashKey !== table.partitionKey || db.inputs.rangeKey !== table.sortKey) say(`table keys ${db.inputs.hashKey}/${db.inputs.rangeKey}, expected ${table.partitionKey}/${table.sortKey}`);
-    const indexes = (db.inputs.globalSecondaryIndexes ?? []).map((i: any) => `${i.name}:${i.hashKey}/${i.rangeKey}:${i.projectionType}`).sort();
-    const expected = table.indexes.map((i) => `${i.name}:${i.partitionKey}/${i.sortKey}:ALL`).sort();
+    // Each index projects what infra/table.ts says: keys only, or the keys plus the attributes it includes.
+    const projectionOf = (i: any) => (i.projectionType === 'INCLUDE' ? `INCLUDE(${[...(i.nonKeyAttributes ?? [])].sort().join(',')})` : i.projectionType);
+    const indexes = (db.inputs.globalSecondaryIndexes ?? []).map((i: any) => `${i.name}:${i.hashKey}/${i.rangeKey}:${projectionOf(i)}`).sort();
+    const expected = table.indexes.map((i) => `${i.name}:${i.partitionKey}/${i.sortKey}:${i.include ? `INCLUDE(${[...i.include].sort().join(',')})` : 'KEYS_ONLY'}`).sort();
     if (JSON.stringify(indexes) !== JSON.stringify(expected)) say(`table indexes ${indexes.join(', ')}, expected ${expected.join(', ')}`);
     if (db.inputs.pointInTimeRecovery?.enabled !== true) say('point-in-time recovery is off');
     const retained = run.options.find((o) => o.type === db.type && o.name === db.name)?.retainOnDelete;

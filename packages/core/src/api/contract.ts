@@ -70,6 +70,7 @@ export const contract = {
 
   'POST /api/webhooks/gitea': { query: NoQuery, body: GiteaWebhookBodySchema, response: WebhookReceiptSchema },
   'POST /api/projects/{id}/webhook': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
+  'POST /api/projects/{id}/repository': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
   'GET /api/board': { query: NoQuery, response: BoardSchema },
   'POST /api/auth/token': { query: NoQuery, body: AdminTokenSignInSchema, response: SessionSchema },
   'POST /api/auth/logout': { query: NoQuery, response: SignedOutSchema },

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
 import type { Runtime } from '../../packages/local/src/runtime.js';
@@ -92,6 +92,8 @@ describe('the admin token exchanged for a session', () => {
     const item = (await documents().send(new GetCommand({ TableName: runtime.tableName, Key: { pk: `SESSION#${hash}`, sk: 'SESSION' } }))).Item!;
     expect(JSON.stringify(item)).not.toContain(session);
     expect(item.expiresAtEpoch).toBeGreaterThan(Date.now() / 1000);
+    const ttl = await new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, region: 'us-east-1' }).send(new DescribeTimeToLiveCommand({ TableName: runtime.tableName }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAtEpoch', TimeToLiveStatus: 'ENABLED' });
     expect(Date.parse(item.expiresAt)).toBeGreaterThan(Date.now());
   });
 

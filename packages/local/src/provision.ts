@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceNotFoundException,
   UpdateTableCommand,
@@ -24,6 +25,7 @@ export const projection = (index: TableIndex) =>
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists' | 'migrated'> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await ensureTimeToLive(client, tableName);
     return (await ensureIndexes(client, tableName, (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!))) ? 'migrated' : 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -48,10 +50,17 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  await ensureTimeToLive(client, tableName);
+  return 'created';
+}
+
+/** Turns on the table's TTL attribute (sessions, pending sign-ins) when a table, new or older, lacks it. */
+async function ensureTimeToLive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl?.AttributeName === table.timeToLiveAttribute && (ttl.TimeToLiveStatus === 'ENABLED' || ttl.TimeToLiveStatus === 'ENABLING')) return;
   await client.send(
     new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }),
   );
-  return 'created';
 }
 
 /**

@@ -105,15 +105,21 @@ export async function hydrate(tableName: string, keys: Raw[]): Promise<Raw[]> {
   if (keys.length === 0) return [];
   const id = (item: Raw) => `${item.pk}\u0000${item.sk}`;
   const found = new Map<string, Raw>();
-  for (let start = 0; start < keys.length; start += 100) {
-    let request: Raw[] | undefined = keys.slice(start, start + 100).map((item) => ({ pk: item.pk, sk: item.sk }));
-    for (let round = 0; request && request.length > 0; round++) {
-      const result = await documentClient().send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } } }));
-      for (const item of (result.Responses?.[tableName] ?? []) as Raw[]) found.set(id(item), item);
-      request = result.UnprocessedKeys?.[tableName]?.Keys as Raw[] | undefined;
-      if (request?.length) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
-    }
-  }
+  // Batches of 100 (BatchGetItem's limit), side by side: a long page (the board reads 1,000 tasks) costs
+  // about one round trip, not one per hundred items.
+  const batches: Raw[][] = [];
+  for (let start = 0; start < keys.length; start += 100) batches.push(keys.slice(start, start + 100));
+  await Promise.all(
+    batches.map(async (batch) => {
+      let request: Raw[] | undefined = batch.map((item) => ({ pk: item.pk, sk: item.sk }));
+      for (let round = 0; request && request.length > 0; round++) {
+        const result = await documentClient().send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } } }));
+        for (const item of (result.Responses?.[tableName] ?? []) as Raw[]) found.set(id(item), item);
+        request = result.UnprocessedKeys?.[tableName]?.Keys as Raw[] | undefined;
+        if (request?.length) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+      }
+    }),
+  );
   return keys.flatMap((key) => (found.has(id(key)) ? [found.get(id(key))!] : []));
 }
 

@@ -185,7 +185,7 @@ async function runFleet(size: number, meter: PartitionMeter, setSecond: (s: numb
     await inParallel(ops.length, CONCURRENCY, async (i) => {
       const [name, op] = ops[i];
       try {
-        await op();
+        await meter.operation.run(name, op);
         count(name);
       } catch (error) {
         const key = `${name}: ${(error as Error).name}`;
@@ -212,6 +212,16 @@ async function runFleet(size: number, meter: PartitionMeter, setSecond: (s: numb
     readUSDPerMonth: round((perMonth.readUnits / 1e6) * PRICE.readPerMillion, 2),
     totalUSDPerMonth: round((perMonth.writeUnits / 1e6) * PRICE.writePerMillion + (perMonth.readUnits / 1e6) * PRICE.readPerMillion, 2),
     prices: PRICE,
+    byOperation: Object.fromEntries(
+      [...meter.byOperation].map(([operation, units]) => [
+        operation,
+        {
+          writeUnitsPerSecond: round(units.wcu / WINDOW, 1),
+          readUnitsPerSecond: round(units.rcu / WINDOW, 1),
+          USDPerMonth: round(((units.wcu / WINDOW) * SECONDS_PER_MONTH * PRICE.writePerMillion + (units.rcu / WINDOW) * SECONDS_PER_MONTH * PRICE.readPerMillion) / 1e6, 2),
+        },
+      ]),
+    ),
   };
   const thrown = meter.throttles.filter((t) => t.thrown).length;
   const overLimit = meter.throttles.filter((t) => !t.thrown).length;

@@ -25,6 +25,7 @@
  */
 import { DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { table, type TableIndex } from '../infra/table.js';
 
 export const LIMITS = { wcu: 1000, rcu: 3000 } as const;
@@ -97,9 +98,19 @@ export class PartitionMeter {
   private readonly windows = new Map<number, Map<string, Usage>>();
   private readonly images = new Map<string, Image | undefined>();
   readonly throttles: Throttle[] = [];
+  /** Units by operation: `meter.operation.run('heartbeat', …)` charges what runs inside to 'heartbeat'. */
+  readonly operation = new AsyncLocalStorage<string>();
+  readonly byOperation = new Map<string, Usage>();
   private readonly readItem: (key: Item) => Promise<Item | undefined>;
-  /** Counting on/off (setup runs with it off; images are still kept). */
-  charging = false;
+  private on = false;
+  /** Counting on/off: set-up runs with it off (requests pass untouched); turning it on forgets every image. */
+  get charging(): boolean {
+    return this.on;
+  }
+  set charging(value: boolean) {
+    if (value && !this.on) this.images.clear();
+    this.on = value;
+  }
   requests = 0;
 
   constructor(
@@ -158,6 +169,7 @@ export class PartitionMeter {
     this.windows.clear();
     this.throttles.length = 0;
     this.requests = 0;
+    this.byOperation.clear();
   }
 
   private used(where: string, pk: string): Usage {
@@ -173,6 +185,10 @@ export class PartitionMeter {
   private charge(where: string, pk: string, kind: 'wcu' | 'rcu', units: number): void {
     if (!this.charging) return;
     const usage = this.used(where, pk);
+    const name = this.operation.getStore() ?? 'other';
+    const byOperation = this.byOperation.get(name) ?? { wcu: 0, rcu: 0 };
+    byOperation[kind] += units;
+    this.byOperation.set(name, byOperation);
     const before = usage[kind];
     usage[kind] += units;
     if (before <= LIMITS[kind] && usage[kind] > LIMITS[kind]) this.throttles.push({ second: this.clock(), target: `${where}|${pk}`, kind, thrown: false });
@@ -233,8 +249,8 @@ export class PartitionMeter {
 
   /** Charges one request (`target`: the operation, `body`: its wire JSON) around `send`, which sends it. */
   async handle(target: string, body: Wire, send: () => Promise<any>): Promise<any> {
-    if (body.TableName && body.TableName !== this.tableName) return send();
-    this.requests += this.charging ? 1 : 0;
+    if (!this.on || (body.TableName && body.TableName !== this.tableName)) return send();
+    this.requests++;
     switch (target) {
       case 'PutItem':
       case 'UpdateItem':

@@ -7,6 +7,15 @@ import { createRouter, type HttpFunction } from './router.js';
 /** Lambda's own limit on a synchronous request payload. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
+/**
+ * How long an idle keep-alive connection stays open. Node's default, 5 s, is as short as the idle time
+ * many HTTP clients keep a pooled connection (httpx: 5 s) and shorter than an agent often pauses between
+ * tool calls: a client that reuses the connection just as the server closes it gets ECONNRESET, not an
+ * answer. Like a load balancer's 60 s idle timeout plus a margin, so the client closes first (clients that
+ * read the `Keep-Alive: timeout=65` hint, such as fetch, stop reusing it a second before).
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 function envelopeError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify({ success: false, error: { code, message } }));
@@ -91,6 +100,9 @@ export async function startHttpServer(
       else res.end();
     }
   });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Node's advice: the headers timeout longer than the keep-alive one, so an idle connection ends by the latter.
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

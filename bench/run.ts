@@ -11,6 +11,7 @@ import type { BenchContext } from './context.js';
 import { benchJobs } from './jobs.js';
 import { benchMcp } from './mcp.js';
 import { benchBoard } from './board.js';
+import { benchFleet } from './fleet.js';
 import type { Figure } from './stats.js';
 
 /** Every section: a short key (for BENCH_SECTIONS), a title, and the run. */
@@ -21,6 +22,7 @@ const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]
   ['jobs', 'Job pipeline', benchJobs],
   ['mcp', 'MCP get_next_task latency', benchMcp],
   ['board', 'The board in a browser', benchBoard],
+  ['fleet', 'Fleet simulation (partition meter)', benchFleet],
 ];
 
 const markdownTable = (figures: Figure[]) =>
@@ -32,7 +34,7 @@ const markdownTable = (figures: Figure[]) =>
 
 /**
  * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
- * BENCH_SECTIONS=api,cold,claims,jobs,mcp,board runs only some, written to results.partial.json instead.
+ * BENCH_SECTIONS=api,cold,claims,jobs,mcp,board,fleet runs only some, written to results.partial.json instead.
  */
 async function main() {
   const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);

@@ -178,18 +178,29 @@ describe('Gitea client: error classification', () => {
   it('429 is retryable with Retry-After in seconds or as an HTTP-date', async () => {
     gitea.failNext(1, 429, { retryAfter: 7 });
     expect(await giteaError(() => client.getVersion())).toMatchObject({ status: 429, retryable: true, retryAfterSeconds: 7 });
-    gitea.failNext(1, 429, { retryAfter: new Date(Date.now() + 30_000).toUTCString() });
+    const header = new Date(Date.now() + 30_000).toUTCString();
+    const target = Date.parse(header);
+    gitea.failNext(1, 429, { retryAfter: header });
+    // The seconds left until that date, as seen at some moment during the call (however slow the call is).
+    const before = Date.now();
     const dated = await giteaError(() => client.getVersion());
-    expect(dated.retryAfterSeconds).toBeGreaterThanOrEqual(28);
-    expect(dated.retryAfterSeconds).toBeLessThanOrEqual(31);
+    const after = Date.now();
+    expect(dated.retryAfterSeconds).toBeGreaterThanOrEqual(Math.max(0, Math.ceil((target - after) / 1000)));
+    expect(dated.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil((target - before) / 1000));
+    expect(dated.retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('a hanging Gitea times out, retryable, within timeoutMs', async () => {
     const quick = createGiteaClient({ baseUrl: gitea.url, token: gitea.token, timeoutMs: 150 });
     gitea.failNext(1, 'hang');
-    const started = Date.now();
-    const err = await giteaError(() => quick.getPullRequest('aiworker', 'demo', 1));
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // The client gives up on its own 150 ms timer, before a 5 s timer started at the same moment (timers fire
+    // in order of due time however busy the machine is, so this holds without any wall-clock bound).
+    let marker: NodeJS.Timeout | undefined;
+    const later = new Promise<'5 s timer first'>((resolve) => (marker = setTimeout(() => resolve('5 s timer first'), 5_000)));
+    const first = await Promise.race([giteaError(() => quick.getPullRequest('aiworker', 'demo', 1)), later]);
+    clearTimeout(marker);
+    expect(first).toBeInstanceOf(GiteaError);
+    const err = first as GiteaError;
     expect(err).toMatchObject({ status: undefined, retryable: true });
     expect(err.message).toMatch(/timed out after 150 ms/);
     // A slow (not hanging) Gitea also hits the deadline.

@@ -190,9 +190,8 @@ describe('Gitea stand-in fault injection', () => {
   it('hangs until the client gives up, and close() does not wait for hanging sockets', async () => {
     const other = await startGiteaStandIn();
     other.failFor('hang');
-    const started = Date.now();
-    await expect(fetch(`${other.baseUrl}/version`, { signal: AbortSignal.timeout(150) })).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Only the client's own timer ends the request: the stand-in neither answers nor closes the socket.
+    await expect(fetch(`${other.baseUrl}/version`, { signal: AbortSignal.timeout(150) })).rejects.toMatchObject({ name: 'TimeoutError' });
     const pending = fetch(`${other.baseUrl}/version`).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     await other.close();

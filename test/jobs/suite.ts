@@ -84,8 +84,12 @@ export function jobSuite(target: () => Promise<GiteaTarget>, options: { giteaTim
       ['create_pull_request', 'succeeded'],
       ['merge_pull_request', 'succeeded'],
     ]);
-    const events = ok(await api.get(`/api/tasks/${task.id}/events?limit=100`)).map((event: any) => event.type);
+    const history = ok(await api.get(`/api/tasks/${task.id}/events?limit=100`));
+    const events = history.map((event: any) => event.type);
     expect(events).toEqual(expect.arrayContaining(['branch_created', 'pull_request_opened', 'pull_request_merged']));
+    // The merge is attributed to whoever asked for it (here the admin token), not to the worker that did it.
+    expect(history.find((event: any) => event.type === 'pull_request_merged')).toMatchObject({ actor: 'admin' });
+    expect(mergeJob.requestedBy).toBe('admin');
   });
 
   it('makes exactly one branch and one pull request when every message is delivered two or three times', async () => {

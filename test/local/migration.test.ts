@@ -82,7 +82,8 @@ describe.skipIf(deployedUnderTest)('data written by the first version (gsi1…gs
     client = await writeOldTable(tableName);
     // What `npm start` does on an old data folder: the runtime finds the table and moves it to today's layout.
     runtime = await startTestRuntime({ tableName, worker: false, sweeper: false });
-  });
+    // Adding seven indexes to a table on the run's shared DynamoDB Local, while other files load it, can take minutes.
+  }, 400_000);
   afterAll(async () => {
     await runtime?.stop();
     client?.destroy();

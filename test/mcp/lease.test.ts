@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { agentRepository } from '../../packages/core/src/db/agent-repository.js';
 import { sweepExpiredLeases } from '../../packages/core/src/services/sweeper.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { admin, newAgent, ok } from './mcp-client.js';
 
-// A short lease and a fast sweep, so silence shows within seconds.
-const LEASE_SECONDS = 2;
+// Leases are checked against the sweeper's clock, not against how fast this machine runs: tests 1 and 2 run
+// the sweeper themselves at a chosen moment (the last heartbeat plus the lease: the latest instant a live
+// agent still holds its lease, and long after a silent one lost it). The lease is far longer than any test,
+// so the runtime's own timer never races them. Test 3 shortens the lease and lets that timer do the work,
+// polling for the outcome with a generous deadline.
+const LEASE_SECONDS = 600;
 const previousLease = process.env.AIWORKER_LEASE_SECONDS;
 let runtime: Runtime;
 let api: ReturnType<typeof admin>;
@@ -25,7 +30,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` holds (the sweeper runs on its own timer); fails after `seconds`. */
-async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, seconds = 20): Promise<T> {
+async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, seconds = 60): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await read();
@@ -35,8 +40,13 @@ async function until<T>(what: string, read: () => Promise<T>, check: (value: T) 
   }
 }
 
+/** The moment the lease of an agent last seen at `lastSeenAt` ends (still held at exactly this instant). */
+const leaseEnd = (lastSeenAt: string, plusMs = 0) => new Date(Date.parse(lastSeenAt) + LEASE_SECONDS * 1000 + plusMs);
+
 const getTask = async (id: string) => ok(await api.get(`/api/tasks/${id}`));
 const getAgent = async (id: string) => ok(await api.get(`/api/agents/${id}`));
+/** When the agent was last seen (stored, never shown by the API). */
+const lastSeen = async (id: string): Promise<string> => (await agentRepository.get(id))!.lastSeenAt;
 
 describe('leases', () => {
   it('a silent agent’s task goes back to the backlog with a lease_expired event and another agent claims it; a heartbeating agent keeps its task', async () => {
@@ -47,19 +57,33 @@ describe('leases', () => {
     const live = await newAgent(runtime);
 
     expect((await silent.call('get_next_task', { projectId: project.id })).structured.task.id).toBe(first.id);
+    const silentSeen = await lastSeen(silent.agent.id);
     expect((await live.call('get_next_task', { projectId: project.id })).structured.task.id).toBe(second.id);
 
-    // Live agents heartbeat (every 1/4 lease) for the whole test; the silent one says nothing.
-    const alive = [live];
-    let beating = true;
-    const heartbeats = (async () => {
-      while (beating) {
-        for (const beat of await Promise.all(alive.map((agent) => agent.call('heartbeat')))) expect(beat.isError, beat.text).toBe(false);
-        await sleep((LEASE_SECONDS * 1000) / 4);
+    /** Every agent in `agents` heartbeats; returns when the earliest of their leases ends. */
+    const beat = async (agents: Array<typeof live>) => {
+      const seen: string[] = [];
+      for (const agent of agents) {
+        // Clocks tick in milliseconds: make sure a heartbeat is later than the silent agent's last call.
+        await until('a later millisecond', async () => new Date().toISOString(), (at) => at > silentSeen, 5);
+        const result = await agent.call('heartbeat');
+        expect(result.isError, result.text).toBe(false);
+        // A heartbeat sets lastSeenAt and lastHeartbeatAt to the same instant; the lease runs from there.
+        const at: string = result.structured.agent.lastHeartbeatAt;
+        expect(await lastSeen(agent.agent.id)).toBe(at);
+        expect(result.structured.leaseExpiresAt).toBe(leaseEnd(at).toISOString());
+        seen.push(at);
       }
-    })();
+      return leaseEnd(seen.sort()[0]);
+    };
 
-    const released = await until('the silent agent’s task to return to backlog', () => getTask(first.id), (task) => task.state === 'backlog');
+    // The live agent heartbeats; the sweep runs at the very end of its lease, long after the silent one's.
+    const sweep = await sweepExpiredLeases(await beat([live]));
+    expect(sweep.expiredAgents).toEqual([silent.agent.id]);
+    expect(sweep.releasedTasks).toEqual([first.id]);
+
+    const released = await getTask(first.id);
+    expect(released.state).toBe('backlog');
     expect(released.assignedAgentId).toBeUndefined();
     const events = ok(await api.get(`/api/tasks/${first.id}/events`));
     const expired = events.find((event: { type: string }) => event.type === 'lease_expired');
@@ -71,12 +95,14 @@ describe('leases', () => {
     // Another agent picks the task up.
     const next = await newAgent(runtime);
     expect((await next.call('get_next_task', { projectId: project.id })).structured.task).toMatchObject({ id: first.id, assignedAgentId: next.agent.id });
-    alive.push(next);
 
-    // Several more leases pass: the heartbeating agent still holds its task.
-    await sleep(LEASE_SECONDS * 2000);
-    beating = false;
-    await heartbeats;
+    // Several more leases: each time both heartbeat and a sweep runs at the end of the lease; they keep their tasks.
+    for (let round = 0; round < 3; round++) {
+      const result = await sweepExpiredLeases(await beat([live, next]));
+      expect(result.expiredAgents).not.toContain(live.agent.id);
+      expect(result.expiredAgents).not.toContain(next.agent.id);
+      expect(result.releasedTasks).toEqual([]);
+    }
     expect(await getTask(second.id)).toMatchObject({ state: 'in_progress', assignedAgentId: live.agent.id });
     expect(await getAgent(live.agent.id)).toMatchObject({ status: 'busy', currentTaskId: second.id });
     const liveEvents = ok(await api.get(`/api/tasks/${second.id}/events`));
@@ -90,6 +116,11 @@ describe('leases', () => {
     const update = await silent.call('update_task_status', { taskId: first.id, state: 'ready_to_test' });
     expect(update.isError).toBe(true);
     expect(update.text).toMatch(/assigned to another agent/);
+
+    // One millisecond past the end of its lease, a heartbeating agent that then went quiet loses its task too.
+    const quiet = await sweepExpiredLeases(new Date((await beat([live])).getTime() + 1));
+    expect(quiet.releasedTasks).toContain(second.id);
+    expect(await getTask(second.id)).toMatchObject({ state: 'backlog' });
     await Promise.all([silent.close(), live.close(), next.close()]);
   });
 
@@ -100,25 +131,45 @@ describe('leases', () => {
     await agent.call('get_next_task', { projectId: project.id });
     await agent.call('update_task_status', { taskId: task.id, state: 'needs_input', question: 'Which database?' });
 
-    // Well past the lease, with the sweeper running all along: the question still waits, the agent still holds it.
-    await sleep(LEASE_SECONDS * 2000);
+    // Several leases past its last call: the question still waits, the agent still holds it.
+    const longAfter = leaseEnd(await lastSeen(agent.agent.id), 3 * LEASE_SECONDS * 1000);
+    const waiting = await sweepExpiredLeases(longAfter);
+    expect(waiting.skippedAgents).toContain(agent.agent.id);
+    expect(waiting.expiredAgents).not.toContain(agent.agent.id);
     expect(await getTask(task.id)).toMatchObject({ state: 'needs_input', assignedAgentId: agent.agent.id, question: 'Which database?' });
     expect(await getAgent(agent.agent.id)).toMatchObject({ currentTaskId: task.id });
 
     ok(await api.post(`/api/tasks/${task.id}/respond`, { response: 'Postgres' }));
-    const released = await until('the answered task of a silent agent to return to backlog', () => getTask(task.id), (current) => current.state === 'backlog');
-    expect(released).toMatchObject({ lastResponse: 'Postgres' });
+    const answered = await sweepExpiredLeases(longAfter);
+    expect(answered.releasedTasks).toContain(task.id);
+    expect(await getTask(task.id)).toMatchObject({ state: 'backlog', lastResponse: 'Postgres' });
     expect(await getAgent(agent.agent.id)).toMatchObject({ status: 'offline' });
     await agent.close();
   });
 
-  it('an idle silent agent is only marked offline; a sweep finds nothing to do for a live agent', async () => {
+  it('on its own timer, the sweeper marks a silent idle agent offline and frees a silent busy agent’s task; a live agent is left alone', async () => {
+    const project = await createProject(api);
+    const task = await createTask(api, project.id);
+    const busy = await newAgent(runtime);
+    expect((await busy.call('get_next_task', { projectId: project.id })).structured.task.id).toBe(task.id);
     const idle = await newAgent(runtime);
-    await until('the idle agent to go offline', () => getAgent(idle.agent.id), (agent) => agent.status === 'offline');
-    const beat = await idle.call('heartbeat');
-    expect(beat.structured.agent.status).toBe('idle');
-    const result = await sweepExpiredLeases();
-    expect(result.expiredAgents).not.toContain(idle.agent.id);
-    await idle.close();
+    // A one-second lease from now on: the runtime's sweeper timer (every 250 ms) does the rest.
+    process.env.AIWORKER_LEASE_SECONDS = '1';
+    try {
+      await until('the idle agent to go offline', () => getAgent(idle.agent.id), (agent) => agent.status === 'offline');
+      const freed = await until('the busy agent’s task to return to backlog', () => getTask(task.id), (current) => current.state === 'backlog');
+      expect(freed.assignedAgentId).toBeUndefined();
+      const events = ok(await api.get(`/api/tasks/${task.id}/events`));
+      expect(events.find((event: { type: string }) => event.type === 'lease_expired')).toMatchObject({ agentId: busy.agent.id });
+
+      const beat = await idle.call('heartbeat');
+      expect(beat.structured.agent.status).toBe('idle');
+      // Swept at the last instant of its fresh lease, the live agent is not touched.
+      const result = await sweepExpiredLeases(new Date(Date.parse(beat.structured.agent.lastHeartbeatAt) + 1000));
+      expect(result.expiredAgents).not.toContain(idle.agent.id);
+    } finally {
+      process.env.AIWORKER_LEASE_SECONDS = String(LEASE_SECONDS);
+    }
+    await Promise.all([idle.close(), busy.close()]);
   });
 });

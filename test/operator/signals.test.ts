@@ -51,6 +51,13 @@ const logsOf = (id: string) => lines.filter((line) => line.correlation_id === id
 const metricRecords = (name: string) => lines.filter((line) => line._aws?.CloudWatchMetrics?.some((m: any) => m.Metrics.some((metric: any) => metric.Name === name)));
 
 describe('operator signals', () => {
+  it('says who deleted a task in the log, since its events go with it', async () => {
+    const project = ok(await api.post('/api/projects', { name: 'Audit', giteaOwner: 'acme', giteaRepo: 'audit' }), 201);
+    const task = ok(await api.post('/api/tasks', { projectId: project.id, title: 'Delete me' }), 201);
+    ok(await api.delete(`/api/tasks/${task.id}`));
+    expect(lines.find((line) => line.message === 'Task deleted' && line.taskId === task.id)).toMatchObject({ actor: 'admin', projectId: project.id, title: 'Delete me' });
+  });
+
   it('follows one correlation id from a REST request through the job message to the worker’s Gitea calls', async () => {
     const project = await projectWithRepository(api, gitea);
     const task = ok(await api.post('/api/tasks', { projectId: project.id, title: 'Trace me' }), 201);

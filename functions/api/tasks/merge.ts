@@ -1,4 +1,4 @@
 import { requestMerge } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/tasks/{id}/merge', ({ params }) => requestMerge(params.id));
+export const handler = api('POST /api/tasks/{id}/merge', ({ params, actor }) => requestMerge(params.id, actor));

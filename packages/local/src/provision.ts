@@ -100,8 +100,8 @@ async function waitForIndex(client: DynamoDBClient, tableName: string, name: str
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const index = Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === name);
     if (index?.IndexStatus === 'ACTIVE' && Table?.TableStatus === 'ACTIVE') return;
-    if (waited > 3600) throw new Error(`Index ${name} of table ${tableName} is still ${index?.IndexStatus} after an hour`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (waited > 14_400) throw new Error(`Index ${name} of table ${tableName} is still ${index?.IndexStatus} after an hour`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

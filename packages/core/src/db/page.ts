@@ -1,47 +1,11 @@
 import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../errors.js';
+import { cursorFits, decodeCursor, decodeShardCursor, encodeCursor, type Key, type ShardPosition } from './cursor.js';
 import type { Page } from '../schemas/common.js';
 import { documentClient } from './client.js';
 import { KEY_ATTRIBUTES, indexKeys, stripKeys, type IndexName } from './keys.js';
 
-type Key = Record<string, string>;
 type Raw = Record<string, unknown>;
-
-export function encodeCursor(key: unknown): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function parseCursor(cursor: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError();
-  }
-}
-
-const isKey = (parsed: unknown, allowed: readonly string[]): parsed is Key => {
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  return (
-    entries.length === allowed.length &&
-    entries.every(([name, value]) => allowed.includes(name) && typeof value === 'string' && value.length > 0 && value.length < 1024)
-  );
-};
-
-/** A cursor is only ever a key this API produced: anything else is a 400, never a DynamoDB error. */
-export function decodeCursor(cursor: string | undefined, allowed: readonly string[]): Key | undefined {
-  if (cursor === undefined) return undefined;
-  const parsed = parseCursor(cursor);
-  if (!isKey(parsed, allowed)) throw new InvalidCursorError();
-  return parsed;
-}
-
-function cursorFits(key: Key, partitionKey: string, sortKey: string, query: Pick<PageQuery, 'partitionValue' | 'sortPrefix' | 'sortBefore'>): boolean {
-  if (key[partitionKey] !== query.partitionValue) return false;
-  if (query.sortPrefix && !key[sortKey].startsWith(query.sortPrefix)) return false;
-  if (query.sortBefore && !(key[sortKey] < query.sortBefore)) return false;
-  return true;
-}
 
 export interface PageQuery {
   tableName: string;
@@ -180,9 +144,6 @@ export interface ShardedQuery {
   forward?: boolean;
 }
 
-/** Where a sharded list stands in each shard: not started (0), done (1), or after this index key. */
-type ShardPosition = 0 | 1 | Key;
-
 /**
  * One page of a list spread over shards, in the index's sort order as if it were one partition: each
  * shard is read from where the cursor left it (side by side), the results merged, the first `limit`
@@ -218,16 +179,4 @@ export async function queryShardedPage<T>(query: ShardedQuery): Promise<Page<T>>
   const cursor = next.every((position) => position === 1) ? undefined : encodeCursor({ shards: next });
   const full = await hydrate(query.tableName, taken.map((entry) => entry.item));
   return { items: full.map((item) => stripKeys<T>(item)), cursor };
-}
-
-function decodeShardCursor(cursor: string | undefined, partitionValues: string[], names: string[], partitionKey: string): ShardPosition[] {
-  if (cursor === undefined) return partitionValues.map(() => 0);
-  const parsed = parseCursor(cursor) as { shards?: unknown } | null;
-  const shards = parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length === 1 ? parsed.shards : undefined;
-  if (!Array.isArray(shards) || shards.length !== partitionValues.length) throw new InvalidCursorError();
-  return shards.map((position, shard) => {
-    if (position === 0 || position === 1) return position;
-    if (!isKey(position, names) || position[partitionKey] !== partitionValues[shard]) throw new InvalidCursorError();
-    return position;
-  });
 }

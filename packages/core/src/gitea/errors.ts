@@ -37,6 +37,9 @@ export function parseRetryAfter(value: string | null | undefined, nowMs = Date.n
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // An HTTP-date names its weekday and month; anything else (`-5`, `2099`) is junk that Date.parse would
+  // still read as a year, turning a bad header into hours of waiting.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));

@@ -73,6 +73,7 @@ export const JobSchema = z
       .object({ agentId: IdSchema, claimedAt: TimestampSchema.optional() })
       .optional()
       .describe("The task's holder when the job was asked for: the result moves the task only while that claim still holds it"),
+    requestedBy: z.string().optional().describe('Who asked for it (admin, gitea:<login>, agent:<id>): the task event its result writes names them'),
     input: JobInputSchema,
     result: z.record(z.string(), z.unknown()).optional().describe('What Gitea returned: branch, PR number and URL, merge outcome…'),
     error: z.string().optional().describe('The latest failure: retried while queued, final when failed'),

@@ -19,6 +19,8 @@ export interface JobSpec {
   input: JobInput;
   /** The claim on the task that asked (fencing: a result for a claim that ended moves nothing). */
   claim?: Job['claim'];
+  /** Who asked (an actor, as in task events); its result's task event names them. */
+  requestedBy?: string;
 }
 
 /** A job id that is the same for the same request key: version 8 (custom) UUID from a SHA-256 of the key. */

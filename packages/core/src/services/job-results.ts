@@ -42,7 +42,7 @@ async function writeWithTask(claimed: JobRecord, next: JobRecord, plan: TaskPlan
       load: () => taskRepository.get(taskId),
       change: (task) => {
         const { next: changed, event, extra = [] } = plan(task);
-        events.set(task.version, { event: { taskId, at: now(), actor: 'system', ...event }, extra });
+        events.set(task.version, { event: { taskId, at: now(), actor: claimed.requestedBy ?? 'system', ...event }, extra });
         return changed;
       },
       save: (changed, task) => {

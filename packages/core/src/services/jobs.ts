@@ -83,11 +83,11 @@ const repositoryOf = (project: Project) => ({ owner: project.giteaOwner, repo: p
 const claimOf = (task: Task): Job['claim'] => (task.assignedAgentId ? { agentId: task.assignedAgentId, claimedAt: task.claimedAt } : undefined);
 
 /** The task's job of this type: the one still queued or running, else a new one with `input` for its project. */
-async function taskJob<T extends JobType>(task: Task, type: T, input: (project: Project) => Omit<JobInputOf<T>, 'type'>): Promise<Job> {
+async function taskJob<T extends JobType>(task: Task, type: T, input: (project: Project) => Omit<JobInputOf<T>, 'type'>, requestedBy?: string): Promise<Job> {
   const [project, pending] = await Promise.all([getProject(task.projectId), pendingJob(task.id, type)]);
   if (pending) return pending;
   const jobInput = { type, ...input(project) } as JobInputOf<T>;
-  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput, claim: claimOf(task) }, { key: taskJobKey(task, type) });
+  return enqueueJob({ taskId: task.id, projectId: project.id, input: jobInput, claim: claimOf(task), requestedBy }, { key: taskJobKey(task, type) });
 }
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
@@ -122,15 +122,18 @@ export async function requestPullRequest(taskId: string, options: PullRequestReq
   }));
 }
 
-/** A `merge_pull_request` job for an approved task; after the merge the task moves to `staging`. */
-export async function requestMerge(taskId: string): Promise<Job> {
+/**
+ * A `merge_pull_request` job for an approved task; after the merge the task moves to `staging`, in an event
+ * that names who asked (`actor`).
+ */
+export async function requestMerge(taskId: string, actor?: string): Promise<Job> {
   const task = await getTask(taskId);
   assertState(task, ['approved'], 'merging its pull request');
   if (task.prNumber === undefined) {
     throw new ConflictError(`Task '${task.id}' has no pull request to merge (POST /api/tasks/${task.id}/pull-request opens one)`);
   }
   const prNumber = task.prNumber;
-  return taskJob(task, 'merge_pull_request', (project) => ({ ...repositoryOf(project), prNumber }));
+  return taskJob(task, 'merge_pull_request', (project) => ({ ...repositoryOf(project), prNumber }), actor);
 }
 
 /** A `create_repository` job for the project's Gitea repository (an existing one is reused). */

@@ -1,3 +1,4 @@
+import { logger } from '../telemetry.js';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
 import { taskRepository, withInternal } from '../db/task-repository.js';
@@ -210,7 +211,11 @@ function changeTask(id: string, expectedVersion: number | undefined, plan: (task
  * agent, freed. Its events go with it (a deleted task leaves nothing behind, its history included).
  * Without `expectedVersion`, a task changed meanwhile is looked at again rather than refused.
  */
-export async function deleteTask(id: string, expectedVersion?: number, _actor?: string): Promise<Task> {
+/**
+ * Deletes a task with its events (nothing of it stays behind). Who deleted it cannot go in events that are
+ * gone, so it is in the log: `Task deleted` with the actor, the task and its project.
+ */
+export async function deleteTask(id: string, expectedVersion?: number, actor?: string): Promise<Task> {
   for (let attempt = 1; ; attempt++) {
     const task = await getTask(id);
     if (expectedVersion !== undefined && expectedVersion !== task.version) {
@@ -218,6 +223,7 @@ export async function deleteTask(id: string, expectedVersion?: number, _actor?: 
     }
     if (await deleteTaskAt(task)) {
       await taskRepository.deleteEvents(id);
+      logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
       return task;
     }
     if (attempt >= 20) throw new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });

@@ -1,7 +1,10 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../packages/local/src/emulators/dynamodb.js';
 import { claimNextTask } from '../../packages/core/src/index.js';
 import { hashToken, newAgentToken } from '../../packages/core/src/auth/tokens.js';
 import { jobRepository } from '../../packages/core/src/db/job-repository.js';
@@ -54,8 +57,8 @@ function oldItems() {
   ];
 }
 
-async function writeOldTable(tableName: string) {
-  const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+async function writeOldTable(endpoint: string, tableName: string) {
+  const client = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -78,15 +81,21 @@ describe.skipIf(deployedUnderTest)('data written by the first version (gsi1…gs
   const tableName = uniqueName('old');
   let runtime: Runtime;
   let client: DynamoDBClient;
+  let dynamo: DynamoDbLocal;
+  const dataDir = mkdtempSync(join(tmpdir(), 'aiworker-old-'));
   beforeAll(async () => {
-    client = await writeOldTable(tableName);
+    // A DynamoDB Local of its own, with its data on disk, as `npm start` has on an old data folder (adding
+    // indexes to a table of the run's shared, busy in-memory instance could stall for minutes).
+    dynamo = await startDynamoDbLocal({ dataDir });
+    client = await writeOldTable(dynamo.endpoint, tableName);
     // What `npm start` does on an old data folder: the runtime finds the table and moves it to today's layout.
-    runtime = await startTestRuntime({ tableName, worker: false, sweeper: false });
-    // Adding seven indexes to a table on the run's shared DynamoDB Local, while other files load it, can take minutes.
-  }, 400_000);
+    runtime = await startTestRuntime({ tableName, worker: false, sweeper: false, dynamoEndpoint: dynamo.endpoint });
+  }, 300_000);
   afterAll(async () => {
     await runtime?.stop();
     client?.destroy();
+    await dynamo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('keeps projects, tasks, agents and jobs, listed and filtered as before', async () => {

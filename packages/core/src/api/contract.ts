@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { described } from '../schemas/common.js';
 import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
 import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
 import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
@@ -13,10 +14,10 @@ import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullReques
  * validate with these schemas and the OpenAPI document is generated from them, so the two cannot drift.
  */
 export interface Operation {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response: z.ZodType;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
   list?: boolean;
   status?: number;
   /** The body may be left out (an empty body counts as `{}`). */
@@ -28,19 +29,19 @@ export interface Operation {
 }
 
 const NoQuery = z.strictObject({});
-const DeleteQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+const DeleteQuery = z.strictObject({ version: z.optional(z.coerce.number().check(z.int(), z.gte(1))) });
 
 export const HealthSchema = z
   .object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() })
-  .meta({ id: 'Health' });
+  .check(z.meta({ id: 'Health' }));
 export const EndpointSchema = z
   .object({ method: z.string(), path: z.string(), summary: z.string(), auth: z.string() })
-  .meta({ id: 'Endpoint' });
+  .check(z.meta({ id: 'Endpoint' }));
 
 export const contract = {
   'GET /api': { query: NoQuery, response: EndpointSchema, list: true },
   'GET /api/health': { query: NoQuery, response: HealthSchema },
-  'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()).describe('The OpenAPI 3.1 document itself'), raw: true },
+  'GET /api/openapi.json': { query: NoQuery, response: described(z.record(z.string(), z.unknown()), 'The OpenAPI 3.1 document itself'), raw: true },
 
   'GET /api/projects': { query: PageQuerySchema, response: ProjectSchema, list: true },
   'POST /api/projects': { query: NoQuery, body: ProjectCreateRequestSchema, response: ProjectCreatedSchema, status: 201 },
@@ -78,10 +79,10 @@ export const contract = {
   'GET /api/auth/gitea/login': { query: NoQuery, response: z.unknown(), status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" },
   'GET /api/auth/gitea/callback': {
     query: z.strictObject({
-      code: z.string().max(2000).optional(),
-      state: z.string().max(200).optional(),
-      error: z.string().max(200).optional(),
-      error_description: z.string().max(2000).optional(),
+      code: z.optional(z.string().check(z.maxLength(2000))),
+      state: z.optional(z.string().check(z.maxLength(200))),
+      error: z.optional(z.string().check(z.maxLength(200))),
+      error_description: z.optional(z.string().check(z.maxLength(2000))),
     }),
     response: z.unknown(),
     status: 302,
@@ -90,6 +91,6 @@ export const contract = {
 } satisfies Record<string, Operation>;
 
 export type OperationKey = keyof typeof contract;
-export type BodyOf<K extends OperationKey> = (typeof contract)[K] extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-export type QueryOf<K extends OperationKey> = (typeof contract)[K] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
-export type ParamsOf<K extends OperationKey> = (typeof contract)[K] extends { params: infer P extends z.ZodType } ? z.output<P> : undefined;
+export type BodyOf<K extends OperationKey> = (typeof contract)[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
+export type QueryOf<K extends OperationKey> = (typeof contract)[K] extends { query: infer Q extends z.ZodMiniType } ? z.output<Q> : undefined;
+export type ParamsOf<K extends OperationKey> = (typeof contract)[K] extends { params: infer P extends z.ZodMiniType } ? z.output<P> : undefined;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { routes } from '../../../../infra/routes.js';
 import { config } from '../config.js';
 import { contract, type Operation } from './contract.js';
@@ -6,9 +6,9 @@ import { contract, type Operation } from './contract.js';
 const ErrorEnvelopeSchema = z
   .object({
     success: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
   })
-  .meta({ id: 'Error' });
+  .check(z.meta({ id: 'Error' }));
 
 type JsonSchema = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ type JsonSchema = Record<string, unknown>;
  * `$defs` exist.
  */
 function jsonSchemaIn(components: Record<string, JsonSchema>) {
-  return (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  return (schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema => {
     const { $schema: _dialect, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
     const toComponents = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
     for (const [name, definition] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {

@@ -1,20 +1,24 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { described } from './common.js';
 import { AgentSchema } from './agent.js';
 import { ProjectSchema } from './project.js';
 import { TaskSchema } from './task.js';
 
-export const BoardAgentSchema = AgentSchema.extend({
-  lastSeenAt: z.string().optional().describe('When the agent last did anything (MCP call or heartbeat)'),
-}).meta({ id: 'BoardAgent' });
+export const BoardAgentSchema = z
+  .object({
+    ...AgentSchema.shape,
+    lastSeenAt: z.optional(described(z.string(), 'When the agent last did anything (MCP call or heartbeat)')),
+  })
+  .check(z.meta({ id: 'BoardAgent' }));
 
 export const BoardSchema = z
   .object({
     tasks: z.array(TaskSchema),
     agents: z.array(BoardAgentSchema),
     projects: z.array(ProjectSchema),
-    truncated: z.boolean().describe('True when there were more tasks than one board read returns'),
+    truncated: described(z.boolean(), 'True when there were more tasks than one board read returns'),
   })
-  .meta({ id: 'Board' });
+  .check(z.meta({ id: 'Board' }));
 export type Board = z.infer<typeof BoardSchema>;
 
 export const BoardQuerySchema = z.strictObject({});

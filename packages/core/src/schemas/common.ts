@@ -8,19 +8,27 @@ import { en } from 'zod/locales';
  */
 z.config(en());
 
-export const IdSchema = z.string().check(z.minLength(1), z.maxLength(100), z.describe('Opaque id'));
-export const TimestampSchema = z.string().check(z.describe('ISO 8601 timestamp'));
-export const VersionSchema = z.int().check(z.gte(1), z.describe('Optimistic version; send it back on PATCH to detect concurrent changes'));
+/**
+ * Builds a schema at once, like a plain `const`, but called with esbuild's pure annotation (`@__PURE__`)
+ * where it is used: a bundle that never reads the schema drops its construction
+ * (esbuild cannot tell on its own that building a zod schema has no side effects). So each Lambda builds
+ * only the schemas its own operation uses, which is most of what loading them would cost at a cold start.
+ */
+export const define = <T>(build: () => T): T => build();
+
+export const IdSchema = /* @__PURE__ */ define(() => z.string().check(z.minLength(1), z.maxLength(100), z.describe('Opaque id')));
+export const TimestampSchema = /* @__PURE__ */ define(() => z.string().check(z.describe('ISO 8601 timestamp')));
+export const VersionSchema = /* @__PURE__ */ define(() => z.int().check(z.gte(1), z.describe('Optimistic version; send it back on PATCH to detect concurrent changes')));
 
 /** Common list query: `limit` and `cursor`. */
-export const pageQueryFields = {
+export const pageQueryFields = /* @__PURE__ */ define(() => ({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100), z.describe('Items per page (1–100, default 25)')), 25),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000), z.describe('Cursor from the previous page'))),
-};
-export const PageQuerySchema = z.strictObject(pageQueryFields);
+}));
+export const PageQuerySchema = /* @__PURE__ */ define(() => z.strictObject(pageQueryFields));
 export type PageQuery = z.infer<typeof PageQuerySchema>;
 
-export const IdParamsSchema = z.strictObject({ id: IdSchema });
+export const IdParamsSchema = /* @__PURE__ */ define(() => z.strictObject({ id: IdSchema }));
 
 export interface Page<T> {
   items: T[];

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { described } from './common.js';
+import { described , define } from './common.js';
 
 /**
  * The parts of Gitea's webhook payloads aiworker reads (Gitea's modules/structs/hook.go:
@@ -7,32 +7,32 @@ import { described } from './common.js';
  * in later versions must not turn a delivery into a 400.
  */
 const upTo = (max: number) => z.string().check(z.maxLength(max));
-const Login = z.looseObject({ login: z.string().check(z.minLength(1), z.maxLength(255)) });
+const Login = /* @__PURE__ */ define(() => z.looseObject({ login: z.string().check(z.minLength(1), z.maxLength(255)) }));
 
-const Repository = z.looseObject({
+const Repository = /* @__PURE__ */ define(() => z.looseObject({
   name: z.string().check(z.minLength(1), z.maxLength(255)),
   owner: Login,
-});
+}));
 
-const PullRequest = z.looseObject({
+const PullRequest = /* @__PURE__ */ define(() => z.looseObject({
   number: z.int().check(z.positive()),
   merged: z.nullish(z.boolean()),
   updated_at: z.nullish(upTo(64)),
   html_url: z.nullish(upTo(2048)),
   user: z.nullish(Login),
   head: z.nullish(z.looseObject({ ref: z.nullish(upTo(1024)), sha: z.nullish(upTo(128)) })),
-});
+}));
 
-export const PullRequestPayloadSchema = z.looseObject({
+export const PullRequestPayloadSchema = /* @__PURE__ */ define(() => z.looseObject({
   action: z.string().check(z.minLength(1), z.maxLength(64)),
   pull_request: PullRequest,
   repository: Repository,
   sender: Login,
   review: z.nullish(z.looseObject({ type: upTo(128), content: z.nullish(upTo(1_000_000)) })),
-});
+}));
 export type PullRequestPayload = z.infer<typeof PullRequestPayloadSchema>;
 
-export const IssueCommentPayloadSchema = z.looseObject({
+export const IssueCommentPayloadSchema = /* @__PURE__ */ define(() => z.looseObject({
   action: z.string().check(z.minLength(1), z.maxLength(64)),
   issue: z.looseObject({ number: z.int().check(z.positive()), user: z.nullish(Login), updated_at: z.nullish(upTo(64)) }),
   comment: z.looseObject({ body: upTo(1_000_000), user: z.nullish(Login) }),
@@ -40,11 +40,11 @@ export const IssueCommentPayloadSchema = z.looseObject({
   is_pull: z.nullish(z.boolean()),
   repository: Repository,
   sender: Login,
-});
+}));
 export type IssueCommentPayload = z.infer<typeof IssueCommentPayloadSchema>;
 
 /** What the receiver answers Gitea (and what Gitea shows in the hook's recent deliveries). */
-export const WebhookReceiptSchema = z
+export const WebhookReceiptSchema = /* @__PURE__ */ define(() => z
   .object({
     delivery: z.string(),
     event: z.string(),
@@ -56,13 +56,13 @@ export const WebhookReceiptSchema = z
     state: z.optional(described(z.string(), 'The task state after the delivery')),
     message: z.string(),
   })
-  .check(z.meta({ id: 'WebhookReceipt' }));
+  .check(z.meta({ id: 'WebhookReceipt' })));
 export type WebhookReceipt = z.infer<typeof WebhookReceiptSchema>;
 
 /** For the OpenAPI document only: the receiver reads the raw bytes (the signature covers them). */
-export const GiteaWebhookBodySchema = z
+export const GiteaWebhookBodySchema = /* @__PURE__ */ define(() => z
   .looseObject({ action: z.optional(z.string()), repository: z.optional(z.looseObject({})), sender: z.optional(z.looseObject({})) })
   .check(
     z.describe('A Gitea webhook payload (pull_request, pull_request_sync, pull_request_review_*, pull_request_comment), signed with X-Gitea-Signature'),
     z.meta({ id: 'GiteaWebhook' }),
-  );
+  ));

@@ -1,22 +1,22 @@
 import * as z from 'zod/mini';
-import { IdSchema, TimestampSchema, VersionSchema, described } from './common.js';
+import { IdSchema, TimestampSchema, VersionSchema, described , define } from './common.js';
 import { ProjectSchema, projectCreateFields } from './project.js';
 
 /** What a notification is about. */
-export const NotificationEventSchema = z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired']);
+export const NotificationEventSchema = /* @__PURE__ */ define(() => z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired']));
 export type NotificationEvent = z.infer<typeof NotificationEventSchema>;
 
-const repository = {
+const repository = /* @__PURE__ */ define(() => ({
   owner: z.string().check(z.minLength(1), z.describe('Gitea owner (user or organisation)')),
   repo: z.string().check(z.minLength(1), z.describe('Gitea repository name')),
-};
+}));
 
 /**
  * What the worker needs for each kind of job: one variant per job type, told apart by `type` (the job's
  * own `type`). A new kind of job is a new variant here and a case in `performJob` (services/job-operations).
  */
-const text = z.string().check(z.minLength(1));
-export const JobInputSchema = z
+const text = /* @__PURE__ */ define(() => z.string().check(z.minLength(1)));
+export const JobInputSchema = /* @__PURE__ */ define(() => z
   .discriminatedUnion('type', [
     z.object({
       type: z.literal('create_repository'),
@@ -47,21 +47,21 @@ export const JobInputSchema = z
     }),
     z.object({ type: z.literal('register_webhook'), ...repository, url: described(z.url(), "The receiver's public URL, where Gitea sends the events") }),
   ])
-  .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' }));
+  .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' })));
 export type JobInput = z.infer<typeof JobInputSchema>;
 /** The input of one job type. */
 export type JobInputOf<T extends JobType> = Extract<JobInput, { type: T }>;
 
 export type JobType = JobInput['type'];
-export const JOB_TYPES = JobInputSchema.def.options.map((option) => option.shape.type.def.values[0]) as [JobType, ...JobType[]];
-export const JobTypeSchema = described(z.enum(JOB_TYPES), 'What the job does in Gitea');
+export const JOB_TYPES = /* @__PURE__ */ define(() => JobInputSchema.def.options.map((option) => option.shape.type.def.values[0]) as [JobType, ...JobType[]]);
+export const JobTypeSchema = /* @__PURE__ */ define(() => described(z.enum(JOB_TYPES), 'What the job does in Gitea'));
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
-export const JobStatusSchema = described(z.enum(JOB_STATUSES), 'queued → running → succeeded | failed (a retry goes back to queued)');
+export const JobStatusSchema = /* @__PURE__ */ define(() => described(z.enum(JOB_STATUSES), 'queued → running → succeeded | failed (a retry goes back to queued)'));
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 /** A unit of Gitea work: recorded in DynamoDB, sent to SQS, run by the worker. */
-export const JobSchema = z
+export const JobSchema = /* @__PURE__ */ define(() => z
   .object({
     id: IdSchema,
     type: JobTypeSchema,
@@ -83,7 +83,7 @@ export const JobSchema = z
     updatedAt: TimestampSchema,
     version: VersionSchema,
   })
-  .check(z.meta({ id: 'Job' }));
+  .check(z.meta({ id: 'Job' })));
 export type Job = z.infer<typeof JobSchema>;
 
 /** The stored job also carries the worker's lease while it runs; the lease never leaves core. */
@@ -91,26 +91,26 @@ export interface JobRecord extends Job {
   leaseUntil?: string;
 }
 
-export const pullRequestRequestFields = {
+export const pullRequestRequestFields = /* @__PURE__ */ define(() => ({
   title: z.optional(described(z.string().check(z.trim(), z.minLength(1), z.maxLength(255)), 'Defaults to the task title')),
   body: z.optional(described(z.string().check(z.maxLength(65_000)), 'Defaults to the task description')),
-};
-export const PullRequestRequestSchema = z.strictObject(pullRequestRequestFields).check(z.meta({ id: 'PullRequestRequest' }));
+}));
+export const PullRequestRequestSchema = /* @__PURE__ */ define(() => z.strictObject(pullRequestRequestFields).check(z.meta({ id: 'PullRequestRequest' })));
 export type PullRequestRequest = z.infer<typeof PullRequestRequestSchema>;
 
 /** `POST /api/projects` may also ask for the Gitea repository to be created. */
-export const ProjectCreateRequestSchema = z
+export const ProjectCreateRequestSchema = /* @__PURE__ */ define(() => z
   .strictObject({
     ...projectCreateFields,
     createRepository: z.optional(described(z.boolean(), 'Also create the Gitea repository (a create_repository job)')),
   })
-  .check(z.meta({ id: 'ProjectCreateRequest' }));
+  .check(z.meta({ id: 'ProjectCreateRequest' })));
 export type ProjectCreateRequest = z.infer<typeof ProjectCreateRequestSchema>;
 
-export const ProjectCreatedSchema = z
+export const ProjectCreatedSchema = /* @__PURE__ */ define(() => z
   .object({
     ...ProjectSchema.shape,
     repositoryJobId: z.optional(described(IdSchema, 'The create_repository job, when one was asked for')),
     webhookJobId: z.optional(described(IdSchema, 'The register_webhook job, when webhooks are configured (AIWORKER_PUBLIC_URL and AIWORKER_WEBHOOK_SECRET)')),
   })
-  .check(z.meta({ id: 'ProjectCreated' }));
+  .check(z.meta({ id: 'ProjectCreated' })));

@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch , define } from './common.js';
 
-const projectFields = {
+const projectFields = /* @__PURE__ */ define(() => ({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('Display name')),
   description: z.optional(z.string().check(z.maxLength(10_000))),
   giteaOwner: described(GiteaOwnerSchema, 'Gitea user or organisation that owns the repository'),
   giteaRepo: described(GiteaRepoSchema, 'Gitea repository name'),
   defaultBranch: described(BranchNameSchema, 'Branch pull requests target'),
-};
+}));
 
 /**
  * Notifications out (optional): aiworker POSTs to `notifyUrl` when a task enters needs_input or
@@ -16,13 +16,13 @@ const projectFields = {
  * (X-Aiworker-Signature: sha256=HMAC of the body with `notifySecret`); `slack`: Slack's incoming-webhook
  * body (`{"text": …}`). The secret is write-only: never shown, never logged.
  */
-export const NotifyFormatSchema = described(z.enum(['json', 'slack']), 'json: signed JSON; slack: a Slack incoming webhook');
-const notifyUrl = z
+export const NotifyFormatSchema = /* @__PURE__ */ define(() => described(z.enum(['json', 'slack']), 'json: signed JSON; slack: a Slack incoming webhook'));
+const notifyUrl = /* @__PURE__ */ define(() => z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .check(z.maxLength(2048), z.describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)'));
-const notifySecret = z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only'));
+  .check(z.maxLength(2048), z.describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)')));
+const notifySecret = /* @__PURE__ */ define(() => z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only')));
 
-export const ProjectSchema = z
+export const ProjectSchema = /* @__PURE__ */ define(() => z
   .object({
     id: IdSchema,
     ...projectFields,
@@ -33,20 +33,20 @@ export const ProjectSchema = z
     updatedAt: TimestampSchema,
     version: VersionSchema,
   })
-  .check(z.meta({ id: 'Project' }));
+  .check(z.meta({ id: 'Project' })));
 export type Project = z.infer<typeof ProjectSchema>;
 
-export const projectCreateFields = {
+export const projectCreateFields = /* @__PURE__ */ define(() => ({
   ...projectFields,
   defaultBranch: z._default(projectFields.defaultBranch, 'main'),
   notifyUrl: z.optional(notifyUrl),
   notifyFormat: z.optional(NotifyFormatSchema),
   notifySecret: z.optional(notifySecret),
-};
-export const ProjectCreateSchema = z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' }));
+}));
+export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
 
-export const ProjectUpdateSchema = z
+export const ProjectUpdateSchema = /* @__PURE__ */ define(() => z
   .strictObject({
     name: z.optional(projectFields.name),
     description: projectFields.description,
@@ -58,5 +58,5 @@ export const ProjectUpdateSchema = z
     notifySecret: z.optional(z.nullable(notifySecret)),
     version: z.optional(VersionSchema),
   })
-  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' }));
+  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })));
 export type ProjectUpdate = z.infer<typeof ProjectUpdateSchema>;

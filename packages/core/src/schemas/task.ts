@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields , define } from './common.js';
 
 export const TASK_STATES = [
   'backlog',
@@ -11,14 +11,14 @@ export const TASK_STATES = [
   'production',
   'cancelled',
 ] as const;
-export const TaskStateSchema = described(z.enum(TASK_STATES), 'Task state');
+export const TaskStateSchema = /* @__PURE__ */ define(() => described(z.enum(TASK_STATES), 'Task state'));
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
-export const PrioritySchema = z.int().check(z.gte(0), z.lte(100), z.describe('0–100, higher is picked first'));
+export const PrioritySchema = /* @__PURE__ */ define(() => z.int().check(z.gte(0), z.lte(100), z.describe('0–100, higher is picked first')));
 
 const optionalString = (description?: string) => z.optional(description ? described(z.string(), description) : z.string());
 
-export const TaskSchema = z
+export const TaskSchema = /* @__PURE__ */ define(() => z
   .object({
     id: IdSchema,
     projectId: IdSchema,
@@ -43,33 +43,33 @@ export const TaskSchema = z
     updatedAt: TimestampSchema,
     version: VersionSchema,
   })
-  .check(z.meta({ id: 'Task' }));
+  .check(z.meta({ id: 'Task' })));
 export type Task = z.infer<typeof TaskSchema>;
 
 const trimmed = (min: number, max: number) => z.string().check(z.trim(), z.minLength(min), z.maxLength(max));
-const title = trimmed(1, 500);
-const description = z.string().check(z.maxLength(50_000));
+const title = /* @__PURE__ */ define(() => trimmed(1, 500));
+const description = /* @__PURE__ */ define(() => z.string().check(z.maxLength(50_000)));
 /** At most 20 dependencies, no duplicates. */
-const dependsOn = z
+const dependsOn = /* @__PURE__ */ define(() => z
   .array(IdSchema)
   .check(
     z.maxLength(20),
     z.refine((ids) => new Set(ids).size === ids.length, 'dependsOn lists a task twice'),
     z.describe('Ids of tasks in the same project that must be done first (at most 20)'),
-  );
+  ));
 
-export const taskCreateFields = {
+export const taskCreateFields = /* @__PURE__ */ define(() => ({
   projectId: IdSchema,
   title,
   description: z.optional(description),
   priority: z._default(PrioritySchema, 50),
   dependsOn: z.optional(dependsOn),
   parentId: z.optional(described(IdSchema, 'Makes this task a subtask of that task (same project)')),
-};
-export const TaskCreateSchema = z.strictObject(taskCreateFields).check(z.meta({ id: 'TaskCreate' }));
+}));
+export const TaskCreateSchema = /* @__PURE__ */ define(() => z.strictObject(taskCreateFields).check(z.meta({ id: 'TaskCreate' })));
 export type TaskCreate = z.infer<typeof TaskCreateSchema>;
 
-export const TaskUpdateSchema = z
+export const TaskUpdateSchema = /* @__PURE__ */ define(() => z
   .strictObject({
     title: z.optional(title),
     description: z.optional(description),
@@ -81,27 +81,27 @@ export const TaskUpdateSchema = z
     ),
     version: z.optional(VersionSchema),
   })
-  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'TaskUpdate' }));
+  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'TaskUpdate' })));
 export type TaskUpdate = z.infer<typeof TaskUpdateSchema>;
 
-export const TaskRespondSchema = z
+export const TaskRespondSchema = /* @__PURE__ */ define(() => z
   .strictObject({
     response: described(trimmed(1, 50_000), 'The answer to the task question'),
   })
-  .check(z.meta({ id: 'TaskRespond' }));
+  .check(z.meta({ id: 'TaskRespond' })));
 export type TaskRespond = z.infer<typeof TaskRespondSchema>;
 
-export const TaskListQuerySchema = z.strictObject({
+export const TaskListQuerySchema = /* @__PURE__ */ define(() => z.strictObject({
   ...pageQueryFields,
   projectId: z.optional(IdSchema),
   state: z.optional(TaskStateSchema),
   assignedAgentId: z.optional(IdSchema),
   ready: z.optional(described(z.enum(['true']), 'Only backlog tasks that can be claimed now (every dependency done); ranked')),
   blocked: z.optional(described(z.enum(['true']), 'Only backlog tasks waiting for a dependency; ranked')),
-});
+}));
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
-export const TaskEventSchema = z
+export const TaskEventSchema = /* @__PURE__ */ define(() => z
   .object({
     taskId: IdSchema,
     at: TimestampSchema,
@@ -112,6 +112,6 @@ export const TaskEventSchema = z
     actor: optionalString("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
     message: z.string(),
   })
-  .check(z.meta({ id: 'TaskEvent' }));
+  .check(z.meta({ id: 'TaskEvent' })));
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 

@@ -39,7 +39,7 @@ interface Fixtures {
 const json = (body: unknown) => Buffer.from(JSON.stringify(body));
 
 /** The event for one REST route; `fresh` makes what a destructive route needs (untimed, before the spawn). */
-async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
+export async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
   let id: string | undefined;
   let body: Buffer | undefined;
   let token: string | undefined = route.auth === 'none' ? undefined : adminToken;
@@ -142,9 +142,9 @@ async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: strin
   });
 }
 
-const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
+export const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
 
-function sqsEvent() {
+export function sqsEvent() {
   const now = String(Date.now());
   return {
     Records: [
@@ -164,7 +164,7 @@ function sqsEvent() {
   };
 }
 
-const scheduledEvent = () => ({
+export const scheduledEvent = () => ({
   version: '0',
   id: 'cold-start',
   'detail-type': 'Scheduled Event',
@@ -239,6 +239,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       AIWORKER_QUEUE_URL: queues.queueUrl,
       AIWORKER_DLQ_URL: queues.deadLetterUrl,
       ...secretEnvironment({ AdminToken: ctx.adminToken }),
+      // A diagnostic knob: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles every fresh process.
+      ...(process.env.BENCH_COLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_COLD_NODE_OPTIONS } : {}),
     };
 
     const project = await createProject({ name: 'cold start', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' });

@@ -24,6 +24,13 @@ export interface Candidate {
 const FRESH_MS = 250;
 /** Candidates read per shard (global) or per project: about what a busy process claims in FRESH_MS. */
 const PER_PARTITION = 25;
+/**
+ * A page also covers the tasks this process has in flight (they rank first and are skipped), so a process
+ * running many claims at once (the local runtime) reads once instead of paging past them. A Lambda
+ * instance runs one claim at a time: its pages stay PER_PARTITION long.
+ */
+const MAX_PAGE = 250;
+const pageSize = () => Math.min(MAX_PAGE, PER_PARTITION + taken.size);
 /** Pages read past tasks in flight before a partition counts as empty. */
 const MAX_PAGES = 8;
 /** Reads one claim makes before it gives up looking. */
@@ -69,7 +76,7 @@ async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': partitionKey },
         ExpressionAttributeValues: { ':pk': partitionValue },
-        Limit: PER_PARTITION,
+        Limit: pageSize(),
         ExclusiveStartKey: startKey,
       }),
     );

@@ -138,7 +138,7 @@ async function resolvePointer(agentId: string, taskId: string): Promise<ClaimRes
   if (task && isClaimable(task)) {
     try {
       const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, now())));
-      const claimed = fromItem(stripKeys(result.Attributes ?? {}));
+      const claimed = await taskRepository.withText(fromItem(stripKeys(result.Attributes ?? {})));
       return { task: claimed, project: await getProject(claimed.projectId), resumed: false };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -169,7 +169,8 @@ async function tryClaim(agentId: string, candidate: Candidate, pointer: string |
   const failure = [taskWrite, agentWrite].find((result) => result.status === 'rejected' && !isConditionFailure(result.reason)) as PromiseRejectedResult | undefined;
 
   if (taskWon && agentWon && !failure && project.status === 'fulfilled') {
-    return { kind: 'won', task: fromItem(stripKeys(taskWrite.value.Attributes ?? {})), project: project.value };
+    // The claim's answer carries the task's text (a second read only for a task that has any).
+    return { kind: 'won', task: await taskRepository.withText(fromItem(stripKeys(taskWrite.value.Attributes ?? {}))), project: project.value };
   }
   // Not a full win: undo our half, then say why.
   if (taskWon) await putBack(fromItem(stripKeys(taskWrite.value.Attributes ?? {})), agentId);

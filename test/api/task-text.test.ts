@@ -111,6 +111,10 @@ describe.skipIf(deployedUnderTest)('a task’s long text, kept out of the items 
       const item = await stored(task.id, 'TASK');
       await documentClient().send(new PutCommand({ TableName: config().tableName, Item: { ...item, description: `Old text of ${task.title}`, feedback: 'Old feedback' } }));
     }
+    // And an index key as a claim with a projectId used to write it (the project missing), which the migration repairs.
+    const untouchedItem = await stored(untouched.id, 'TASK');
+    await documentClient().send(new PutCommand({ TableName: config().tableName, Item: { ...untouchedItem, projectStatePk: 'PROJECT_STATE#undefined#backlog' } }));
+    expect(ok(await api.get(`/api/tasks?projectId=${project.id}&state=backlog`)).map((task: { id: string }) => task.id)).not.toContain(untouched.id);
     expect(ok(await api.get(`/api/tasks/${changed.id}`))).toMatchObject({ description: 'Old text of Old A', feedback: 'Old feedback' });
     expect(ok(await api.get('/api/board')).tasks.find((candidate: { id: string }) => candidate.id === changed.id)).toMatchObject({ hasFeedback: true });
 
@@ -128,6 +132,7 @@ describe.skipIf(deployedUnderTest)('a task’s long text, kept out of the items 
       expect((await stored(untouched.id, 'TASK'))?.description).toBeUndefined();
       expect(await stored(untouched.id, 'TEXT')).toMatchObject({ description: 'Old text of Old B', feedback: 'Old feedback' });
       expect(ok(await api.get(`/api/tasks/${untouched.id}`))).toMatchObject({ description: 'Old text of Old B', feedback: 'Old feedback', version: untouched.version });
+      expect(ok(await api.get(`/api/tasks?projectId=${project.id}&state=backlog`)).map((task: { id: string }) => task.id)).toContain(untouched.id);
       // Idempotent: done once, the table is marked and later starts change nothing.
       expect(await migrateTaskText(config().tableName, client)).toBe(0);
       expect(await ensureTable(client, config().tableName)).toBe('exists');

@@ -7,7 +7,7 @@ import { agentItem } from './agent-repository.js';
 import { jobItem } from './job-repository.js';
 import { indexKeys, stripKeys } from './keys.js';
 import { projectItem, type ProjectRecord } from './project-repository.js';
-import { fromItem, internalOf, taskItem, textItem, textOf, TEXT_FIELDS, withInternal } from './task-repository.js';
+import { fromItem, internalOf, taskIndexEntries, taskItem, textItem, textOf, TEXT_FIELDS, withInternal } from './task-repository.js';
 
 type Raw = Record<string, unknown>;
 
@@ -86,7 +86,7 @@ const TEXT_MIGRATED = { pk: 'MIGRATION', sk: 'TASK_TEXT' };
 
 /**
  * Moves the long text (description, lastResponse, feedback) of every task item that still carries it into
- * the task's `TEXT` item, in one transaction per task guarded by the version it was read at (a task
+ * the task's `TEXT` item (and rewrites a task item whose index keys are not what they should be), in one transaction per task guarded by the version it was read at (a task
  * changed meanwhile is read again on the next pass; its change may have moved the text already). Tasks
  * are found through the `all` index (keys only) and read 100 at a time — no Scan. Additive and idempotent;
  * reads tolerate both shapes, so it is safe while the system runs. Marks the table when done; `fresh`
@@ -118,10 +118,15 @@ export async function migrateTaskText(tableName: string, client: DynamoDBClient,
       while (request.length) {
         const result = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } } }));
         for (const item of (result.Responses?.[tableName] ?? []) as Raw[]) {
-          if (!TEXT_FIELDS.some((field) => item[field] !== undefined)) continue;
           const task = fromItem(stripKeys(item));
-          const text = textOf(task);
-          const stored = withInternal(task, { ...internalOf(task), inlineText: undefined, textFields: Object.keys(text) });
+          // Also repaired here: index keys that differ from what today's layout computes (a claim with a
+          // projectId used to write PROJECT_STATE#undefined#…, hiding the task from its project's list by state).
+          const keysWrong = Object.entries(taskIndexEntries(task)).some(([name, value]) => item[name] !== value);
+          const inline = TEXT_FIELDS.some((field) => item[field] !== undefined);
+          if (!inline && !keysWrong) continue;
+          // Text still inside the item moves out; a task whose text is already out keeps its item's `textFields`.
+          const text = inline ? textOf(task) : {};
+          const stored = inline ? withInternal(task, { ...internalOf(task), inlineText: undefined, textFields: Object.keys(text) }) : task;
           try {
             await documents.send(
               new TransactWriteCommand({
@@ -135,7 +140,7 @@ export async function migrateTaskText(tableName: string, client: DynamoDBClient,
                       ExpressionAttributeValues: { ':version': item.version },
                     },
                   },
-                  { Put: { TableName: tableName, Item: textItem(task.id, text) } },
+                  ...(Object.keys(text).length ? [{ Put: { TableName: tableName, Item: textItem(task.id, text) } }] : []),
                 ],
               }),
             );

@@ -63,7 +63,7 @@ const scopeKey = (projectId?: string) => projectId ?? '*';
  * The first claimable tasks of one partition, skipping those this process has just handed out (their
  * claims are in flight): reads on while a page holds only such tasks.
  */
-async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue: string): Promise<{ found: Candidate[]; inFlight: number }> {
+async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue: string, projectId?: string): Promise<{ found: Candidate[]; inFlight: number }> {
   const { partitionKey, sortKey } = indexKeys(index);
   const found: Candidate[] = [];
   let inFlight = 0;
@@ -83,7 +83,8 @@ async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue
     for (const item of result.Items ?? []) {
       const id = String(item.pk).slice('TASK#'.length);
       if (taken.has(id)) inFlight++;
-      else found.push({ id, projectId: String(item.projectId), rank: String(item[sortKey]) });
+      // `backlog` projects the task's project; `projectBacklog` (keys only) is one project's partition.
+      else found.push({ id, projectId: projectId ?? String(item.projectId), rank: String(item[sortKey]) });
     }
     startKey = result.LastEvaluatedKey;
     if (found.length > 0 || !startKey) break;
@@ -100,7 +101,7 @@ async function read(projectId?: string): Promise<Copy> {
   for (const [id, at] of taken) if (at < cutoff) taken.delete(id);
   const promise = (async () => {
     const parts = projectId
-      ? [await readPartition('projectBacklog', `READY#${projectId}`)]
+      ? [await readPartition('projectBacklog', `READY#${projectId}`, projectId)]
       : await Promise.all(allShards().map((shard) => readPartition('backlog', `READY#${shard}`)));
     const items = parts.flatMap((part) => part.found).sort((a, b) => a.rank.localeCompare(b.rank));
     const inFlight = parts.reduce((sum, part) => sum + part.inFlight, 0);

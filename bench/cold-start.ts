@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
-import { invokeInFreshNode } from '../packages/local/src/fresh-node.js';
+import { invokeInFreshNode, type FreshInvocation } from '../packages/local/src/fresh-node.js';
 import { secretEnvironment } from '../packages/local/src/secrets.js';
 import { httpEventV2, mcpPostEvent } from '../packages/local/src/lambda-events.js';
 import { ensureQueues } from '../packages/local/src/provision.js';
@@ -23,6 +23,8 @@ import type { BenchContext } from './context.js';
 
 const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
 const SETTINGS = process.env.BENCH_COLD_BUILD === 'project' ? 'project' : 'sst';
+/** BENCH_COLD_ONLY=tasks/get,mcp: only the functions whose handler path contains one of these (while tuning one). */
+const ONLY = process.env.BENCH_COLD_ONLY?.split(',').map((part) => part.trim()).filter(Boolean);
 /** Targets (issue 10): every REST function and the worker/sweeper ≤ 1.15× the floor, MCP ≤ 1.5×. */
 const targetOf = (kind: string) => ({ max: kind === 'mcp' ? 1.5 : 1.15 });
 
@@ -37,7 +39,7 @@ interface Fixtures {
 const json = (body: unknown) => Buffer.from(JSON.stringify(body));
 
 /** The event for one REST route; `fresh` makes what a destructive route needs (untimed, before the spawn). */
-async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
+export async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
   let id: string | undefined;
   let body: Buffer | undefined;
   let token: string | undefined = route.auth === 'none' ? undefined : adminToken;
@@ -140,9 +142,9 @@ async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: strin
   });
 }
 
-const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
+export const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
 
-function sqsEvent() {
+export function sqsEvent() {
   const now = String(Date.now());
   return {
     Records: [
@@ -162,7 +164,7 @@ function sqsEvent() {
   };
 }
 
-const scheduledEvent = () => ({
+export const scheduledEvent = () => ({
   version: '0',
   id: 'cold-start',
   'detail-type': 'Scheduled Event',
@@ -172,6 +174,20 @@ const scheduledEvent = () => ({
   region: 'us-east-1',
   resources: ['arn:aws:events:us-east-1:000000000000:rule/sweeper'],
   detail: {},
+});
+
+type Parts = { bootMs: number[]; importMs: number[]; handlerMs: number[] };
+const newParts = (): Parts => ({ bootMs: [], importMs: [], handlerMs: [] });
+function addParts(parts: Parts, run: FreshInvocation) {
+  if (!run.timing) return;
+  parts.bootMs.push(run.timing.bootMs);
+  parts.importMs.push(run.timing.importMs);
+  parts.handlerMs.push(run.timing.handlerMs);
+}
+const medianParts = (parts: Parts) => ({
+  boot: Math.round(percentile(parts.bootMs, 50) * 10) / 10,
+  import: Math.round(percentile(parts.importMs, 50) * 10) / 10,
+  firstInvocation: Math.round(percentile(parts.handlerMs, 50) * 10) / 10,
 });
 
 /** Checks that the answer is a real one (no 5xx, the expected shape) and returns a short description. */
@@ -201,7 +217,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     // Bundled as SST bundles them on deploy (scripts/build.ts sstEsbuildOptions: what AWS runs), or with the
     // project's own `npm run build` settings (BENCH_COLD_BUILD=project); the floor is bundled the same way.
     const floorFn: Deployable = { id: 'bench-cold-start-floor', kind: 'rest', handler: 'bench/cold-start-floor' };
-    const built = await buildFunctions({ outdir, functions: [...deployables(), floorFn], settings: SETTINGS });
+    const chosen = deployables().filter((fn) => !ONLY || ONLY.some((part) => fn.handler.includes(part)));
+    const built = await buildFunctions({ outdir, functions: [...chosen, floorFn], settings: SETTINGS });
     const floorBundle = built.find((bundle) => bundle.fn === floorFn)!;
     const bundles = built.filter((bundle) => bundle.fn !== floorFn);
 
@@ -222,6 +239,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       AIWORKER_QUEUE_URL: queues.queueUrl,
       AIWORKER_DLQ_URL: queues.deadLetterUrl,
       ...secretEnvironment({ AdminToken: ctx.adminToken }),
+      // A diagnostic knob: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles every fresh process.
+      ...(process.env.BENCH_COLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_COLD_NODE_OPTIONS } : {}),
     };
 
     const project = await createProject({ name: 'cold start', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' });
@@ -253,7 +272,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     for (const bundle of bundles) describeAnswer(bundle, (await invokeInFreshNode(bundle.file, await eventFor(bundle), env)).result);
 
     const floorSamples: number[] = [];
-    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string }>();
+    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string; parts: Parts; floorParts: Parts }>();
     for (let rep = 0; rep < REPS; rep++) {
       for (const bundle of bundles) {
         const floor = await invokeInFreshNode(floorBundle.file, floorEvent, env);
@@ -261,9 +280,11 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
         const event = await eventFor(bundle);
         const ours = await invokeInFreshNode(bundle.file, event, env);
         const answer = describeAnswer(bundle, ours.result);
-        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer };
+        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer, parts: newParts(), floorParts: newParts() };
         entry.ms.push(ours.ms);
         entry.floorMs.push(floor.ms);
+        addParts(entry.parts, ours);
+        addParts(entry.floorParts, floor);
         samples.set(bundle, entry);
         floorSamples.push(floor.ms);
       }
@@ -285,6 +306,9 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           answer: entry.answer,
           samplesMs: entry.ms.map((ms) => Math.round(ms)),
           floorSamplesMs: entry.floorMs.map((ms) => Math.round(ms)),
+          // Medians inside the process: Node's own start, the bundle's import, the first invocation.
+          partsMs: medianParts(entry.parts),
+          floorPartsMs: medianParts(entry.floorParts),
           allFloorsMedianMs: Math.round(allFloorsMedian),
           floorIs: 'fresh node: DynamoDB client + one GetItem (bundled with the same esbuild settings), run just before each of this bundle\'s runs',
         }),

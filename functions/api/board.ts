@@ -1,4 +1,4 @@
-import { getBoard } from '@aiworker/core';
+import { getBoard, boardOperation } from '@aiworker/core';
 import { api } from '../lib/api.js';
 
-export const handler = api('GET /api/board', () => getBoard());
+export const handler = api(boardOperation, () => getBoard());

@@ -1,4 +1,4 @@
-import { config, now } from '@aiworker/core';
+import { config, now, healthOperation } from '@aiworker/core';
 import { api } from '../lib/api.js';
 
-export const handler = api('GET /api/health', () => ({ status: 'ok', timestamp: now(), version: config().version }));
+export const handler = api(healthOperation, () => ({ status: 'ok', timestamp: now(), version: config().version }));

@@ -1,4 +1,4 @@
-import { openApiDocument } from '@aiworker/core';
+import { openApiDocument, openapiOperation } from '@aiworker/core';
 import { api } from '../lib/api.js';
 
-export const handler = api('GET /api/openapi.json', () => openApiDocument());
+export const handler = api(openapiOperation, () => openApiDocument());

@@ -6,11 +6,9 @@ import {
   ValidationError,
   actorOf,
   authorize,
-  contract,
   type BodyOf,
   type Caller,
   type Operation,
-  type OperationKey,
   type ParamsOf,
   type QueryOf,
 } from '@aiworker/core';
@@ -22,10 +20,10 @@ import { validate } from './validate.js';
 import { credentialsOf } from './caller.js';
 import { correlated } from './correlation.js';
 
-export interface Request<K extends OperationKey> {
-  params: ParamsOf<K>;
-  query: QueryOf<K>;
-  body: BodyOf<K>;
+export interface Request<O extends Operation> {
+  params: ParamsOf<O>;
+  query: QueryOf<O>;
+  body: BodyOf<O>;
   caller: Caller | undefined;
   /** How the caller appears in a task's events: `admin`, `gitea:<login>`, `agent:<id>`. */
   actor: string | undefined;
@@ -37,23 +35,24 @@ export interface Request<K extends OperationKey> {
 type Result = unknown | { items: unknown[]; cursor?: string };
 
 /**
- * Builds the Lambda handler of one REST operation: auth from the route table, body/params/query
- * validated with the operation's zod schemas, the result wrapped in the JSON envelope, and every
- * error mapped to a status and envelope in one place.
+ * Builds the Lambda handler of one REST operation (its export in core's contract, so the bundle holds
+ * only that operation's schemas): auth from the route table, body/params/query validated with the
+ * operation's zod schemas, the result wrapped in the JSON envelope, and every error mapped to a status
+ * and envelope in one place.
  */
-export function api<K extends OperationKey>(key: K, run: (request: Request<K>) => Promise<Result> | Result) {
-  const operation: Operation = contract[key];
+export function api<O extends Operation>(operation: O, run: (request: Request<O>) => Promise<Result> | Result) {
+  const key = operation.key;
   const [method, path] = key.split(' ');
   const route = routes.find((candidate) => candidate.method === method && candidate.path === path);
   if (!route) throw new Error(`No route for ${key} in infra/routes.ts`);
 
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<K>;
+    const params = validate('path parameter', operation.params, event.pathParameters ?? {}) as ParamsOf<O>;
     const caller = route.auth === 'none' ? undefined : await authorize(credentialsOf(event), route.auth, (params as { id?: string } | undefined)?.id);
-    const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<K>;
+    const query = validate('query parameter', operation.query, event.queryStringParameters ?? {}) as QueryOf<O>;
     if (!operation.body) refuseBody(method, event);
     const emptyBody = operation.optionalBody && !event.body;
-    const body = (operation.body ? validate('body field', operation.body, emptyBody ? {} : parseJsonBody(event)) : undefined) as BodyOf<K>;
+    const body = (operation.body ? validate('body field', operation.body, emptyBody ? {} : parseJsonBody(event)) : undefined) as BodyOf<O>;
     const cookies: string[] = [];
     const result = await run({ params, query, body, caller, actor: actorOf(caller), event, setCookie: (cookie) => void cookies.push(cookie) });
     const response = respond(operation, result, event);

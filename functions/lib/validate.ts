@@ -1,8 +1,8 @@
 import { ValidationError } from '@aiworker/core';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /** Parses input with a zod schema; a failure is a 400 naming each bad field. */
-export function validate(what: string, schema: z.ZodType | undefined, input: unknown): unknown {
+export function validate(what: string, schema: z.ZodMiniType | undefined, input: unknown): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -1,4 +1,4 @@
-import { deleteAgent } from '@aiworker/core';
+import { deleteAgent, agentsDeleteOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('DELETE /api/agents/{id}', ({ params, query }) => deleteAgent(params.id, query.version));
+export const handler = api(agentsDeleteOperation, ({ params, query }) => deleteAgent(params.id, query.version));

@@ -1,4 +1,4 @@
-import { getAgent } from '@aiworker/core';
+import { getAgent, agentsGetOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/agents/{id}', ({ params }) => getAgent(params.id));
+export const handler = api(agentsGetOperation, ({ params }) => getAgent(params.id));

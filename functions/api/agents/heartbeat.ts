@@ -1,4 +1,4 @@
-import { heartbeat } from '@aiworker/core';
+import { heartbeat, agentsHeartbeatOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/agents/{id}/heartbeat', ({ params }) => heartbeat(params.id));
+export const handler = api(agentsHeartbeatOperation, ({ params, caller }) => heartbeat(params.id, caller?.kind === 'agent' ? caller.record : undefined));

@@ -1,4 +1,4 @@
-import { listAgents } from '@aiworker/core';
+import { listAgents, agentsListOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/agents', ({ query }) => listAgents(query));
+export const handler = api(agentsListOperation, ({ query }) => listAgents(query));

@@ -1,4 +1,4 @@
-import { registerAgent } from '@aiworker/core';
+import { registerAgent, agentsRegisterOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/agents', ({ body }) => registerAgent(body));
+export const handler = api(agentsRegisterOperation, ({ body }) => registerAgent(body));

@@ -1,4 +1,4 @@
-import { updateAgent } from '@aiworker/core';
+import { updateAgent, agentsUpdateOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('PATCH /api/agents/{id}', ({ params, body }) => updateAgent(params.id, body));
+export const handler = api(agentsUpdateOperation, ({ params, body }) => updateAgent(params.id, body));

@@ -1,8 +1,8 @@
-import { endSession } from '@aiworker/core';
+import { endSession, authLogoutOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 import { SESSION_COOKIE, clearCookie, cookieOf } from '../../lib/cookies.js';
 
-export const handler = api('POST /api/auth/logout', async ({ event, setCookie }) => {
+export const handler = api(authLogoutOperation, async ({ event, setCookie }) => {
   const session = cookieOf(event, SESSION_COOKIE);
   if (session) await endSession(session);
   setCookie(clearCookie(event, SESSION_COOKIE));

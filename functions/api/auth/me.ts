@@ -1,6 +1,7 @@
+import { authMeOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/auth/me', ({ caller, actor }) => ({
+export const handler = api(authMeOperation, ({ caller, actor }) => ({
   kind: caller!.kind,
   login: caller!.kind === 'person' ? caller!.login : caller!.kind,
   admin: caller!.kind === 'admin' || (caller!.kind === 'person' && caller!.admin),

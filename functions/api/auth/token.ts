@@ -1,8 +1,8 @@
-import { signInWithAdminToken } from '@aiworker/core';
+import { signInWithAdminToken, authTokenOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 import { SESSION_COOKIE, setCookie } from '../../lib/cookies.js';
 
-export const handler = api('POST /api/auth/token', async ({ body, event, setCookie: addCookie }) => {
+export const handler = api(authTokenOperation, async ({ body, event, setCookie: addCookie }) => {
   const { token, session } = await signInWithAdminToken(body.token);
   addCookie(setCookie(event, SESSION_COOKIE, token, (Date.parse(session.expiresAt) - Date.now()) / 1000));
   return session;

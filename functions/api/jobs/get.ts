@@ -1,4 +1,4 @@
-import { getJob } from '@aiworker/core';
+import { getJob, jobsGetOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/jobs/{id}', ({ params }) => getJob(params.id));
+export const handler = api(jobsGetOperation, ({ params }) => getJob(params.id));

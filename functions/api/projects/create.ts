@@ -1,4 +1,4 @@
-import { createProjectWithRepository } from '@aiworker/core';
+import { createProjectWithRepository, projectsCreateOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/projects', ({ body }) => createProjectWithRepository(body));
+export const handler = api(projectsCreateOperation, ({ body }) => createProjectWithRepository(body));

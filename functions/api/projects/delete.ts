@@ -1,4 +1,4 @@
-import { deleteProject } from '@aiworker/core';
+import { deleteProject, projectsDeleteOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('DELETE /api/projects/{id}', ({ params, query }) => deleteProject(params.id, query.version));
+export const handler = api(projectsDeleteOperation, ({ params, query }) => deleteProject(params.id, query.version));

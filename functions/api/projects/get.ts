@@ -1,4 +1,4 @@
-import { getProject } from '@aiworker/core';
+import { getProject, projectsGetOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/projects/{id}', ({ params }) => getProject(params.id));
+export const handler = api(projectsGetOperation, ({ params }) => getProject(params.id));

@@ -1,4 +1,4 @@
-import { listProjects } from '@aiworker/core';
+import { listProjects, projectsListOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/projects', ({ query }) => listProjects(query));
+export const handler = api(projectsListOperation, ({ query }) => listProjects(query));

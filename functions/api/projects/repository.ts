@@ -1,4 +1,4 @@
-import { requestRepository } from '@aiworker/core';
+import { requestRepository, projectsRepositoryOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/projects/{id}/repository', ({ params }) => requestRepository(params.id));
+export const handler = api(projectsRepositoryOperation, ({ params }) => requestRepository(params.id));

@@ -1,4 +1,4 @@
-import { updateProject } from '@aiworker/core';
+import { updateProject, projectsUpdateOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('PATCH /api/projects/{id}', ({ params, body }) => updateProject(params.id, body));
+export const handler = api(projectsUpdateOperation, ({ params, body }) => updateProject(params.id, body));

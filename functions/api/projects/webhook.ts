@@ -1,4 +1,4 @@
-import { requestWebhook } from '@aiworker/core';
+import { requestWebhook, projectsWebhookOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/projects/{id}/webhook', ({ params }) => requestWebhook(params.id));
+export const handler = api(projectsWebhookOperation, ({ params }) => requestWebhook(params.id));

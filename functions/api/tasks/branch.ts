@@ -1,4 +1,4 @@
-import { requestBranch } from '@aiworker/core';
+import { requestBranch, tasksBranchOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/tasks/{id}/branch', ({ params }) => requestBranch(params.id));
+export const handler = api(tasksBranchOperation, ({ params }) => requestBranch(params.id));

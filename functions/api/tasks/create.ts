@@ -1,4 +1,4 @@
-import { createTask } from '@aiworker/core';
+import { createTask, tasksCreateOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/tasks', ({ body, actor }) => createTask(body, actor));
+export const handler = api(tasksCreateOperation, ({ body, actor }) => createTask(body, actor));

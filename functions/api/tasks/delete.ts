@@ -1,4 +1,4 @@
-import { deleteTask } from '@aiworker/core';
+import { deleteTask, tasksDeleteOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('DELETE /api/tasks/{id}', ({ params, query, actor }) => deleteTask(params.id, query.version, actor));
+export const handler = api(tasksDeleteOperation, ({ params, query, actor }) => deleteTask(params.id, query.version, actor));

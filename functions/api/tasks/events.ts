@@ -1,4 +1,4 @@
-import { listTaskEvents } from '@aiworker/core';
+import { listTaskEvents, tasksEventsOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/tasks/{id}/events', ({ params, query }) => listTaskEvents(params.id, query));
+export const handler = api(tasksEventsOperation, ({ params, query }) => listTaskEvents(params.id, query));

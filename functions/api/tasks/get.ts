@@ -1,4 +1,4 @@
-import { getTask } from '@aiworker/core';
+import { getTask, tasksGetOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/tasks/{id}', ({ params }) => getTask(params.id));
+export const handler = api(tasksGetOperation, ({ params }) => getTask(params.id));

@@ -1,4 +1,4 @@
-import { listTaskJobs } from '@aiworker/core';
+import { listTaskJobs, tasksJobsOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/tasks/{id}/jobs', ({ params, query }) => listTaskJobs(params.id, query));
+export const handler = api(tasksJobsOperation, ({ params, query }) => listTaskJobs(params.id, query));

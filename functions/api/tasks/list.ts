@@ -1,4 +1,4 @@
-import { listTasks } from '@aiworker/core';
+import { listTasks, tasksListOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('GET /api/tasks', ({ query }) => listTasks(query));
+export const handler = api(tasksListOperation, ({ query }) => listTasks(query));

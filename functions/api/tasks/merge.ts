@@ -1,4 +1,4 @@
-import { requestMerge } from '@aiworker/core';
+import { requestMerge, tasksMergeOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/tasks/{id}/merge', ({ params, actor }) => requestMerge(params.id, actor));
+export const handler = api(tasksMergeOperation, ({ params, actor }) => requestMerge(params.id, actor));

@@ -1,4 +1,4 @@
-import { respondToTask } from '@aiworker/core';
+import { respondToTask, tasksRespondOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('POST /api/tasks/{id}/respond', ({ params, body, actor }) => respondToTask(params.id, body, actor));
+export const handler = api(tasksRespondOperation, ({ params, body, actor }) => respondToTask(params.id, body, actor));

@@ -1,4 +1,4 @@
-import { updateTask } from '@aiworker/core';
+import { updateTask, tasksUpdateOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api('PATCH /api/tasks/{id}', ({ params, body, actor }) => updateTask(params.id, body, actor));
+export const handler = api(tasksUpdateOperation, ({ params, body, actor }) => updateTask(params.id, body, actor));

@@ -9,6 +9,7 @@ export * from './auth/authorize.js';
 export * from './auth/sessions.js';
 export { startGiteaSignIn, finishGiteaSignIn, signInDecision } from './auth/gitea-signin.js';
 export * from './api/contract.js';
+export * from './api/responses.js';
 export * from './api/openapi.js';
 export * from './services/projects.js';
 export * from './services/tasks.js';

@@ -9,7 +9,9 @@ const runner = `
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const importStart = performance.now();
 const { handler } = await import(process.env.BUNDLE_URL);
+const imported = performance.now();
 const deadline = Date.now() + 30000;
 const context = {
   functionName: 'fresh-node', functionVersion: '$LATEST', awsRequestId: crypto.randomUUID(),
@@ -18,17 +20,21 @@ const context = {
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
 const result = await handler(event, context);
-process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result ?? null) + '\\n');
+const timing = JSON.stringify({ bootMs: importStart, importMs: imported - importStart, handlerMs: performance.now() - imported });
+process.stdout.write('\\n@@TIMING@@' + timing + '\\n@@RESULT@@' + JSON.stringify(result ?? null) + '\\n');
 process.exit(0);
 `;
 
 const MARK = '@@RESULT@@';
+const TIMING = '@@TIMING@@';
 
 export interface FreshInvocation {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   result: any;
   /** Spawn → the result line on stdout (what a cold start costs the caller), in milliseconds. */
   ms: number;
+  /** Inside the process: Node's own start (until the bundle's import began), the import, the first invocation. */
+  timing?: { bootMs: number; importMs: number; handlerMs: number };
 }
 
 /**
@@ -52,7 +58,9 @@ export function invokeInFreshNode(bundleFile: string, event: unknown, env: Recor
       const at = stdout.indexOf(MARK);
       const end = at < 0 ? -1 : stdout.indexOf('\n', at);
       if (end < 0) return;
-      answered = { ms: Number(process.hrtime.bigint() - started) / 1e6, result: JSON.parse(stdout.slice(at + MARK.length, end)) };
+      const timingAt = stdout.lastIndexOf(TIMING, at);
+      const timing = timingAt < 0 ? undefined : JSON.parse(stdout.slice(timingAt + TIMING.length, stdout.indexOf('\n', timingAt)));
+      answered = { ms: Number(process.hrtime.bigint() - started) / 1e6, result: JSON.parse(stdout.slice(at + MARK.length, end)), timing };
     });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('error', reject);

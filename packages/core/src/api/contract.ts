@@ -1,22 +1,25 @@
-import * as z from 'zod';
-import { IdParamsSchema, PageQuerySchema } from '../schemas/common.js';
-import { ProjectSchema, ProjectUpdateSchema } from '../schemas/project.js';
-import { TaskCreateSchema, TaskEventSchema, TaskListQuerySchema, TaskRespondSchema, TaskSchema, TaskUpdateSchema } from '../schemas/task.js';
-import { AgentListQuerySchema, AgentRegisterSchema, AgentRegisteredSchema, AgentSchema, AgentUpdateSchema } from '../schemas/agent.js';
-import { GiteaWebhookBodySchema, WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
-import { AdminTokenSignInSchema, MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
-import { BoardSchema } from '../schemas/board.js';
-import { JobSchema, ProjectCreateRequestSchema, ProjectCreatedSchema, PullRequestRequestSchema } from '../schemas/job.js';
+import * as z from 'zod/mini';
+import { IdParamsSchema, PageQuerySchema, define } from '../schemas/common.js';
+import { ProjectUpdateSchema } from '../schemas/project.js';
+import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSchema } from '../schemas/task.js';
+import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '../schemas/agent.js';
+import { GiteaWebhookBodySchema } from '../schemas/gitea-webhook.js';
+import { AdminTokenSignInSchema } from '../schemas/auth.js';
+import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '../schemas/job.js';
 
 /**
- * What each REST operation takes and returns, keyed by `METHOD path` of the route table. Handlers
- * validate with these schemas and the OpenAPI document is generated from them, so the two cannot drift.
+ * What each REST operation takes and returns, by `METHOD path` of the route table. Handlers validate with
+ * these schemas and the OpenAPI document is generated from them, so the two cannot drift.
+ *
+ * One export per operation, each `define`d (marked pure): a function's bundle keeps only the operation its
+ * handler imports, and so builds only that operation's schemas at a cold start.
  */
 export interface Operation {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response: z.ZodType;
+  /** `METHOD path`, as in the route table (infra/routes.ts). */
+  key: string;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
   list?: boolean;
   status?: number;
   /** The body may be left out (an empty body counts as `{}`). */
@@ -27,69 +30,96 @@ export interface Operation {
   raw?: boolean;
 }
 
-const NoQuery = z.strictObject({});
-const DeleteQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+const operation = <const K extends string, const O extends Omit<Operation, 'key'>>(key: K, definition: O): O & { key: K } => ({ ...definition, key });
 
-export const HealthSchema = z
-  .object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() })
-  .meta({ id: 'Health' });
-export const EndpointSchema = z
-  .object({ method: z.string(), path: z.string(), summary: z.string(), auth: z.string() })
-  .meta({ id: 'Endpoint' });
+const NoQuery = /* @__PURE__ */ define(() => z.strictObject({}));
+const DeleteQuery = /* @__PURE__ */ define(() => z.strictObject({ version: z.optional(z.coerce.number().check(z.int(), z.gte(1))) }));
 
-export const contract = {
-  'GET /api': { query: NoQuery, response: EndpointSchema, list: true },
-  'GET /api/health': { query: NoQuery, response: HealthSchema },
-  'GET /api/openapi.json': { query: NoQuery, response: z.record(z.string(), z.unknown()).describe('The OpenAPI 3.1 document itself'), raw: true },
-
-  'GET /api/projects': { query: PageQuerySchema, response: ProjectSchema, list: true },
-  'POST /api/projects': { query: NoQuery, body: ProjectCreateRequestSchema, response: ProjectCreatedSchema, status: 201 },
-  'GET /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, response: ProjectSchema },
-  'PATCH /api/projects/{id}': { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema, response: ProjectSchema },
-  'DELETE /api/projects/{id}': { params: IdParamsSchema, query: DeleteQuery, response: ProjectSchema },
-
-  'GET /api/tasks': { query: TaskListQuerySchema, response: TaskSchema, list: true },
-  'POST /api/tasks': { query: NoQuery, body: TaskCreateSchema, response: TaskSchema, status: 201 },
-  'GET /api/tasks/{id}': { params: IdParamsSchema, query: NoQuery, response: TaskSchema },
-  'PATCH /api/tasks/{id}': { params: IdParamsSchema, query: NoQuery, body: TaskUpdateSchema, response: TaskSchema },
-  'DELETE /api/tasks/{id}': { params: IdParamsSchema, query: DeleteQuery, response: TaskSchema },
-  'POST /api/tasks/{id}/respond': { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema, response: TaskSchema },
-  'GET /api/tasks/{id}/events': { params: IdParamsSchema, query: PageQuerySchema, response: TaskEventSchema, list: true },
-  'POST /api/tasks/{id}/branch': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
-  'POST /api/tasks/{id}/pull-request': { params: IdParamsSchema, query: NoQuery, body: PullRequestRequestSchema, optionalBody: true, response: JobSchema, status: 202 },
-  'POST /api/tasks/{id}/merge': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
-  'GET /api/tasks/{id}/jobs': { params: IdParamsSchema, query: PageQuerySchema, response: JobSchema, list: true },
-  'GET /api/jobs/{id}': { params: IdParamsSchema, query: NoQuery, response: JobSchema },
-
-  'GET /api/agents': { query: AgentListQuerySchema, response: AgentSchema, list: true },
-  'POST /api/agents': { query: NoQuery, body: AgentRegisterSchema, response: AgentRegisteredSchema, status: 201 },
-  'GET /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
-  'PATCH /api/agents/{id}': { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema, response: AgentSchema },
-  'DELETE /api/agents/{id}': { params: IdParamsSchema, query: DeleteQuery, response: AgentSchema },
-  'POST /api/agents/{id}/heartbeat': { params: IdParamsSchema, query: NoQuery, response: AgentSchema },
-
-  'POST /api/webhooks/gitea': { query: NoQuery, body: GiteaWebhookBodySchema, response: WebhookReceiptSchema },
-  'POST /api/projects/{id}/webhook': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
-  'POST /api/projects/{id}/repository': { params: IdParamsSchema, query: NoQuery, response: JobSchema, status: 202 },
-  'GET /api/board': { query: NoQuery, response: BoardSchema },
-  'POST /api/auth/token': { query: NoQuery, body: AdminTokenSignInSchema, response: SessionSchema },
-  'POST /api/auth/logout': { query: NoQuery, response: SignedOutSchema },
-  'GET /api/auth/me': { query: NoQuery, response: MeSchema },
-  'GET /api/auth/gitea/login': { query: NoQuery, response: z.unknown(), status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" },
-  'GET /api/auth/gitea/callback': {
+export const indexOperation = /* @__PURE__ */ define(() => operation('GET /api', { query: NoQuery, list: true }));
+export const healthOperation = /* @__PURE__ */ define(() => operation('GET /api/health', { query: NoQuery }));
+export const openapiOperation = /* @__PURE__ */ define(() => operation('GET /api/openapi.json', { query: NoQuery, raw: true }));
+export const projectsListOperation = /* @__PURE__ */ define(() => operation('GET /api/projects', { query: PageQuerySchema, list: true }));
+export const projectsCreateOperation = /* @__PURE__ */ define(() => operation('POST /api/projects', { query: NoQuery, body: ProjectCreateRequestSchema, status: 201 }));
+export const projectsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/projects/{id}', { params: IdParamsSchema, query: NoQuery }));
+export const projectsUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/projects/{id}', { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema }));
+export const projectsDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/projects/{id}', { params: IdParamsSchema, query: DeleteQuery }));
+export const tasksListOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks', { query: TaskListQuerySchema, list: true }));
+export const tasksCreateOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks', { query: NoQuery, body: TaskCreateSchema, status: 201 }));
+export const tasksGetOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}', { params: IdParamsSchema, query: NoQuery }));
+export const tasksUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/tasks/{id}', { params: IdParamsSchema, query: NoQuery, body: TaskUpdateSchema }));
+export const tasksDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/tasks/{id}', { params: IdParamsSchema, query: DeleteQuery }));
+export const tasksRespondOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/respond', { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema }));
+export const tasksEventsOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}/events', { params: IdParamsSchema, query: PageQuerySchema, list: true }));
+export const tasksBranchOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/branch', { params: IdParamsSchema, query: NoQuery, status: 202 }));
+export const tasksPullRequestOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/pull-request', { params: IdParamsSchema, query: NoQuery, body: PullRequestRequestSchema, optionalBody: true, status: 202 }));
+export const tasksMergeOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/merge', { params: IdParamsSchema, query: NoQuery, status: 202 }));
+export const tasksJobsOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}/jobs', { params: IdParamsSchema, query: PageQuerySchema, list: true }));
+export const jobsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/jobs/{id}', { params: IdParamsSchema, query: NoQuery }));
+export const agentsListOperation = /* @__PURE__ */ define(() => operation('GET /api/agents', { query: AgentListQuerySchema, list: true }));
+export const agentsRegisterOperation = /* @__PURE__ */ define(() => operation('POST /api/agents', { query: NoQuery, body: AgentRegisterSchema, status: 201 }));
+export const agentsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/agents/{id}', { params: IdParamsSchema, query: NoQuery }));
+export const agentsUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/agents/{id}', { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema }));
+export const agentsDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/agents/{id}', { params: IdParamsSchema, query: DeleteQuery }));
+export const agentsHeartbeatOperation = /* @__PURE__ */ define(() => operation('POST /api/agents/{id}/heartbeat', { params: IdParamsSchema, query: NoQuery }));
+export const webhooksGiteaOperation = /* @__PURE__ */ define(() => operation('POST /api/webhooks/gitea', { query: NoQuery, body: GiteaWebhookBodySchema }));
+export const projectsWebhookOperation = /* @__PURE__ */ define(() => operation('POST /api/projects/{id}/webhook', { params: IdParamsSchema, query: NoQuery, status: 202 }));
+export const projectsRepositoryOperation = /* @__PURE__ */ define(() => operation('POST /api/projects/{id}/repository', { params: IdParamsSchema, query: NoQuery, status: 202 }));
+export const boardOperation = /* @__PURE__ */ define(() => operation('GET /api/board', { query: NoQuery }));
+export const authTokenOperation = /* @__PURE__ */ define(() => operation('POST /api/auth/token', { query: NoQuery, body: AdminTokenSignInSchema }));
+export const authLogoutOperation = /* @__PURE__ */ define(() => operation('POST /api/auth/logout', { query: NoQuery }));
+export const authMeOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/me', { query: NoQuery }));
+export const authGiteaLoginOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/gitea/login', { query: NoQuery, status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" }));
+export const authGiteaCallbackOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/gitea/callback', {
     query: z.strictObject({
-      code: z.string().max(2000).optional(),
-      state: z.string().max(200).optional(),
-      error: z.string().max(200).optional(),
-      error_description: z.string().max(2000).optional(),
+      code: z.optional(z.string().check(z.maxLength(2000))),
+      state: z.optional(z.string().check(z.maxLength(200))),
+      error: z.optional(z.string().check(z.maxLength(200))),
+      error_description: z.optional(z.string().check(z.maxLength(2000))),
     }),
-    response: z.unknown(),
     status: 302,
     redirect: 'to the board, signed in (session cookie), or to /?signin_error=<reason>',
-  },
-} satisfies Record<string, Operation>;
+  }));
+
+/** Every operation by `METHOD path` (the OpenAPI document; a handler imports only its own operation). */
+export const contract = {
+  'GET /api': indexOperation,
+  'GET /api/health': healthOperation,
+  'GET /api/openapi.json': openapiOperation,
+  'GET /api/projects': projectsListOperation,
+  'POST /api/projects': projectsCreateOperation,
+  'GET /api/projects/{id}': projectsGetOperation,
+  'PATCH /api/projects/{id}': projectsUpdateOperation,
+  'DELETE /api/projects/{id}': projectsDeleteOperation,
+  'GET /api/tasks': tasksListOperation,
+  'POST /api/tasks': tasksCreateOperation,
+  'GET /api/tasks/{id}': tasksGetOperation,
+  'PATCH /api/tasks/{id}': tasksUpdateOperation,
+  'DELETE /api/tasks/{id}': tasksDeleteOperation,
+  'POST /api/tasks/{id}/respond': tasksRespondOperation,
+  'GET /api/tasks/{id}/events': tasksEventsOperation,
+  'POST /api/tasks/{id}/branch': tasksBranchOperation,
+  'POST /api/tasks/{id}/pull-request': tasksPullRequestOperation,
+  'POST /api/tasks/{id}/merge': tasksMergeOperation,
+  'GET /api/tasks/{id}/jobs': tasksJobsOperation,
+  'GET /api/jobs/{id}': jobsGetOperation,
+  'GET /api/agents': agentsListOperation,
+  'POST /api/agents': agentsRegisterOperation,
+  'GET /api/agents/{id}': agentsGetOperation,
+  'PATCH /api/agents/{id}': agentsUpdateOperation,
+  'DELETE /api/agents/{id}': agentsDeleteOperation,
+  'POST /api/agents/{id}/heartbeat': agentsHeartbeatOperation,
+  'POST /api/webhooks/gitea': webhooksGiteaOperation,
+  'POST /api/projects/{id}/webhook': projectsWebhookOperation,
+  'POST /api/projects/{id}/repository': projectsRepositoryOperation,
+  'GET /api/board': boardOperation,
+  'POST /api/auth/token': authTokenOperation,
+  'POST /api/auth/logout': authLogoutOperation,
+  'GET /api/auth/me': authMeOperation,
+  'GET /api/auth/gitea/login': authGiteaLoginOperation,
+  'GET /api/auth/gitea/callback': authGiteaCallbackOperation,
+};
 
 export type OperationKey = keyof typeof contract;
-export type BodyOf<K extends OperationKey> = (typeof contract)[K] extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-export type QueryOf<K extends OperationKey> = (typeof contract)[K] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
-export type ParamsOf<K extends OperationKey> = (typeof contract)[K] extends { params: infer P extends z.ZodType } ? z.output<P> : undefined;
+export type BodyOf<O> = O extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
+export type QueryOf<O> = O extends { query: infer Q extends z.ZodMiniType } ? z.output<Q> : undefined;
+export type ParamsOf<O> = O extends { params: infer P extends z.ZodMiniType } ? z.output<P> : undefined;

@@ -1,14 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { routes } from '../../../../infra/routes.js';
 import { config } from '../config.js';
-import { contract, type Operation } from './contract.js';
+import { contract, type Operation, type OperationKey } from './contract.js';
+import { responseSchemas } from './responses.js';
 
 const ErrorEnvelopeSchema = z
   .object({
     success: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
   })
-  .meta({ id: 'Error' });
+  .check(z.meta({ id: 'Error' }));
 
 type JsonSchema = Record<string, unknown>;
 
@@ -18,7 +19,7 @@ type JsonSchema = Record<string, unknown>;
  * `$defs` exist.
  */
 function jsonSchemaIn(components: Record<string, JsonSchema>) {
-  return (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  return (schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema => {
     const { $schema: _dialect, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
     const toComponents = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
     for (const [name, definition] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
@@ -32,8 +33,8 @@ function jsonSchemaIn(components: Record<string, JsonSchema>) {
   };
 }
 
-function envelope(operation: Operation, jsonSchema: ReturnType<typeof jsonSchemaIn>) {
-  const data = jsonSchema(operation.response, 'output');
+function envelope(operation: Operation, response: z.ZodMiniType, jsonSchema: ReturnType<typeof jsonSchemaIn>) {
+  const data = jsonSchema(response, 'output');
   const properties: Record<string, unknown> = {
     success: { const: true },
     data: operation.list ? { type: 'array', items: data } : data,
@@ -85,8 +86,10 @@ export function openApiDocument() {
       : {}),
   });
   for (const route of routes) {
-    const operation = (contract as Record<string, Operation>)[`${route.method} ${route.path}`];
+    const key = `${route.method} ${route.path}` as OperationKey;
+    const operation: Operation | undefined = contract[key];
     if (!operation) continue;
+    const response: z.ZodMiniType = responseSchemas[key];
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {
       operationId: operationIdOf(route.handler),
@@ -101,7 +104,7 @@ export function openApiDocument() {
         : {
             [String(operation.status ?? 200)]: {
               description: 'Success',
-              content: { 'application/json': { schema: operation.raw ? jsonSchema(operation.response, 'output') : envelope(operation, jsonSchema) } },
+              content: { 'application/json': { schema: operation.raw ? jsonSchema(response, 'output') : envelope(operation, response, jsonSchema) } },
             },
             '4XX': errorResponse,
             ...common(operation, route),

@@ -1,3 +1,4 @@
+import type { AgentRecord } from '../schemas/agent.js';
 import { config } from '../config.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { authenticateAgent } from '../services/agents.js';
@@ -8,7 +9,7 @@ import { sameSecret } from './tokens.js';
  * Who is calling: the admin token (or a session it was exchanged for), a person signed in with Gitea, or
  * an agent with its own token.
  */
-export type Caller = { kind: 'admin' } | { kind: 'person'; login: string; admin: boolean } | { kind: 'agent'; agentId: string };
+export type Caller = { kind: 'admin' } | { kind: 'person'; login: string; admin: boolean } | { kind: 'agent'; agentId: string; readonly record?: AgentRecord };
 
 /**
  * What a route needs (infra/routes.ts): `none` is public; `person` takes the admin token or any signed-in
@@ -54,7 +55,9 @@ async function bearerCaller(token: string): Promise<Caller> {
   const agent = await authenticateAgent(token).catch(() => {
     throw new UnauthorizedError('Invalid bearer token');
   });
-  return { kind: 'agent', agentId: agent.id };
+  // The record just read comes along (not enumerable: it never reaches a log or a response), so a
+  // handler that needs it, such as a heartbeat, does not read it again.
+  return Object.defineProperty({ kind: 'agent', agentId: agent.id } as Caller, 'record', { value: agent, enumerable: false });
 }
 
 async function sessionCaller(token: string): Promise<Caller> {

@@ -1,13 +1,14 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AgentRecord } from '../schemas/agent.js';
-import { TaskCreateSchema, TaskSchema } from '../schemas/task.js';
+import { TaskSchema, taskCreateFields } from '../schemas/task.js';
 import { fileAgentTask } from '../services/agent-tasks.js';
 import { toolResult } from './results.js';
 import { annotationsOf, guarded } from './tool-policy.js';
 
 /** The fields an agent gives; the project is the one of the task it holds. */
-const CreateTaskInput = TaskCreateSchema.omit({ projectId: true });
+const { projectId: _project, ...createFields } = taskCreateFields;
+const CreateTaskInput = z.strictObject(createFields);
 const CreateTaskOutput = z.object({ task: TaskSchema, message: z.string() });
 
 /** `create_task`: an agent files a follow-up or a subtask in the project of the task it holds. */

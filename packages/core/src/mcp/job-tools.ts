@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AgentRecord } from '../schemas/agent.js';
-import { IdSchema } from '../schemas/common.js';
-import { JobSchema, PullRequestRequestSchema, type Job } from '../schemas/job.js';
+import { IdSchema, described } from '../schemas/common.js';
+import { JobSchema, pullRequestRequestFields, type Job } from '../schemas/job.js';
 import { TaskSchema } from '../schemas/task.js';
 import { getAgentJob, getAgentTask } from '../services/agent-tasks.js';
 import { requestBranch, requestPullRequest, waitForJob } from '../services/jobs.js';
@@ -13,26 +13,26 @@ import { annotationsOf, guarded } from './tool-policy.js';
 /** Longest a tool call waits for a job: stays inside the MCP function's 30 s timeout. */
 export const MAX_WAIT_SECONDS = 25;
 
-const WaitSchema = z
-  .number()
-  .int()
-  .min(0)
-  .max(MAX_WAIT_SECONDS)
-  .optional()
-  .describe(`Seconds to wait for the job to finish (0–${MAX_WAIT_SECONDS}); without it the job id is returned at once`);
+const WaitSchema = z.optional(
+  z.int().check(
+    z.gte(0),
+    z.lte(MAX_WAIT_SECONDS),
+    z.describe(`Seconds to wait for the job to finish (0–${MAX_WAIT_SECONDS}); without it the job id is returned at once`),
+  ),
+);
 
 const JobResultShape = z.object({
   job: JobSchema,
-  task: TaskSchema.optional().describe('The task after the job, when you waited'),
+  task: described(z.optional(TaskSchema), 'The task after the job, when you waited'),
   message: z.string(),
 });
 
 // Built once per process, not per request.
-const CreateBranchInput = z.object({ taskId: IdSchema.describe('The task you hold'), wait: WaitSchema });
+const CreateBranchInput = z.object({ taskId: described(IdSchema, 'The task you hold'), wait: WaitSchema });
 const CreatePullRequestInput = z.object({
-  taskId: IdSchema.describe('The task you hold'),
-  title: PullRequestRequestSchema.shape.title,
-  body: PullRequestRequestSchema.shape.body,
+  taskId: described(IdSchema, 'The task you hold'),
+  title: pullRequestRequestFields.title,
+  body: pullRequestRequestFields.body,
   wait: WaitSchema,
 });
 const GetJobInput = z.object({ jobId: IdSchema });

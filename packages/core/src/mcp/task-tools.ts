@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { config } from '../config.js';
 import { AgentSchema, type AgentRecord } from '../schemas/agent.js';
-import { IdSchema } from '../schemas/common.js';
+import { IdSchema, described } from '../schemas/common.js';
 import { ProjectSchema } from '../schemas/project.js';
 import { TaskSchema, TaskStateSchema } from '../schemas/task.js';
 import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatus } from '../services/agent-tasks.js';
@@ -13,28 +13,29 @@ import { annotationsOf, guarded } from './tool-policy.js';
 
 // Schemas are built once per process, not per request (the server is created for every request, and
 // building zod schemas is most of what that costs).
-const GetNextTaskInput = z.object({ projectId: IdSchema.optional().describe('Only claim a task of this project') });
+const trimmed = z.string().check(z.trim(), z.minLength(1), z.maxLength(10_000));
+const GetNextTaskInput = z.object({ projectId: z.optional(described(IdSchema, 'Only claim a task of this project')) });
 const GetNextTaskOutput = z.object({
-  task: TaskSchema.nullable().describe('The task you now hold, or null when none is waiting'),
-  project: ProjectSchema.optional(),
-  resumed: z.boolean().optional().describe('True when this is the task you already held'),
+  task: described(z.nullable(TaskSchema), 'The task you now hold, or null when none is waiting'),
+  project: z.optional(ProjectSchema),
+  resumed: z.optional(described(z.boolean(), 'True when this is the task you already held')),
   message: z.string(),
 });
 const UpdateTaskStatusInput = z.object({
-  taskId: IdSchema.describe('The task you hold'),
-  state: TaskStateSchema.describe(`The new state: ${AGENT_TARGET_STATES.join(', ')}`),
-  question: z.string().trim().min(1).max(10_000).optional().describe('Required with needs_input: what you need a person to answer'),
-  note: z.string().trim().min(1).max(10_000).optional().describe('Why, for the task history'),
+  taskId: described(IdSchema, 'The task you hold'),
+  state: described(TaskStateSchema, `The new state: ${AGENT_TARGET_STATES.join(', ')}`),
+  question: z.optional(described(trimmed, 'Required with needs_input: what you need a person to answer')),
+  note: z.optional(described(trimmed, 'Why, for the task history')),
 });
 const UpdateTaskStatusOutput = z.object({ task: TaskSchema, message: z.string() });
 const GetTaskInput = z.object({ taskId: IdSchema });
 const GetTaskOutput = z.object({ task: TaskSchema });
 const ListMyTasksInput = z.object({
-  state: TaskStateSchema.optional(),
-  limit: z.number().int().min(1).max(100).optional().describe('Tasks per page (default 25)'),
-  cursor: z.string().min(1).max(2000).optional().describe('cursor from the previous page'),
+  state: z.optional(TaskStateSchema),
+  limit: z.optional(z.int().check(z.gte(1), z.lte(100), z.describe('Tasks per page (default 25)'))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000), z.describe('cursor from the previous page'))),
 });
-const ListMyTasksOutput = z.object({ tasks: z.array(TaskSchema), cursor: z.string().optional(), currentTaskId: IdSchema.optional() });
+const ListMyTasksOutput = z.object({ tasks: z.array(TaskSchema), cursor: z.optional(z.string()), currentTaskId: z.optional(IdSchema) });
 const NoInput = z.object({});
 const HeartbeatOutput = z.object({ agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() });
 

@@ -1,25 +1,26 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { described , define } from './common.js';
 
-export const AdminTokenSignInSchema = z
-  .strictObject({ token: z.string().min(1).max(500).describe('The admin token (AIWORKER_ADMIN_TOKEN)') })
-  .meta({ id: 'AdminTokenSignIn' });
+export const AdminTokenSignInSchema = /* @__PURE__ */ define(() => z
+  .strictObject({ token: z.string().check(z.minLength(1), z.maxLength(500), z.describe('The admin token (AIWORKER_ADMIN_TOKEN)')) })
+  .check(z.meta({ id: 'AdminTokenSignIn' })));
 
-export const SessionSchema = z
+export const SessionSchema = /* @__PURE__ */ define(() => z
   .object({
-    subject: z.enum(['admin', 'gitea']).describe('How the person signed in'),
-    login: z.string().describe("The Gitea login, or 'admin'"),
+    subject: described(z.enum(['admin', 'gitea']), 'How the person signed in'),
+    login: described(z.string(), "The Gitea login, or 'admin'"),
     admin: z.boolean(),
-    expiresAt: z.string().describe('ISO 8601 timestamp'),
+    expiresAt: described(z.string(), 'ISO 8601 timestamp'),
   })
-  .meta({ id: 'Session' });
+  .check(z.meta({ id: 'Session' })));
 
-export const SignedOutSchema = z.object({ signedOut: z.literal(true) }).meta({ id: 'SignedOut' });
+export const SignedOutSchema = /* @__PURE__ */ define(() => z.object({ signedOut: z.literal(true) }).check(z.meta({ id: 'SignedOut' })));
 
-export const MeSchema = z
+export const MeSchema = /* @__PURE__ */ define(() => z
   .object({
     kind: z.enum(['admin', 'person', 'agent']),
     login: z.string(),
     admin: z.boolean(),
-    actor: z.string().describe("How your actions appear in a task's events: 'admin' or 'gitea:<login>'"),
+    actor: described(z.string(), "How your actions appear in a task's events: 'admin' or 'gitea:<login>'"),
   })
-  .meta({ id: 'Me' });
+  .check(z.meta({ id: 'Me' })));

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { define } from './common.js';
 
 /**
  * The names aiworker sends to Gitea, held to Gitea's own rules (Gitea 1.22: `IsValidUsername` and the
@@ -65,14 +66,14 @@ export function branchNameProblem(name: string): string | undefined {
 }
 
 const ruled = (check: (name: string) => string | undefined, max: number) =>
-  z
-    .string()
-    .max(max)
-    .superRefine((name, context) => {
+  z.string().check(
+    z.maxLength(max),
+    z.superRefine((name, context) => {
       const problem = check(name);
       if (problem) context.addIssue({ code: 'custom', message: problem });
-    });
+    }),
+  );
 
-export const GiteaOwnerSchema = ruled(giteaOwnerProblem, OWNER_MAX);
-export const GiteaRepoSchema = ruled(giteaRepoProblem, REPO_MAX);
-export const BranchNameSchema = ruled(branchNameProblem, BRANCH_MAX);
+export const GiteaOwnerSchema = /* @__PURE__ */ define(() => ruled(giteaOwnerProblem, OWNER_MAX));
+export const GiteaRepoSchema = /* @__PURE__ */ define(() => ruled(giteaRepoProblem, REPO_MAX));
+export const BranchNameSchema = /* @__PURE__ */ define(() => ruled(branchNameProblem, BRANCH_MAX));

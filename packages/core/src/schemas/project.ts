@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, nonEmptyPatch } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch , define } from './common.js';
 
-const projectFields = {
-  name: z.string().trim().min(1).max(200).describe('Display name'),
-  description: z.string().max(10_000).optional(),
-  giteaOwner: GiteaOwnerSchema.describe('Gitea user or organisation that owns the repository'),
-  giteaRepo: GiteaRepoSchema.describe('Gitea repository name'),
-  defaultBranch: BranchNameSchema.describe('Branch pull requests target'),
-};
+const projectFields = /* @__PURE__ */ define(() => ({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('Display name')),
+  description: z.optional(z.string().check(z.maxLength(10_000))),
+  giteaOwner: described(GiteaOwnerSchema, 'Gitea user or organisation that owns the repository'),
+  giteaRepo: described(GiteaRepoSchema, 'Gitea repository name'),
+  defaultBranch: described(BranchNameSchema, 'Branch pull requests target'),
+}));
 
 /**
  * Notifications out (optional): aiworker POSTs to `notifyUrl` when a task enters needs_input or
@@ -16,50 +16,47 @@ const projectFields = {
  * (X-Aiworker-Signature: sha256=HMAC of the body with `notifySecret`); `slack`: Slack's incoming-webhook
  * body (`{"text": …}`). The secret is write-only: never shown, never logged.
  */
-export const NotifyFormatSchema = z.enum(['json', 'slack']).describe('json: signed JSON; slack: a Slack incoming webhook');
-const notifyUrl = z
+export const NotifyFormatSchema = /* @__PURE__ */ define(() => described(z.enum(['json', 'slack']), 'json: signed JSON; slack: a Slack incoming webhook'));
+const notifyUrl = /* @__PURE__ */ define(() => z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .max(2048)
-  .describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)');
-const notifySecret = z.string().min(16).max(200).describe('Signs json notifications (X-Aiworker-Signature); write-only');
+  .check(z.maxLength(2048), z.describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)')));
+const notifySecret = /* @__PURE__ */ define(() => z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only')));
 
-export const ProjectSchema = z
+export const ProjectSchema = /* @__PURE__ */ define(() => z
   .object({
     id: IdSchema,
     ...projectFields,
     defaultBranch: projectFields.defaultBranch,
-    notifyUrl: z.string().optional(),
-    notifyFormat: NotifyFormatSchema.optional(),
+    notifyUrl: z.optional(z.string()),
+    notifyFormat: z.optional(NotifyFormatSchema),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
     version: VersionSchema,
   })
-  .meta({ id: 'Project' });
+  .check(z.meta({ id: 'Project' })));
 export type Project = z.infer<typeof ProjectSchema>;
 
-export const ProjectCreateSchema = z
-  .strictObject({
-    ...projectFields,
-    defaultBranch: projectFields.defaultBranch.default('main'),
-    notifyUrl: notifyUrl.optional(),
-    notifyFormat: NotifyFormatSchema.optional(),
-    notifySecret: notifySecret.optional(),
-  })
-  .meta({ id: 'ProjectCreate' });
+export const projectCreateFields = /* @__PURE__ */ define(() => ({
+  ...projectFields,
+  defaultBranch: z._default(projectFields.defaultBranch, 'main'),
+  notifyUrl: z.optional(notifyUrl),
+  notifyFormat: z.optional(NotifyFormatSchema),
+  notifySecret: z.optional(notifySecret),
+}));
+export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
 
-export const ProjectUpdateSchema = z
+export const ProjectUpdateSchema = /* @__PURE__ */ define(() => z
   .strictObject({
-    name: projectFields.name.optional(),
+    name: z.optional(projectFields.name),
     description: projectFields.description,
-    giteaOwner: projectFields.giteaOwner.optional(),
-    giteaRepo: projectFields.giteaRepo.optional(),
-    defaultBranch: projectFields.defaultBranch.optional(),
-    notifyUrl: notifyUrl.nullable().optional().describe('null turns notifications off'),
-    notifyFormat: NotifyFormatSchema.optional(),
-    notifySecret: notifySecret.nullable().optional(),
-    version: VersionSchema.optional(),
+    giteaOwner: z.optional(projectFields.giteaOwner),
+    giteaRepo: z.optional(projectFields.giteaRepo),
+    defaultBranch: z.optional(projectFields.defaultBranch),
+    notifyUrl: z.optional(described(z.nullable(notifyUrl), 'null turns notifications off')),
+    notifyFormat: z.optional(NotifyFormatSchema),
+    notifySecret: z.optional(z.nullable(notifySecret)),
+    version: z.optional(VersionSchema),
   })
-  .refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE)
-  .meta({ id: 'ProjectUpdate' });
+  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })));
 export type ProjectUpdate = z.infer<typeof ProjectUpdateSchema>;

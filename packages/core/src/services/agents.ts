@@ -65,11 +65,17 @@ export function updateAgent(id: string, input: AgentUpdate): Promise<Agent> {
  * Records that the agent is alive: a heartbeat or any MCP tool call. An agent the sweeper marked
  * offline comes back as idle (or busy, if it still holds a task).
  */
-export function touchAgent(id: string, heartbeat: boolean): Promise<Agent> {
+export function touchAgent(id: string, heartbeat: boolean, loaded?: AgentRecord): Promise<Agent> {
+  // A record the caller has just read (the token check) serves the first try; a lost race reads again.
+  let first = loaded?.id === id ? loaded : undefined;
   return updateVersioned<AgentRecord, Agent>({
     kind: 'Agent',
     id,
-    load: () => agentRepository.get(id),
+    load: async () => {
+      const record = first ?? (await agentRepository.get(id));
+      first = undefined;
+      return record;
+    },
     change: (current) => {
       const at = now();
       return {
@@ -84,7 +90,7 @@ export function touchAgent(id: string, heartbeat: boolean): Promise<Agent> {
   });
 }
 
-export const heartbeat = (id: string) => touchAgent(id, true);
+export const heartbeat = (id: string, loaded?: AgentRecord) => touchAgent(id, true, loaded);
 
 /** An agent that holds a task is kept: finish or release the task first. */
 export async function deleteAgent(id: string, expectedVersion?: number): Promise<Agent> {

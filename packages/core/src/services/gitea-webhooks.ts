@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
 import { validWebhookSignature } from '../auth/webhook-signature.js';
 import { secret as linkedSecret } from '../secrets.js';
@@ -26,9 +26,9 @@ const HANDLED = new Set([
   'pull_request_comment',
 ]);
 
-const DeliveryIdSchema = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"');
+const DeliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"'));
 
-function parse<T>(schema: z.ZodType<T>, body: Buffer, eventType: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));

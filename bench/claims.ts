@@ -3,7 +3,7 @@
  * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 5,000) backlog tasks split over the
  * concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
  * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
- * DynamoDB Local. The floor runs before and after ours; its rate is the mean of the two.
+ * DynamoDB Local, in slices alternating with ours (see SLICES).
  *
  * For context (not the floor), `transactFloor` in extra: claim-shaped TransactWriteItems (a conditional task
  * update + two puts) per second at the same concurrency — the least a claim must write, since the task and
@@ -43,7 +43,7 @@ async function floorItems(tableName: string, prefix: string, count: number) {
   });
 }
 
-/** Conditional UpdateItem on items [from, to) at `concurrency`; every one must win. Returns calls/second. */
+/** Conditional UpdateItem on items [from, to) at `concurrency`; every one must win. Returns the seconds taken. */
 async function floorRun(tableName: string, prefix: string, from: number, to: number, concurrency: number): Promise<number> {
   const start = process.hrtime.bigint();
   await inParallel(to - from, concurrency, (i) =>
@@ -58,7 +58,28 @@ async function floorRun(tableName: string, prefix: string, from: number, to: num
       }),
     ),
   );
-  return (to - from) / seconds(start);
+  return seconds(start);
+}
+
+/**
+ * Two floor writes side by side (on two items of `prefix`) per operation, for operations [from, to):
+ * returns the seconds taken. Context only: the most a claim made of two single-item writes could reach.
+ */
+async function pairRun(tableName: string, prefix: string, from: number, to: number, concurrency: number): Promise<number> {
+  const write = (n: number) =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `${prefix}#${n}`, sk: 'TASK' },
+        UpdateExpression: 'SET #state = :to, version = version + :one',
+        ConditionExpression: '#state = :from',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':to': 'in_progress', ':from': 'backlog', ':one': 1 },
+      }),
+    );
+  const start = process.hrtime.bigint();
+  await inParallel(to - from, concurrency, (i) => Promise.all([write(2 * (from + i)), write(2 * (from + i) + 1)]));
+  return seconds(start);
 }
 
 /** Claim-shaped transactions on items [from, to): conditional update of the item + two puts. Returns transactions/second. */
@@ -87,19 +108,22 @@ async function transactRun(tableName: string, prefix: string, from: number, to: 
   return (to - from) / seconds(start);
 }
 
-/** Counts DynamoDB calls by command on the shared client until `stop`, which returns them per claim. */
+/** Counts DynamoDB calls by command on the shared client while resumed, until `stop`, which returns them per claim. */
 function countCalls() {
   const counts: Record<string, number> = {};
   const client = documentClient();
   const name = 'benchCallCounter';
+  let counting = false;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
+      if (counting) counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
       return next(args);
     },
     { step: 'initialize', name },
   );
   return {
+    resume: () => void (counting = true),
+    pause: () => void (counting = false),
     stop(claims: number) {
       client.middlewareStack.remove(name);
       return Object.fromEntries(Object.entries(counts).map(([command, n]) => [command, round(n / claims)]));
@@ -110,42 +134,64 @@ function countCalls() {
 /** `project`: get_next_task with projectId; `any`: without (the default claim, over the sharded index). */
 const SCOPES = (process.env.BENCH_CLAIM_SCOPES ?? 'project,any').split(',') as Array<'project' | 'any'>;
 
+/**
+ * Floor, pairs and claims alternate in SLICES slices each (floor, pairs, claims, floor, …) so that a shared
+ * machine's drift (other processes, JIT, GC) falls on both alike; each rate is its operations over its
+ * own slices' time. Before the first level both run once untimed (the JVM and Node warm up).
+ */
+const SLICES = Number(process.env.BENCH_CLAIM_SLICES ?? 4);
+
 export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
+  await warmUp(ctx);
   const figures: Figure[] = [];
   for (const scope of SCOPES) for (const concurrency of LEVELS) figures.push(await benchLevel(ctx, scope, concurrency));
   return figures;
 }
 
+async function warmUp(ctx: BenchContext): Promise<void> {
+  const count = Math.min(400, Math.max(50, Math.round(TOTAL_TASKS / 10)));
+  const project = await createProject({ name: 'claims warm-up', giteaOwner: 'bench', giteaRepo: 'claims-warm-up', defaultBranch: 'main' });
+  await backlog(project.id, count);
+  const agents = await registerAgents(count, 'warm-up');
+  const prefix = `BENCHCLAIM#warm#${Date.now()}`;
+  await floorItems(ctx.tableName, prefix, count);
+  await floorRun(ctx.tableName, prefix, 0, count, 8);
+  await inParallel(count, 8, (i) => claimNextTask(agents[i].id, { agent: agents[i] }));
+}
+
+async function registerAgents(count: number, label: string) {
+  const agents: { id: string; currentTaskId?: string }[] = [];
+  await inParallel(count, 16, async (i) => void (agents[i] = await registerAgent({ name: `claimer-${label}-${i}`, capabilities: [] })));
+  return agents;
+}
+
 async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurrency: number): Promise<Figure> {
-  {
-    const TASKS = Math.round(tasksFor(concurrency) / SCOPES.length);
-    const project = await createProject({ name: `claims x${concurrency} ${scope}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}-${scope}`, defaultBranch: 'main' });
-    const projectTasks = await backlog(project.id, TASKS);
-    // One agent per claim, registered beforehand: every claim is made by an agent holding nothing, as when
-    // agents come back from finished work. Releasing a task is another tool (update_task_status) and another
-    // transaction, so it is kept out of the timed window; N lanes keep N agents claiming at every moment.
-    const agents: { id: string; currentTaskId?: string }[] = [];
-    await inParallel(TASKS + concurrency, 16, async (i) => void (agents[i] = await registerAgent({ name: `claimer-${concurrency}-${i}`, capabilities: [] })));
-    const prefix = `BENCHCLAIM#${concurrency}#${Date.now()}`;
-    await floorItems(ctx.tableName, prefix, TASKS);
+  const TASKS = Math.round(tasksFor(concurrency) / SCOPES.length);
+  const project = await createProject({ name: `claims x${concurrency} ${scope}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}-${scope}`, defaultBranch: 'main' });
+  const projectTasks = await backlog(project.id, TASKS);
+  // One agent per claim, registered beforehand: every claim is made by an agent holding nothing, as when
+  // agents come back from finished work. Releasing a task is another tool (update_task_status) and another
+  // transaction, so it is kept out of the timed window; N lanes keep N agents claiming at every moment.
+  const agents = await registerAgents(TASKS + concurrency, `${concurrency}-${scope}`);
+  const prefix = `BENCHCLAIM#${concurrency}#${scope}#${Date.now()}`;
+  await floorItems(ctx.tableName, prefix, TASKS);
+  await floorItems(ctx.tableName, `${prefix}#pair`, 2 * TASKS);
 
-    const half = Math.floor(TASKS / 2);
-    const floorBefore = await floorRun(ctx.tableName, prefix, 0, half, concurrency);
-
-    // As over MCP: the agent record comes from the token check every MCP request makes, not from the claim.
-    const projectId = scope === 'project' ? project.id : undefined;
-    const claimedBy = new Map<string, string[]>();
-    const claimMs: number[] = [];
-    let busyRetries = 0;
-    let noTask = 0;
-    let nextAgent = 0;
-    const calls = countCalls();
+  // As over MCP: the agent record comes from the token check every MCP request makes, not from the claim.
+  const projectId = scope === 'project' ? project.id : undefined;
+  const claimedBy = new Map<string, string[]>();
+  const claimMs: number[] = [];
+  let busyRetries = 0;
+  let noTask = 0;
+  let nextAgent = 0;
+  /** `count` claims by `concurrency` lanes; returns the seconds they took. */
+  const claimSlice = async (count: number): Promise<number> => {
+    const until = nextAgent + count;
     const start = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (;;) {
+        while (nextAgent < until) {
           const agent = agents[nextAgent++];
-          if (!agent) return;
           const t0 = process.hrtime.bigint();
           let claim;
           try {
@@ -169,39 +215,62 @@ async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurren
         }
       }),
     );
-    const elapsed = seconds(start);
-    const callsPerClaim = calls.stop(TASKS);
+    return seconds(start);
+  };
 
-    const floorAfter = await floorRun(ctx.tableName, prefix, half, TASKS, concurrency);
-    // The floor items are in_progress now; a few hundred of them serve the transaction probe.
-    const transactFloor = await transactRun(ctx.tableName, prefix, 0, Math.min(TASKS, 400), concurrency);
-    const floorRate = (floorBefore + floorAfter) / 2;
-    const claims = [...claimedBy.values()].reduce((sum, holders) => sum + holders.length, 0);
-    const doubleClaims = [...claimedBy.values()].filter((holders) => holders.length > 1).length;
-    const rate = claims / elapsed;
-    const scopeName = scope === 'project' ? 'with projectId' : 'any project';
-    const result = figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}, ${scopeName}`, rate, floorRate, 'ops/s', TARGET, {
-        tasks: TASKS,
-        claims,
-        tasksNeverClaimed: TASKS - [...claimedBy.keys()].filter((id) => projectTasks.has(id)).length,
-        doubleClaims,
-        busyRetries,
-        seconds: round(elapsed, 1),
-        noTaskAnswers: noTask,
-        timedIs: 'claimNextTask by agents holding nothing (one per claim), N at a time; releases not timed',
-        claimP50Ms: round(percentile(claimMs, 50)),
-        claimP99Ms: round(percentile(claimMs, 99)),
-        callsPerClaim,
-        floorIs: 'conditional UpdateItem (state backlog → in_progress) calls/s at the same concurrency',
-        floorBefore: round(floorBefore),
-        floorAfter: round(floorAfter),
-        transactFloor: round(transactFloor),
-        transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: what the first claim design cost',
-      });
-    const neverClaimed = TASKS - [...claimedBy.keys()].filter((id) => projectTasks.has(id)).length;
-    if (doubleClaims > 0 || neverClaimed > 0) {
-      console.error(`claims x${concurrency} ${scopeName}: ${doubleClaims} double claims, ${neverClaimed} tasks never claimed`);
-    }
-    return result;
+  const calls = countCalls();
+  const bounds = Array.from({ length: SLICES + 1 }, (_, k) => Math.round((TASKS * k) / SLICES));
+  let floorSeconds = 0;
+  let pairSeconds = 0;
+  let claimSeconds = 0;
+  const floorSlices: number[] = [];
+  const claimSlices: number[] = [];
+  for (let k = 0; k < SLICES; k++) {
+    const size = bounds[k + 1] - bounds[k];
+    const floorTook = await floorRun(ctx.tableName, prefix, bounds[k], bounds[k + 1], concurrency);
+    floorSeconds += floorTook;
+    floorSlices.push(round(size / floorTook));
+    pairSeconds += await pairRun(ctx.tableName, `${prefix}#pair`, bounds[k], bounds[k + 1], concurrency);
+    calls.resume();
+    const claimTook = await claimSlice(size);
+    calls.pause();
+    claimSeconds += claimTook;
+    claimSlices.push(round(size / claimTook));
   }
+  const callsPerClaim = calls.stop(TASKS);
+
+  // The floor items are in_progress now; a few hundred of them serve the transaction probe.
+  const transactFloor = await transactRun(ctx.tableName, prefix, 0, Math.min(TASKS, 400), concurrency);
+  const pairFloor = TASKS / pairSeconds;
+  const floorRate = TASKS / floorSeconds;
+  const claims = [...claimedBy.values()].reduce((sum, holders) => sum + holders.length, 0);
+  const doubleClaims = [...claimedBy.values()].filter((holders) => holders.length > 1).length;
+  const neverClaimed = TASKS - [...claimedBy.keys()].filter((id) => projectTasks.has(id)).length;
+  const rate = claims / claimSeconds;
+  const scopeName = scope === 'project' ? 'with projectId' : 'any project';
+  if (doubleClaims > 0 || neverClaimed > 0) {
+    console.error(`claims x${concurrency} ${scopeName}: ${doubleClaims} double claims, ${neverClaimed} tasks never claimed`);
+  }
+  return figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}, ${scopeName}`, rate, floorRate, 'ops/s', TARGET, {
+    tasks: TASKS,
+    claims,
+    tasksNeverClaimed: neverClaimed,
+    doubleClaims,
+    busyRetries,
+    seconds: round(claimSeconds, 1),
+    noTaskAnswers: noTask,
+    timedIs: 'claimNextTask by agents holding nothing (one per claim), N at a time; releases not timed',
+    claimP50Ms: round(percentile(claimMs, 50)),
+    claimP99Ms: round(percentile(claimMs, 99)),
+    callsPerClaim,
+    floorIs: `conditional UpdateItem (state backlog → in_progress) calls/s at the same concurrency, in ${SLICES} slices alternating with the claims'`,
+    floorSlices,
+    claimSlices,
+    floorSeconds: round(floorSeconds, 1),
+    pairFloor: round(pairFloor),
+    pairFloorIs: 'two floor writes side by side (two plain items) per operation, operations/s at the same concurrency, in the same alternating slices; context only: the most a claim made of two single-item writes could reach',
+    claimsPerPairFloor: round(rate / pairFloor),
+    transactFloor: round(transactFloor),
+    transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: what the first claim design cost',
+  });
 }

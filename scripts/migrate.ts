@@ -1,7 +1,8 @@
 /**
  * Moves a deployed table (or any table) from the first key layout to today's: adds the indexes of
  * infra/table.ts it lacks, waiting for each to be ACTIVE, then rewrites the items of the old layout with
- * the new keys. Additive and idempotent (run it again any time); the system may keep running meanwhile.
+ * the new keys, then (once per table) moves every task's long text into its `TEXT` item. Additive and
+ * idempotent (run it again any time); the system may keep running meanwhile.
  *
  *   AWS_REGION=eu-west-1 AIWORKER_TABLE=<table name> npx tsx scripts/migrate.ts
  *   (AWS_ENDPOINT_URL_DYNAMODB=http://localhost:8000 for DynamoDB Local or LocalStack)

@@ -141,7 +141,7 @@ describe.skipIf(deployedUnderTest)('referential integrity and fencing', () => {
     const held = ok(await api.get(`/api/tasks/${orphan.id}`));
     const next = { ...held, state: 'in_progress', assignedAgentId: holder.id, version: held.version + 1 };
     const { assignAgentUpdate } = await import('../../packages/core/src/db/agent-repository.js');
-    expect(await transact([taskRepository.put(next, held.version), assignAgentUpdate(holder.id, orphan.id, new Date().toISOString())])).toEqual([]);
+    expect(await transact([...taskRepository.put(next, held.version), assignAgentUpdate(holder.id, orphan.id, new Date().toISOString())])).toEqual([]);
     const mcp = await connectAgent(runtime, token);
     const answer = await mcp.call('get_next_task');
     expect(answer.isError, answer.text).toBe(false);

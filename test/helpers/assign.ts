@@ -15,7 +15,7 @@ export async function assignTask(taskId: string, agentId: string): Promise<Task>
   if (!task || task.state !== 'backlog') throw new Error(`Task ${taskId} is not in backlog`);
   const at = now();
   const next: Task = { ...task, state: 'in_progress', assignedAgentId: agentId, updatedAt: at, version: task.version + 1 };
-  const failed = await transact([taskRepository.put(next, task.version), assignAgentUpdate(agentId, taskId, at)]);
+  const failed = await transact([...taskRepository.put(next, task.version), assignAgentUpdate(agentId, taskId, at)]);
   if (failed.length) throw new Error(`Could not assign task ${taskId} to agent ${agentId} (failed: ${failed.join(',')})`);
   return next;
 }

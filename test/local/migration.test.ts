@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +108,10 @@ describe.skipIf(deployedUnderTest)('data written by the first version (gsi1…gs
     expect(ok(await api.get('/api/tasks?ready=true')).map((t: { id: string }) => t.id)).toEqual(['t-backlog']);
     expect(ok(await api.get(`/api/tasks?assignedAgentId=00000000-0000-4000-8000-00000000b054`)).map((t: { id: string }) => t.id)).toEqual(['t-active']);
     expect(ok(await api.get(`/api/tasks/${backlogTask.id}`))).toEqual(backlogTask);
+    // Its description moved to the task's text item (the task item, which claims and status changes write, keeps none).
+    const raw = (sk: string) => DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: tableName, Key: { pk: `TASK#${backlogTask.id}`, sk }, ConsistentRead: true }));
+    expect((await raw('TASK')).Item?.description).toBeUndefined();
+    expect((await raw('TEXT')).Item).toMatchObject({ description: 'From before' });
     expect(ok(await api.get(`/api/tasks/${activeTask.id}/events`)).map((e: { type: string }) => e.type)).toEqual(['claimed']);
     expect(ok(await api.get('/api/agents')).map((a: { id: string }) => a.id).sort()).toEqual(['00000000-0000-4000-8000-00000000b054', '00000000-0000-4000-8000-0000000001d1'].sort());
     expect(ok(await api.get('/api/agents?status=busy')).map((a: { id: string }) => a.id)).toEqual(['00000000-0000-4000-8000-00000000b054']);

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { documentClient } from '../../packages/core/src/db/client.js';
+import { agentRepository } from '../../packages/core/src/db/agent-repository.js';
+import { claimNextTask } from '../../packages/core/src/services/claim.js';
+import { forgetCandidates } from '../../packages/core/src/services/claim-candidates.js';
+import { sweepExpiredLeases } from '../../packages/core/src/services/sweeper.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { admin, newAgent, ok, type AgentClient } from './mcp-client.js';
@@ -119,5 +124,103 @@ describe('claiming under concurrency', () => {
       }
     }
     await closeAll(team);
+  });
+
+  /** Starts a claim by `agentId` in this process and "kills" it right after its first write (the agent's): its write to `taskId` never leaves. */
+  async function claimThatDies(agentId: string, projectId: string, taskId: string) {
+    const name = `die-before-task-write-${taskId}`;
+    let cut = 0;
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        // Seen marshalled or not, depending on where in the stack: `{ S: value }` or the value.
+        const input = args.input as { Key?: { pk?: any }; UpdateExpression?: string; ExpressionAttributeValues?: Record<string, any> };
+        const plain = (value: any) => value?.S ?? value;
+        const claimWrite =
+          /^Update(Item)?Command$/.test(context.commandName ?? '') &&
+          plain(input.Key?.pk) === `TASK#${taskId}` &&
+          !!input.UpdateExpression?.includes('claimedAt') &&
+          plain(input.ExpressionAttributeValues?.[':agent']) === agentId;
+        if (!claimWrite) return next(args);
+        cut++;
+        return new Promise(() => undefined);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      void claimNextTask(agentId, { projectId });
+      for (let waited = 0; cut === 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(cut).toBe(1);
+    } finally {
+      documentClient().middlewareStack.remove(name);
+      forgetCandidates();
+    }
+    // Half a claim: the agent points at the task, the task is still waiting, for anyone.
+    expect((await agentRepository.get(agentId))?.currentTaskId).toBe(taskId);
+    expect(ok(await api.get(`/api/tasks/${taskId}`))).toMatchObject({ state: 'backlog' });
+    expect(ok(await api.get(`/api/tasks?projectId=${projectId}&ready=true`)).map((task: { id: string }) => task.id)).toContain(taskId);
+  }
+
+  it('a claim cut short between its two writes leaves no task in progress: the task stays claimable and the agent’s next claim clears its pointer', async () => {
+    const project = await createProject(api);
+    const [only] = await tasks(project.id, 1);
+    const [crashing, other] = await agents(2);
+    await claimThatDies(crashing.agent.id, project.id, only.id);
+    const taken = await other.call('get_next_task', { projectId: project.id });
+    expect(taken.structured.task).toMatchObject({ id: only.id, assignedAgentId: other.agent.id });
+
+    // The agent comes back: its next claim lets go of the task that is not its own and says there is none.
+    const again = await crashing.call('get_next_task', { projectId: project.id });
+    expect(again.structured.task).toBeNull();
+    expect((await agentRepository.get(crashing.agent.id))?.currentTaskId).toBeUndefined();
+    expect(ok(await api.get(`/api/tasks/${only.id}`))).toMatchObject({ state: 'in_progress', assignedAgentId: other.agent.id });
+    await closeAll([crashing, other]);
+  });
+
+  it('an agent that stays silent after half a claim loses its lease without touching the task', async () => {
+    const project = await createProject(api);
+    const [only] = await tasks(project.id, 1);
+    const [crashing] = await agents(1);
+    await claimThatDies(crashing.agent.id, project.id, only.id);
+    const swept = await sweepExpiredLeases(new Date(Date.now() + 3_600_000));
+    expect(swept.expiredAgents).toContain(crashing.agent.id);
+    expect(swept.releasedTasks).not.toContain(only.id);
+    expect(ok(await api.get(`/api/agents/${crashing.agent.id}`))).toMatchObject({ status: 'offline' });
+    expect(ok(await api.get(`/api/tasks/${only.id}`))).toMatchObject({ state: 'backlog' });
+    expect(ok(await api.get(`/api/tasks?projectId=${project.id}&ready=true`)).map((task: { id: string }) => task.id)).toEqual([only.id]);
+    await closeAll([crashing]);
+  });
+
+  it('a burst of claims by one agent writes only the task it gets: the others stop at the agent, so no crash can leave a second task in progress', async () => {
+    const project = await createProject(api);
+    await tasks(project.id, 8);
+    const [agent] = await agents(1);
+    const name = 'count-claim-task-writes';
+    const taskWrites: string[] = [];
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: { pk?: any }; UpdateExpression?: string; ExpressionAttributeValues?: Record<string, any> };
+        const plain = (value: any) => value?.S ?? value;
+        if (/^Update(Item)?Command$/.test(context.commandName ?? '') && input.UpdateExpression?.includes('claimedAt') && plain(input.ExpressionAttributeValues?.[':agent']) === agent.agent.id) {
+          taskWrites.push(String(plain(input.Key?.pk)));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      // Core's claim, as the MCP tool runs it (in this process, where the writes can be watched).
+      const burst = await Promise.all(Array.from({ length: 8 }, () => claimNextTask(agent.agent.id, { projectId: project.id })));
+      const held = new Set(burst.map((result) => result.task?.id));
+      expect(held.size).toBe(1);
+      // Every task write of the burst is at the one task the agent holds (calls that found the agent busy
+      // may help finish that claim); no other task was touched, so none can be left in progress.
+      expect(taskWrites.length).toBeGreaterThan(0);
+      expect(new Set(taskWrites)).toEqual(new Set([`TASK#${[...held][0]}`]));
+      const inProgress = ok(await api.get(`/api/tasks?projectId=${project.id}&state=in_progress`));
+      expect(inProgress.map((task: { id: string }) => task.id)).toEqual([...held]);
+    } finally {
+      documentClient().middlewareStack.remove(name);
+      await closeAll([agent]);
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queue } from '../../../infra/queue.js';
 import { legacyIndexes, table, tableAttributes, type TableIndex } from '../../../infra/table.js';
-import { migrateLegacyItems } from '../../core/src/db/migrate.js';
+import { migrateLegacyItems, migrateTaskText } from '../../core/src/db/migrate.js';
 
 /** What an index of infra/table.ts copies from the item: its keys, plus the attributes it includes. */
 export const projection = (index: TableIndex) =>
@@ -51,6 +51,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   );
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
   await ensureTimeToLive(client, tableName);
+  await migrateTaskText(tableName, client, true);
   return 'created';
 }
 
@@ -92,7 +93,9 @@ export async function ensureIndexes(client: DynamoDBClient, tableName: string, e
     await waitForIndex(client, tableName, index.name);
   }
   const moved = existing.includes(legacyIndexes[0].name) ? await migrateLegacyItems(tableName, client) : 0;
-  return missing.length > 0 || moved > 0;
+  // Then every task's long text into its own item (once per table; see migrateTaskText).
+  const textMoved = await migrateTaskText(tableName, client);
+  return missing.length > 0 || moved > 0 || textMoved > 0;
 }
 
 async function waitForIndex(client: DynamoDBClient, tableName: string, name: string): Promise<void> {

@@ -6,6 +6,8 @@ export const api = createClient<paths>({ baseUrl: '' });
 
 type Schemas = components['schemas'];
 export type Task = Schemas['Task'];
+/** A task as the board's list has it: without its long text (read with GET /api/tasks/{id}). */
+export type BoardTask = Schemas['BoardTask'];
 export type TaskState = Task['state'];
 export type Agent = Schemas['BoardAgent'];
 export type Project = Schemas['Project'];

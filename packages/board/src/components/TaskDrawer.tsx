@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, errorText, type Board, type Job, type Task, type TaskEvent, type TaskState } from '../api/client';
-import { STATE_LABEL, canMove, reviewFeedback } from '../lib/states';
+import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
 import { TaskForm } from './TaskForm';
 
@@ -83,11 +83,14 @@ export function TaskDrawer({ board, task, defaultProjectId, act, onClose, onCrea
 function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; act: Act; onClose: () => void }) {
   const [events, setEvents] = useState<TaskEvent[]>();
   const [jobs, setJobs] = useState<Job[]>();
+  // The board's list leaves a task's long text out: the drawer reads the whole task.
+  const [whole, setWhole] = useState<Task>();
   const [loadError, setLoadError] = useState<string>();
   const [editing, setEditing] = useState(false);
   const project = board.projects.find((candidate) => candidate.id === task.projectId);
   const agent = board.agents.find((candidate) => candidate.id === task.assignedAgentId);
-  const feedback = reviewFeedback(task);
+  const text = whole?.id === task.id ? whole : undefined;
+  const feedback = text?.feedback;
   const id = task.id;
 
   useEffect(() => {
@@ -95,11 +98,13 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
     Promise.all([
       call(api.GET('/api/tasks/{id}/events', { params: { path: { id }, query: { limit: 100 } } })),
       call(api.GET('/api/tasks/{id}/jobs', { params: { path: { id }, query: { limit: 100 } } })),
+      call(api.GET('/api/tasks/{id}', { params: { path: { id } } })),
     ])
-      .then(([eventList, jobList]) => {
+      .then(([eventList, jobList, wholeTask]) => {
         if (!current) return;
         setEvents(eventList);
         setJobs(jobList);
+        setWhole(wholeTask);
         setLoadError(undefined);
       })
       .catch((problem) => current && setLoadError(`History could not be loaded: ${errorText(problem)}`));
@@ -149,7 +154,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
         {task.state === 'needs_input' && task.question ? (
           <AnswerBox task={task} act={act} />
         ) : (
-          !task.lastResponse && <p class="none">No questions from the agent.</p>
+          text && !text.lastResponse && <p class="none">No questions from the agent.</p>
         )}
         <Thread events={events} />
       </section>
@@ -168,7 +173,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
             projects={board.projects}
             fixedProject
             submitLabel="Save changes"
-            initial={{ projectId: task.projectId, title: task.title, description: task.description ?? '', priority: task.priority }}
+            initial={{ projectId: task.projectId, title: task.title, description: text?.description ?? '', priority: task.priority }}
             onCancel={() => setEditing(false)}
             onSubmit={async (values) => {
               const saved = await act('Task saved', () =>
@@ -179,8 +184,8 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
           />
         ) : (
           <>
-            <p class="description">{task.description || <span class="none">No description.</span>}</p>
-            <button type="button" onClick={() => setEditing(true)}>
+            {!text ? <p class="loading">Loading…</p> : <p class="description">{text.description || <span class="none">No description.</span>}</p>}
+            <button type="button" disabled={!text} onClick={() => setEditing(true)}>
               Edit title, description or priority
             </button>
           </>

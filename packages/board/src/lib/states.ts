@@ -1,5 +1,5 @@
 import { TRANSITIONS } from '@aiworker/core/state-machine';
-import type { Task, TaskState } from '../api/client';
+import type { BoardTask, Task, TaskState } from '../api/client';
 
 /** The board's columns, left to right: what needs a person first. */
 export const COLUMNS: TaskState[] = ['needs_input', 'backlog', 'in_progress', 'ready_to_test', 'approved', 'staging', 'production', 'cancelled'];
@@ -18,15 +18,15 @@ export const STATE_LABEL: Record<TaskState, string> = {
 export const canMove = (from: TaskState, to: TaskState) => TRANSITIONS[from].includes(to);
 
 /** What a review looks like on a card. */
-export function reviewState(task: Task): string | undefined {
+export function reviewState(task: Task | BoardTask): string | undefined {
   if (task.state === 'ready_to_test') return task.prUrl ? 'Waiting for review' : 'Ready to test';
   if (task.state === 'approved') return 'Approved';
-  if (task.state === 'in_progress' && reviewFeedback(task)) return 'Changes requested';
+  if (task.state === 'in_progress' && hasReviewFeedback(task)) return 'Changes requested';
   return undefined;
 }
 
-/** Review feedback for the agent, when the contract has it (`feedback`). */
-export const reviewFeedback = (task: Task): string | undefined => task.feedback;
+/** Whether the task carries review feedback for the agent: the board's list says so; a task read whole has the text. */
+export const hasReviewFeedback = (task: Task | BoardTask): boolean => ('hasFeedback' in task && task.hasFeedback) || ('feedback' in task && !!task.feedback);
 
 /** The ids of the tasks this one waits for. */
 export const dependenciesOf = (task: Task): string[] => task.dependsOn ?? [];

@@ -3,12 +3,30 @@ import { ValidationError } from '../errors.js';
 import type { Page } from '../schemas/common.js';
 import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.js';
 import { documentClient } from './client.js';
-import { allShards, indexEntry, rankKey, shardOf, timeKey } from './keys.js';
-import { queryPage, queryShardedPage } from './page.js';
-import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
+import { allShards, indexEntry, rankKey, shardOf, stripKeys, timeKey } from './keys.js';
+import { hydrate, queryPage, queryShardedPage } from './page.js';
+import { deleteKeys, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const taskPk = (id: string) => `TASK#${id}`;
 export const TASK_SK = 'TASK';
+/**
+ * The task's long text lives in an item of its own, `TASK#id / TEXT`, so the writes that hot paths make to
+ * the task item (claims, status changes, leases) stay small: on DynamoDB a write costs a WCU per KB of the
+ * item, and a description may be 50 KB. It is written with the change that edits it (same transaction) and
+ * read where a person or an agent reads the task (get, lists, the claim's answer); the board's list leaves
+ * it out.
+ */
+export const TASK_TEXT_SK = 'TEXT';
+export const TEXT_FIELDS = ['description', 'lastResponse', 'feedback'] as const;
+export type TaskText = Partial<Pick<Task, (typeof TEXT_FIELDS)[number]>>;
+export const textOf = (task: Partial<Task>): TaskText => {
+  const text: TaskText = {};
+  for (const field of TEXT_FIELDS) if (task[field] !== undefined) text[field] = task[field];
+  return text;
+};
+const hasAnyText = (task: Partial<Task>) => TEXT_FIELDS.some((field) => task[field] !== undefined);
+/** The text fields a task has, whether joined, still in an old item, or only known from its item's `textFields`. */
+export const textFieldsOf = (task: Task): string[] => [...new Set([...(internalOf(task).textFields ?? []), ...TEXT_FIELDS.filter((field) => task[field] !== undefined)])];
 
 /**
  * What the task item stores besides the public fields: never shown, carried along by every write of the
@@ -24,9 +42,13 @@ export interface TaskInternal {
   pendingEvents?: (TaskEvent & { key?: string })[];
   doneDependencies?: string[];
   dependents?: number;
+  /** Which text fields the task's `TEXT` item holds (so a reader of the task item alone knows whether to read it). */
+  textFields?: string[];
+  /** Read from an item that still carries its text itself (written before the text moved out): the next change moves it. */
+  inlineText?: boolean;
 }
 export type StoredTask = Task & { [TASK_INTERNAL]?: TaskInternal };
-const INTERNAL_ATTRIBUTES = ['pendingEvents', 'doneDependencies', 'dependents'] as const;
+const INTERNAL_ATTRIBUTES = ['pendingEvents', 'doneDependencies', 'dependents', 'textFields'] as const;
 
 export const internalOf = (task: Task): TaskInternal => (task as StoredTask)[TASK_INTERNAL] ?? {};
 export const withInternal = (task: Task, internal: TaskInternal): StoredTask => ({ ...task, [TASK_INTERNAL]: internal });
@@ -52,14 +74,35 @@ export function taskIndexEntries(task: Task): Item {
   };
 }
 
+/**
+ * The task item: everything but the long text (see TASK_TEXT_SK); `textFields` as the task's internal
+ * state says. A task read from an item that still carries its text keeps it there until a change moves it.
+ */
 export const taskItem = (task: Task): Item => {
   const internal = internalOf(task);
   const stored: Item = { ...task };
-  for (const name of INTERNAL_ATTRIBUTES) if (internal[name] !== undefined && !(Array.isArray(internal[name]) && !internal[name].length)) stored[name] = internal[name];
+  if (!internal.inlineText) for (const field of TEXT_FIELDS) delete stored[field];
+  for (const name of INTERNAL_ATTRIBUTES) {
+    const value = internal[name];
+    if (value !== undefined && !(Array.isArray(value) && !value.length)) stored[name] = value;
+  }
   return { ...stored, pk: taskPk(task.id), sk: TASK_SK, ...taskIndexEntries(task) };
 };
 
-/** A stored task item as a Task, its internal attributes tucked under TASK_INTERNAL. */
+/** The task's text item (only when it has text). */
+export const textItem = (id: string, text: TaskText): Item => ({ ...text, pk: taskPk(id), sk: TASK_TEXT_SK });
+
+/** The write that leaves the text item as `text` says: a Put, or a Delete when the task has no text left. */
+const textWrite = (id: string, text: TaskText): TransactItem =>
+  Object.keys(text).length
+    ? { Put: { TableName: tableName(), Item: textItem(id, text) } }
+    : { Delete: { TableName: tableName(), Key: { pk: taskPk(id), sk: TASK_TEXT_SK } } };
+
+/** `task` as it will be stored, its `textFields` set from its (fully read) text. */
+const withTextState = (task: Task): StoredTask =>
+  withInternal(task, { ...internalOf(task), textFields: TEXT_FIELDS.filter((field) => task[field] !== undefined), inlineText: undefined });
+
+/** A stored task item as a Task, its internal attributes tucked under TASK_INTERNAL (text, if any, not joined yet). */
 export function fromItem(item: Record<string, unknown>): StoredTask {
   const copy = { ...item };
   const internal: TaskInternal = {};
@@ -67,7 +110,31 @@ export function fromItem(item: Record<string, unknown>): StoredTask {
     if (copy[name] !== undefined) (internal as Record<string, unknown>)[name] = copy[name];
     delete copy[name];
   }
+  if (hasAnyText(copy as Partial<Task>)) internal.inlineText = true;
   return withInternal(copy as unknown as Task, internal);
+}
+
+/** The task with its text item's fields (a text item wins over text an old item still carries itself). */
+function joinText(task: StoredTask, text: Record<string, unknown> | undefined): StoredTask {
+  if (!text) return task;
+  const joined: Record<string, unknown> = { ...task };
+  for (const field of TEXT_FIELDS) if (text[field] !== undefined) joined[field] = text[field];
+  return withInternal(joined as unknown as Task, internalOf(task));
+}
+
+/** Reads the text items of the tasks that have one (one BatchGetItem per 100) and joins them. */
+async function withText(tasks: StoredTask[]): Promise<StoredTask[]> {
+  const keys = tasks.filter((task) => internalOf(task).textFields?.length).map((task) => ({ pk: taskPk(task.id), sk: TASK_TEXT_SK }));
+  if (keys.length === 0) return tasks;
+  const texts = new Map((await hydrate(tableName(), keys)).map((item) => [String(item.pk), item]));
+  return tasks.map((task) => joinText(task, texts.get(taskPk(task.id))));
+}
+
+/** A page of task items (index keys stripped) as tasks: internal state tucked away and, unless `text` is false, text joined. */
+async function taskPage(page: Promise<Page<Record<string, unknown>>>, text: boolean): Promise<Page<Task>> {
+  const { items, cursor } = await page;
+  const tasks = items.map((item) => fromItem(item));
+  return { items: text ? await withText(tasks) : tasks, ...(cursor ? { cursor } : {}) };
 }
 
 /** Event items sort by time; a pending event's key is fixed by its task version, so writing it twice writes one item. */
@@ -86,7 +153,7 @@ export const dependentPk = taskPk;
 export const dependentSk = (id: string) => `DEPENDENT#${id}`;
 
 /** Picks the most selective index for a filter combination; remaining filters run inside the Query. */
-function listTasks(query: TaskListQuery): Promise<Page<Task>> {
+function listTaskItems(query: TaskListQuery): Promise<Page<Record<string, unknown>>> {
   const { projectId, state, assignedAgentId, ready, blocked } = query;
   const page = { tableName: tableName(), limit: query.limit, cursor: query.cursor };
   if (ready || blocked) {
@@ -102,29 +169,52 @@ function listTasks(query: TaskListQuery): Promise<Page<Task>> {
     const filters: Record<string, string> = {};
     if (projectId) filters.projectId = projectId;
     if (state) filters.state = state;
-    return queryPage<Task>({ ...page, index: 'assignee', partitionValue: `AGENT_TASKS#${assignedAgentId}`, filters });
+    return queryPage({ ...page, index: 'assignee', partitionValue: `AGENT_TASKS#${assignedAgentId}`, filters });
   }
-  if (projectId && state) return queryPage<Task>({ ...page, index: 'projectState', partitionValue: `PROJECT_STATE#${projectId}#${state}` });
-  if (projectId) return queryPage<Task>({ ...page, index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}` });
-  if (state) return queryShardedPage<Task>({ ...page, index: 'status', partitionValues: allShards().map((shard) => `TASK_STATE#${state}#${shard}`) });
-  return queryPage<Task>({ ...page, index: 'all', partitionValue: 'TASKS' });
+  if (projectId && state) return queryPage({ ...page, index: 'projectState', partitionValue: `PROJECT_STATE#${projectId}#${state}` });
+  if (projectId) return queryPage({ ...page, index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}` });
+  if (state) return queryShardedPage({ ...page, index: 'status', partitionValues: allShards().map((shard) => `TASK_STATE#${state}#${shard}`) });
+  return queryPage({ ...page, index: 'all', partitionValue: 'TASKS' });
 }
 
 export const taskRepository = {
+  /** The task with its text: one strongly consistent Query for its two items (`TASK`, `TEXT`). */
   get: async (id: string): Promise<StoredTask | undefined> => {
-    const item = await getItem<Record<string, unknown>>(taskPk(id), TASK_SK);
-    return item && fromItem(item);
+    const result = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :task AND :text',
+        ExpressionAttributeValues: { ':pk': taskPk(id), ':task': TASK_SK, ':text': TASK_TEXT_SK },
+        ConsistentRead: true,
+      }),
+    );
+    const items = result.Items ?? [];
+    const item = items.find((candidate) => candidate.sk === TASK_SK);
+    if (!item) return undefined;
+    const text = items.find((candidate) => candidate.sk === TASK_TEXT_SK);
+    return joinText(fromItem(stripKeys(item)), text);
   },
-  put: (task: Task, expectedVersion: number | undefined, extra?: Parameters<typeof versionedPut>[2]): TransactItem =>
-    versionedPut(taskItem(task), expectedVersion, extra),
+  /** The task's text joined to a task read from its item alone (a claim's answer); no read when it has none. */
+  withText: async (task: StoredTask): Promise<StoredTask> => (await withText([task]))[0],
+  /** A new task (`expectedVersion` undefined) or a whole task written over: its item and, when it has text, its text item. */
+  put: (task: Task, expectedVersion: number | undefined, extra?: Parameters<typeof versionedPut>[2]): TransactItem[] => {
+    const stored = withTextState(task);
+    return [versionedPut(taskItem(stored), expectedVersion, extra), ...(internalOf(stored).textFields?.length || expectedVersion !== undefined ? [textWrite(task.id, textOf(task))] : [])];
+  },
   /**
-   * Writes `next` over `task` (guarded by task's version) and turns task's pending events into event
-   * items in the same transaction; the first item is the task's.
+   * Writes `next` over `task` (guarded by task's version), its text item when the text changed, and turns
+   * task's pending events into event items in the same transaction; the first item is the task's.
+   * Both must have been read with their text (get, lists).
    */
   change: (task: Task, next: Task, extra?: Parameters<typeof versionedPut>[2]): TransactItem[] => {
     const internal = internalOf(next);
-    const flushed = internal.pendingEvents?.length ? withInternal(next, { ...internal, pendingEvents: undefined }) : next;
-    return [versionedPut(taskItem(flushed), task.version, extra), ...taskRepository.pendingEventPuts(task)];
+    const flushed = withTextState(internal.pendingEvents?.length ? withInternal(next, { ...internal, pendingEvents: undefined }) : next);
+    const textChanged = internalOf(task).inlineText || TEXT_FIELDS.some((field) => task[field] !== next[field]);
+    return [
+      versionedPut(taskItem(flushed), task.version, extra),
+      ...(textChanged ? [textWrite(next.id, textOf(next))] : []),
+      ...taskRepository.pendingEventPuts(task),
+    ];
   },
   eventPut: (event: TaskEvent): TransactItem => ({ Put: { TableName: tableName(), Item: taskEventItem(event) } }),
   /** The pending events of `task` as event items, to write with the next change of the task. */
@@ -142,6 +232,8 @@ export const taskRepository = {
   },
   /** Deletes the task if it is still at `expectedVersion` (part of a transaction). */
   delete: (id: string, expectedVersion: number): TransactItem => versionedDelete(taskPk(id), TASK_SK, expectedVersion),
+  /** Deletes the task's text item (with the task's delete). */
+  deleteText: (id: string): TransactItem => ({ Delete: { TableName: tableName(), Key: { pk: taskPk(id), sk: TASK_TEXT_SK } } }),
   /** Deletes every event of a (deleted) task: a Query of its partition, keys only, then batched deletes. */
   deleteEvents: async (taskId: string): Promise<number> => {
     let deleted = 0;
@@ -163,7 +255,8 @@ export const taskRepository = {
     } while (startKey);
     return deleted;
   },
-  list: listTasks,
+  /** A page of tasks; `text: false` leaves their text out (the board's list: one read per task, not two). */
+  list: (query: TaskListQuery, options: { text?: boolean } = {}): Promise<Page<Task>> => taskPage(listTaskItems(query), options.text ?? true),
   events: (taskId: string, limit: number, cursor?: string): Promise<Page<TaskEvent>> =>
     queryPage<TaskEvent>({ tableName: tableName(), partitionValue: taskPk(taskId), sortPrefix: 'EVENT#', limit, cursor }),
   /** Ids of the tasks that depend on this one. */
@@ -178,7 +271,7 @@ export const taskRepository = {
     return ids;
   },
   hasAnyInProject: async (projectId: string): Promise<boolean> =>
-    (await queryPage<Task>({ tableName: tableName(), index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}`, limit: 1 })).items.length > 0,
+    (await queryPage<Record<string, unknown>>({ tableName: tableName(), index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}`, limit: 1 })).items.length > 0,
 };
 
 export type { TaskState };

@@ -1,9 +1,17 @@
 import { agentRepository } from '../db/agent-repository.js';
 import { projectRepository } from '../db/project-repository.js';
-import { taskRepository } from '../db/task-repository.js';
+import { TEXT_FIELDS, taskRepository, textFieldsOf } from '../db/task-repository.js';
 import { tableName } from '../db/store.js';
 import type { Page } from '../schemas/common.js';
-import type { Board } from '../schemas/board.js';
+import type { Board, BoardTask } from '../schemas/board.js';
+import type { Task } from '../schemas/task.js';
+
+/** A task as the board lists it: its long text left out (read when a person opens the task). */
+function boardTask(task: Task): BoardTask {
+  const listed: Record<string, unknown> = { ...task, hasFeedback: textFieldsOf(task).includes('feedback') };
+  for (const field of TEXT_FIELDS) delete listed[field];
+  return listed as BoardTask;
+}
 
 /** Tasks one board read returns at most (the newest first beyond that). */
 const MAX_TASKS = 5000;
@@ -22,12 +30,12 @@ async function all<T>(read: (cursor: string | undefined) => Promise<Page<T>>, ma
 
 async function readBoard(): Promise<Board> {
   const [tasks, agents, projects] = await Promise.all([
-    all((cursor) => taskRepository.list({ limit: PAGE, cursor }), MAX_TASKS),
+    all((cursor) => taskRepository.list({ limit: PAGE, cursor }, { text: false }), MAX_TASKS),
     all((cursor) => agentRepository.list({ limit: PAGE, cursor }), MAX_TASKS),
     all((cursor) => projectRepository.list(PAGE, cursor), MAX_TASKS),
   ]);
   return {
-    tasks: tasks.items,
+    tasks: tasks.items.map(boardTask),
     agents: agents.items.map(({ tokenHash: _hash, ...agent }) => agent),
     projects: projects.items,
     truncated: tasks.truncated,

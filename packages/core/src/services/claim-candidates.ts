@@ -24,6 +24,13 @@ export interface Candidate {
 const FRESH_MS = 250;
 /** Candidates read per shard (global) or per project: about what a busy process claims in FRESH_MS. */
 const PER_PARTITION = 25;
+/**
+ * A page also covers the tasks this process has in flight (they rank first and are skipped), so a process
+ * running many claims at once (the local runtime) reads once instead of paging past them. A Lambda
+ * instance runs one claim at a time: its pages stay PER_PARTITION long.
+ */
+const MAX_PAGE = 250;
+const pageSize = () => Math.min(MAX_PAGE, PER_PARTITION + taken.size);
 /** Pages read past tasks in flight before a partition counts as empty. */
 const MAX_PAGES = 8;
 /** Reads one claim makes before it gives up looking. */
@@ -56,7 +63,7 @@ const scopeKey = (projectId?: string) => projectId ?? '*';
  * The first claimable tasks of one partition, skipping those this process has just handed out (their
  * claims are in flight): reads on while a page holds only such tasks.
  */
-async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue: string): Promise<{ found: Candidate[]; inFlight: number }> {
+async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue: string, projectId?: string): Promise<{ found: Candidate[]; inFlight: number }> {
   const { partitionKey, sortKey } = indexKeys(index);
   const found: Candidate[] = [];
   let inFlight = 0;
@@ -69,14 +76,15 @@ async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': partitionKey },
         ExpressionAttributeValues: { ':pk': partitionValue },
-        Limit: PER_PARTITION,
+        Limit: pageSize(),
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of result.Items ?? []) {
       const id = String(item.pk).slice('TASK#'.length);
       if (taken.has(id)) inFlight++;
-      else found.push({ id, projectId: String(item.projectId), rank: String(item[sortKey]) });
+      // `backlog` projects the task's project; `projectBacklog` (keys only) is one project's partition.
+      else found.push({ id, projectId: projectId ?? String(item.projectId), rank: String(item[sortKey]) });
     }
     startKey = result.LastEvaluatedKey;
     if (found.length > 0 || !startKey) break;
@@ -93,7 +101,7 @@ async function read(projectId?: string): Promise<Copy> {
   for (const [id, at] of taken) if (at < cutoff) taken.delete(id);
   const promise = (async () => {
     const parts = projectId
-      ? [await readPartition('projectBacklog', `READY#${projectId}`)]
+      ? [await readPartition('projectBacklog', `READY#${projectId}`, projectId)]
       : await Promise.all(allShards().map((shard) => readPartition('backlog', `READY#${shard}`)));
     const items = parts.flatMap((part) => part.found).sort((a, b) => a.rank.localeCompare(b.rank));
     const inFlight = parts.reduce((sum, part) => sum + part.inFlight, 0);

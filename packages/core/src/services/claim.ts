@@ -1,12 +1,12 @@
 import { logger, recordMetric } from '../telemetry.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
 import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
 import { documentClient } from '../db/client.js';
 import { indexKeys, shardOf, stripKeys } from '../db/keys.js';
-import { fromItem, internalOf, isClaimable, taskItem, taskPk, TASK_SK, withInternal, taskRepository } from '../db/task-repository.js';
+import { fromItem, isClaimable, taskPk, TASK_SK, taskRepository } from '../db/task-repository.js';
 import { tableName } from '../db/store.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Project } from '../schemas/project.js';
@@ -46,18 +46,18 @@ export type ClaimingAgent = Pick<AgentRecord, 'id' | 'currentTaskId'>;
  * priority first (optionally only of one project). An agent that already holds a task gets it back
  * (`resumed`), so an agent that restarts resumes its work.
  *
- * A claim is two single-item conditional writes, sent side by side (no transaction: DynamoDB charges
+ * A claim is two single-item conditional writes, one after the other (no transaction: DynamoDB charges
  * double for one and DynamoDB Local runs them one at a time):
+ *   - the agent: points at the task and is busy; only if it holds no task (or still points at the
+ *                task this same claim lost a moment ago);
  *   - the task:  backlog → in_progress, assigned to the agent, its `claimed` event kept in the item;
  *                only if it is still in backlog with no open dependency (its own state decides, so a
- *                stale index copy is harmless);
- *   - the agent: points at the task and is busy; only if it holds no task (or still points at the
- *                task this same claim lost a moment ago).
- * Both won: done. The task lost (another agent took it): the agent's pointer is moved to the next
- * candidate by the next try, or cleared if none is left. The agent lost (it holds a task: a parallel
- * call won): the task is put back exactly as it was and the agent's task is returned. So a task goes to
- * one agent, an agent holds one task, and a half-done claim (a crash between the two) leaves at worst
- * an agent pointing at a task that is not its own, which the next claim and the lease sweeper clear.
+ *                stale index copy is harmless).
+ * Both won: done. The agent lost (it holds a task: a parallel call won): nothing was written, the
+ * agent's task is returned. The task lost (another agent took it): the agent's pointer is moved to the
+ * next candidate by the next try, or cleared if none is left. So a task goes to one agent, an agent
+ * holds one task, and a half-done claim (a crash between the two) leaves at worst an agent pointing at a
+ * task that is not its own, which the next claim (resolvePointer) and the lease sweeper clear.
  *
  * Candidates come from a shared, short-lived copy of the claimable index (claim-candidates.ts).
  */
@@ -138,7 +138,7 @@ async function resolvePointer(agentId: string, taskId: string): Promise<ClaimRes
   if (task && isClaimable(task)) {
     try {
       const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, now())));
-      const claimed = fromItem(stripKeys(result.Attributes ?? {}));
+      const claimed = await taskRepository.withText(fromItem(stripKeys(result.Attributes ?? {})));
       return { task: claimed, project: await getProject(claimed.projectId), resumed: false };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -157,31 +157,38 @@ type Outcome =
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/**
+ * One try at one candidate: the agent first (it must hold nothing, or still point at the task this claim
+ * just lost), then the task (it must still be claimable). In this order a crash or an error between the
+ * two leaves at worst the agent pointing at a task that is not its own — never a task in progress for an
+ * agent that does not know it — and a parallel call of the same agent stops at the agent, writing no task.
+ * The project is read (or found in the recent copy) while the agent is written.
+ */
 async function tryClaim(agentId: string, candidate: Candidate, pointer: string | undefined, scope: Project | undefined): Promise<Outcome> {
   const at = now();
-  const [taskWrite, agentWrite, project] = await Promise.allSettled([
-    documentClient().send(new UpdateCommand(claimTaskUpdate(candidate, agentId, at))),
+  const [agentWrite, project] = await Promise.allSettled([
     documentClient().send(new UpdateCommand(assignAgentUpdate(agentId, candidate.id, at, pointer).Update!)),
     scope ?? recentProject(candidate.projectId),
   ]);
-  const taskWon = taskWrite.status === 'fulfilled';
-  const agentWon = agentWrite.status === 'fulfilled';
-  const failure = [taskWrite, agentWrite].find((result) => result.status === 'rejected' && !isConditionFailure(result.reason)) as PromiseRejectedResult | undefined;
-
-  if (taskWon && agentWon && !failure && project.status === 'fulfilled') {
-    return { kind: 'won', task: fromItem(stripKeys(taskWrite.value.Attributes ?? {})), project: project.value };
+  if (agentWrite.status === 'rejected') {
+    if (isConditionFailure(agentWrite.reason)) return { kind: 'agent-busy' };
+    throw agentWrite.reason;
   }
-  // Not a full win: undo our half, then say why.
-  if (taskWon) await putBack(fromItem(stripKeys(taskWrite.value.Attributes ?? {})), agentId);
-  // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
-  const projectGone = project.status === 'rejected' && project.reason instanceof NotFoundError;
-  if (failure || (project.status === 'rejected' && !projectGone)) {
-    if (agentWon) await letGo(agentId, candidate.id);
-    throw failure ? failure.reason : (project as PromiseRejectedResult).reason;
+  if (project.status === 'rejected') {
+    // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
+    if (project.reason instanceof NotFoundError) return { kind: 'lost', agentPointsAt: candidate.id };
+    await letGo(agentId, candidate.id);
+    throw project.reason;
   }
-  if (projectGone) return agentWon ? { kind: 'lost', agentPointsAt: candidate.id } : { kind: 'agent-busy' };
-  if (!agentWon) return { kind: 'agent-busy' };
-  return { kind: 'lost', agentPointsAt: candidate.id };
+  try {
+    const taskWrite = await documentClient().send(new UpdateCommand(claimTaskUpdate(candidate, agentId, at)));
+    // The claim's answer carries the task's text (a second read only for a task that has any).
+    return { kind: 'won', task: await taskRepository.withText(fromItem(stripKeys(taskWrite.Attributes ?? {}))), project: project.value };
+  } catch (error) {
+    if (isConditionFailure(error)) return { kind: 'lost', agentPointsAt: candidate.id };
+    await letGo(agentId, candidate.id);
+    throw error;
+  }
 }
 
 /** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item. */
@@ -235,29 +242,6 @@ function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
     },
     ReturnValues: 'ALL_NEW' as const,
   };
-}
-
-/**
- * Undoes a claim whose agent half lost: the task goes back to backlog as it was (its claim event
- * dropped), only if nobody changed it since. Rare: one agent claiming twice at the same moment.
- */
-async function putBack(claimed: Task, agentId: string): Promise<void> {
-  const internal = internalOf(claimed);
-  const restored: Task = { ...claimed, state: 'backlog', version: claimed.version + 1, updatedAt: now() };
-  delete restored.assignedAgentId;
-  const pendingEvents = (internal.pendingEvents ?? []).filter((event) => !(event.type === 'claimed' && event.agentId === agentId && event.taskId === claimed.id && event.at === claimed.updatedAt));
-  try {
-    await documentClient().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: taskItem(withInternal(restored, { ...internal, pendingEvents })),
-        ConditionExpression: 'version = :version AND assignedAgentId = :agent',
-        ExpressionAttributeValues: { ':version': claimed.version, ':agent': agentId },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
 }
 
 /** Clears the agent's pointer at a task it did not get (only if it still points there). */

@@ -35,7 +35,7 @@ export async function createTask(input: TaskCreate, actor?: string): Promise<Tas
     const waiting = plan.openDependencies ? ` It waits for ${plan.openDependencies} unfinished ${plan.openDependencies === 1 ? 'dependency' : 'dependencies'}.` : '';
     const items = [
       projectRepository.addTask(task.projectId),
-      taskRepository.put(task, undefined),
+      ...taskRepository.put(task, undefined),
       taskRepository.eventPut({
         taskId: task.id,
         at,
@@ -232,7 +232,7 @@ export async function deleteTask(id: string, expectedVersion?: number, actor?: s
 
 /** One try: false when the task's version moved on. Guards on other items that no longer apply are dropped. */
 async function deleteTaskAt(task: Task): Promise<boolean> {
-  const items: Array<TransactItem | undefined> = [taskRepository.delete(task.id, task.version), projectRepository.removeTask(task.projectId)];
+  const items: Array<TransactItem | undefined> = [taskRepository.delete(task.id, task.version), projectRepository.removeTask(task.projectId), taskRepository.deleteText(task.id)];
   if (task.assignedAgentId && isActive(task.state)) {
     const agent = await agentRepository.get(task.assignedAgentId);
     if (agent?.currentTaskId === task.id) items.push(releaseAgentUpdate(agent.id, task.id, now()));

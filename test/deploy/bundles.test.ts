@@ -3,7 +3,7 @@
  * (no project sources, no tsx) with only the emulators' endpoints in its environment, and answers a real event.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -79,6 +79,18 @@ describe('npm run build', () => {
       expect(existsSync(`${bundle.file}.map`)).toBe(true);
       expect(bundle.bytes).toBeGreaterThan(0);
     }
+  });
+
+  it("keeps in each REST bundle only its own operation's schemas (a cold start builds nothing else)", () => {
+    const text = (handler: string) => readFileSync(bundlePath(outdir, handler), 'utf8');
+    // Texts of schemas that only other operations use: the task create body, the pull-request body, the job.
+    const foreign = ['dependsOn lists a task twice', 'Defaults to the task title', 'What the job does in Gitea', 'Display name'];
+    const get = text('functions/api/tasks/get');
+    for (const words of foreign) expect(get, words).not.toContain(words);
+    // …while the operations that do use them carry them.
+    expect(text('functions/api/tasks/create')).toContain('dependsOn lists a task twice');
+    expect(text('functions/api/tasks/pull-request')).toContain('Defaults to the task title');
+    expect(text('functions/api/projects/create')).toContain('Display name');
   });
 
   it('refuses to build, naming the file, when infra/ names a handler that does not exist', async () => {

@@ -55,8 +55,10 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
     return jsonRpcError(401, -32001, message, { 'www-authenticate': challenge });
   }
-  // A read-only token (an observer) is no sign of life from the agent that works.
-  if (canWork(agent)) await recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error));
+  // A read-only token (an observer) is no sign of life from the agent that works. The activity is written
+  // while the request is answered (it only moves lastSeenAt, or brings an offline agent back), and is done
+  // before the answer goes out.
+  const activity = canWork(agent) ? recordAgentActivity(agent).catch((error) => console.warn(`Could not record activity of agent ${agent.id}`, error)) : undefined;
 
   const server = createMcpServer(agent);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -68,6 +70,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     const body = response.body ? await response.text() : null;
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   } finally {
+    await activity;
     await server.close();
   }
 }

@@ -25,9 +25,11 @@ export async function getJob(jobId: string): Promise<Job> {
 }
 
 export async function listTaskJobs(taskId: string, page: Partial<PageQuery> = {}): Promise<Page<Job>> {
-  await getTask(taskId);
-  const result = await jobRepository.byTask(taskId, page.limit ?? 25, page.cursor);
-  return { ...result, items: result.items.map(publicJob) };
+  // Side by side (one round trip, not two); an unknown task is a 404 whatever the page read says.
+  const [task, result] = await Promise.allSettled([getTask(taskId), jobRepository.byTask(taskId, page.limit ?? 25, page.cursor)]);
+  if (task.status === 'rejected') throw task.reason;
+  if (result.status === 'rejected') throw result.reason;
+  return { ...result.value, items: result.value.items.map(publicJob) };
 }
 
 const isFinished = (job: Job) => job.status === 'succeeded' || job.status === 'failed';

@@ -61,6 +61,8 @@ describe.skipIf(deployedUnderTest)('a task’s long text, kept out of the items 
     try {
       const claimed = await agent.call('get_next_task', { projectId: project.id });
       expect(claimed.structured.task).toMatchObject({ id: task.id, state: 'in_progress', description });
+      // The claim's answer is the task exactly as stored (built from the item as it was before the claim's write).
+      expect(claimed.structured.task).toEqual(ok(await api.get(`/api/tasks/${task.id}`)));
       expect((await agent.call('get_next_task', { projectId: project.id })).structured).toMatchObject({ resumed: true, task: { description } });
 
       // A question and its answer; the claim and the status changes leave the task item small.

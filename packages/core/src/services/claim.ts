@@ -6,7 +6,7 @@ import { now } from '../ids.js';
 import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
 import { documentClient } from '../db/client.js';
 import { indexKeys, shardOf, stripKeys } from '../db/keys.js';
-import { fromItem, isClaimable, taskPk, TASK_SK, taskRepository } from '../db/task-repository.js';
+import { fromItem, internalOf, isClaimable, taskPk, TASK_SK, taskRepository, withInternal, type StoredTask } from '../db/task-repository.js';
 import { tableName } from '../db/store.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Project } from '../schemas/project.js';
@@ -137,8 +137,9 @@ async function resolvePointer(agentId: string, taskId: string): Promise<ClaimRes
   }
   if (task && isClaimable(task)) {
     try {
-      const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, now())));
-      const claimed = await taskRepository.withText(fromItem(stripKeys(result.Attributes ?? {})));
+      const at = now();
+      const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, at)));
+      const claimed = await taskRepository.withText(asClaimed(result.Attributes ?? {}, agentId, at));
       return { task: claimed, project: await getProject(claimed.projectId), resumed: false };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -183,7 +184,7 @@ async function tryClaim(agentId: string, candidate: Candidate, pointer: string |
   try {
     const taskWrite = await documentClient().send(new UpdateCommand(claimTaskUpdate(candidate, agentId, at)));
     // The claim's answer carries the task's text (a second read only for a task that has any).
-    return { kind: 'won', task: await taskRepository.withText(fromItem(stripKeys(taskWrite.Attributes ?? {}))), project: project.value };
+    return { kind: 'won', task: await taskRepository.withText(asClaimed(taskWrite.Attributes ?? {}, agentId, at)), project: project.value };
   } catch (error) {
     if (isConditionFailure(error)) return { kind: 'lost', agentPointsAt: candidate.id };
     await letGo(agentId, candidate.id);
@@ -191,20 +192,36 @@ async function tryClaim(agentId: string, candidate: Candidate, pointer: string |
   }
 }
 
+/** The `claimed` event a claim keeps in the task item (its key fixed, so writing it out twice writes one item). */
+const claimEvent = (taskId: string, agentId: string, at: string): TaskEvent & { key: string } => ({
+  taskId,
+  at,
+  type: 'claimed',
+  from: 'backlog',
+  to: 'in_progress',
+  agentId,
+  actor: `agent:${agentId}`,
+  message: `Agent ${agentId} claimed the task`,
+  key: `claimed-${agentId}`,
+});
+
+/**
+ * The task as the claim left it, from the item as it was before (ReturnValues ALL_OLD): exactly what the
+ * update below SETs and REMOVEs. (ALL_NEW would send the whole item back with the event just added: about
+ * a third more work per claim for DynamoDB Local, measured.)
+ */
+function asClaimed(before: Record<string, unknown>, agentId: string, at: string): StoredTask {
+  const task = fromItem(stripKeys(before));
+  const internal = internalOf(task);
+  const claimed: Task = { ...task, state: 'in_progress', assignedAgentId: agentId, claimedAt: at, updatedAt: at, version: task.version + 1 };
+  delete claimed.question;
+  return withInternal(claimed, { ...internal, pendingEvents: [...(internal.pendingEvents ?? []), claimEvent(task.id, agentId, at)] });
+}
+
 /** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item. */
 function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
   const key = (name: Parameters<typeof indexKeys>[0]) => indexKeys(name);
-  const event: TaskEvent & { key: string } = {
-    taskId: candidate.id,
-    at,
-    type: 'claimed',
-    from: 'backlog',
-    to: 'in_progress',
-    agentId,
-    actor: `agent:${agentId}`,
-    message: `Agent ${agentId} claimed the task`,
-    key: `claimed-${agentId}`,
-  };
+  const event = claimEvent(candidate.id, agentId, at);
   return {
     TableName: tableName(),
     Key: { pk: taskPk(candidate.id), sk: TASK_SK },
@@ -240,7 +257,7 @@ function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
       ':statusPk': `TASK_STATE#in_progress#${shardOf(candidate.id)}`,
       ':projectStatePk': `PROJECT_STATE#${candidate.projectId}#in_progress`,
     },
-    ReturnValues: 'ALL_NEW' as const,
+    ReturnValues: 'ALL_OLD' as const,
   };
 }
 

@@ -6,6 +6,7 @@ import { startSqsEmulator } from '../packages/local/src/emulators/sqs.js';
 import { startRuntime } from '../packages/local/src/runtime.js';
 import { benchApiOverhead } from './api-overhead.js';
 import { benchClaims } from './claims.js';
+import { benchClaimWrites } from './claim-writes.js';
 import { benchColdStart } from './cold-start.js';
 import type { BenchContext } from './context.js';
 import { benchJobs } from './jobs.js';
@@ -19,6 +20,7 @@ const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]
   ['api', 'API overhead', (ctx) => benchApiOverhead(ctx.adminToken, ctx.tableName)],
   ['cold', 'Cold start', benchColdStart],
   ['claims', 'Claim throughput', benchClaims],
+  ['claim-writes', "Where a claim's time goes (its writes alone)", benchClaimWrites],
   ['jobs', 'Job pipeline', benchJobs],
   ['mcp', 'MCP get_next_task latency', benchMcp],
   ['board', 'The board in a browser', benchBoard],
@@ -34,7 +36,7 @@ const markdownTable = (figures: Figure[]) =>
 
 /**
  * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
- * BENCH_SECTIONS=api,cold,claims,jobs,mcp,board,fleet runs only some, written to results.partial.json instead.
+ * BENCH_SECTIONS=api,cold,claims,claim-writes,jobs,mcp,board,fleet runs only some, written to results.partial.json instead.
  */
 async function main() {
   const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);

@@ -206,9 +206,9 @@ const claimEvent = (taskId: string, agentId: string, at: string): TaskEvent & { 
 });
 
 /**
- * The task as the claim left it, from the item as it was before (ReturnValues ALL_OLD): exactly what the
- * update below SETs and REMOVEs. (ALL_NEW would send the whole item back with the event just added: about
- * a third more work per claim for DynamoDB Local, measured.)
+ * The task as the claim left it, from the item as it was before (ReturnValues ALL_OLD) and exactly what the
+ * update below SETs and REMOVEs: the answer does not carry back the event the claim just stored (bench
+ * section `claim-writes` compares the two; within its noise they cost the same on DynamoDB Local).
  */
 function asClaimed(before: Record<string, unknown>, agentId: string, at: string): StoredTask {
   const task = fromItem(stripKeys(before));
@@ -218,8 +218,8 @@ function asClaimed(before: Record<string, unknown>, agentId: string, at: string)
   return withInternal(claimed, { ...internal, pendingEvents: [...(internal.pendingEvents ?? []), claimEvent(task.id, agentId, at)] });
 }
 
-/** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item. */
-function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
+/** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item (`returnValues` other than ALL_OLD: for the bench only). */
+export function claimTaskUpdate(candidate: Candidate, agentId: string, at: string, returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_OLD') {
   const key = (name: Parameters<typeof indexKeys>[0]) => indexKeys(name);
   const event = claimEvent(candidate.id, agentId, at);
   return {
@@ -257,7 +257,7 @@ function claimTaskUpdate(candidate: Candidate, agentId: string, at: string) {
       ':statusPk': `TASK_STATE#in_progress#${shardOf(candidate.id)}`,
       ':projectStatePk': `PROJECT_STATE#${candidate.projectId}#in_progress`,
     },
-    ReturnValues: 'ALL_OLD' as const,
+    ReturnValues: returnValues,
   };
 }
 

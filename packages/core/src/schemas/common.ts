@@ -40,5 +40,9 @@ export const nonEmptyPatch = <T extends Record<string, unknown>>(value: T) =>
   Object.keys(value).some((key) => key !== 'version');
 export const NON_EMPTY_PATCH_MESSAGE = 'Send at least one field to change';
 
-/** `schema` with a description (zod/mini: a check that registers it, as `.describe()` does in full zod). */
+/**
+ * `schema` with a description (zod/mini: a check that registers it, as `.describe()` does in full zod). The
+ * copy keeps the schema's metadata, its `id` too: describe the wrapper (`described(z.optional(TaskSchema), …)`),
+ * not a schema with an id, or two schemas would claim one id in the JSON Schema.
+ */
 export const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description)) as T;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import type { LogAttributes, LogItemExtraInput, LogItemMessage, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /**
@@ -33,7 +33,7 @@ class CorrelatedLogFormatter extends LogFormatter {
         timestamp: this.formatTimestamp(attributes.timestamp),
         service: attributes.serviceName,
         correlation_id: correlationId(),
-        cold_start: context?.coldStart,
+        cold_start: context ? invocations <= 1 : undefined,
         function_name: context?.functionName,
         function_request_id: context?.awsRequestId,
         xray_trace_id: attributes.xRayTraceId,
@@ -42,8 +42,45 @@ class CorrelatedLogFormatter extends LogFormatter {
   }
 }
 
-/** The service is the kind of function (POWERTOOLS_SERVICE_NAME, set by the stacks), `aiworker` locally. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker', logFormatter: new CorrelatedLogFormatter() });
+type LogLevel = Parameters<Logger['setLogLevel']>[0];
+type LambdaContext = Parameters<Logger['addContext']>[0];
+
+/** Invocations this process has started (a context was added for each): the first one is the cold start. */
+let invocations = 0;
+let powertools: Logger | undefined;
+let lambdaContext: LambdaContext | undefined;
+let level: LogLevel | undefined;
+
+/** The Powertools Logger, made when the first line is written (the service is POWERTOOLS_SERVICE_NAME, set by the stacks). */
+function powertoolsLogger(): Logger {
+  if (!powertools) {
+    powertools = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker', logFormatter: new CorrelatedLogFormatter() });
+    if (level) powertools.setLogLevel(level);
+    if (lambdaContext) powertools.addContext(lambdaContext);
+  }
+  return powertools;
+}
+
+/**
+ * The process's logger: Powertools' Logger, made on the first line written rather than at import. Making
+ * it costs a few milliseconds of a cold start, and most requests write no line at all.
+ */
+export const logger = {
+  info: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().info(input, ...extra),
+  warn: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().warn(input, ...extra),
+  error: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().error(input, ...extra),
+  debug: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().debug(input, ...extra),
+  /** The Lambda context of the invocation that starts now (function name, request id, cold start). */
+  addContext(context: LambdaContext): void {
+    invocations++;
+    lambdaContext = context;
+    powertools?.addContext(context);
+  },
+  setLogLevel(logLevel: LogLevel): void {
+    level = logLevel;
+    powertools?.setLogLevel(logLevel);
+  },
+};
 
 let metricsInstance: Metrics | undefined;
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields , define } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields, define } from './common.js';
 
 export const AGENT_STATUSES = ['idle', 'busy', 'offline'] as const;
 export const AgentStatusSchema = /* @__PURE__ */ define(() => z.enum(AGENT_STATUSES));

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { described , define } from './common.js';
+import { described, define } from './common.js';
 
 export const AdminTokenSignInSchema = /* @__PURE__ */ define(() => z
   .strictObject({ token: z.string().check(z.minLength(1), z.maxLength(500), z.describe('The admin token (AIWORKER_ADMIN_TOKEN)')) })

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { described , define } from './common.js';
+import { described, define } from './common.js';
 import { AgentSchema } from './agent.js';
 import { ProjectSchema } from './project.js';
 import { TaskSchema } from './task.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { described , define } from './common.js';
+import { described, define } from './common.js';
 
 /**
  * The parts of Gitea's webhook payloads aiworker reads (Gitea's modules/structs/hook.go:

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { IdSchema, TimestampSchema, VersionSchema, described , define } from './common.js';
+import { IdSchema, TimestampSchema, VersionSchema, described, define } from './common.js';
 import { ProjectSchema, projectCreateFields } from './project.js';
 
 /** What a notification is about. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch , define } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, define } from './common.js';
 
 const projectFields = /* @__PURE__ */ define(() => ({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('Display name')),

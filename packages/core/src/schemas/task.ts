@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields , define } from './common.js';
+import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields, define } from './common.js';
 
 export const TASK_STATES = [
   'backlog',

@@ -39,37 +39,64 @@ export const indexOperation = /* @__PURE__ */ define(() => operation('GET /api',
 export const healthOperation = /* @__PURE__ */ define(() => operation('GET /api/health', { query: NoQuery }));
 export const openapiOperation = /* @__PURE__ */ define(() => operation('GET /api/openapi.json', { query: NoQuery, raw: true }));
 export const projectsListOperation = /* @__PURE__ */ define(() => operation('GET /api/projects', { query: PageQuerySchema, list: true }));
-export const projectsCreateOperation = /* @__PURE__ */ define(() => operation('POST /api/projects', { query: NoQuery, body: ProjectCreateRequestSchema, status: 201 }));
+export const projectsCreateOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/projects', { query: NoQuery, body: ProjectCreateRequestSchema, status: 201 }),
+);
 export const projectsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/projects/{id}', { params: IdParamsSchema, query: NoQuery }));
-export const projectsUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/projects/{id}', { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema }));
+export const projectsUpdateOperation = /* @__PURE__ */ define(() =>
+  operation('PATCH /api/projects/{id}', { params: IdParamsSchema, query: NoQuery, body: ProjectUpdateSchema }),
+);
 export const projectsDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/projects/{id}', { params: IdParamsSchema, query: DeleteQuery }));
 export const tasksListOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks', { query: TaskListQuerySchema, list: true }));
 export const tasksCreateOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks', { query: NoQuery, body: TaskCreateSchema, status: 201 }));
 export const tasksGetOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}', { params: IdParamsSchema, query: NoQuery }));
-export const tasksUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/tasks/{id}', { params: IdParamsSchema, query: NoQuery, body: TaskUpdateSchema }));
+export const tasksUpdateOperation = /* @__PURE__ */ define(() =>
+  operation('PATCH /api/tasks/{id}', { params: IdParamsSchema, query: NoQuery, body: TaskUpdateSchema }),
+);
 export const tasksDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/tasks/{id}', { params: IdParamsSchema, query: DeleteQuery }));
-export const tasksRespondOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/respond', { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema }));
-export const tasksEventsOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}/events', { params: IdParamsSchema, query: PageQuerySchema, list: true }));
-export const tasksBranchOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/branch', { params: IdParamsSchema, query: NoQuery, status: 202 }));
-export const tasksPullRequestOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/pull-request', { params: IdParamsSchema, query: NoQuery, body: PullRequestRequestSchema, optionalBody: true, status: 202 }));
-export const tasksMergeOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/merge', { params: IdParamsSchema, query: NoQuery, status: 202 }));
-export const tasksJobsOperation = /* @__PURE__ */ define(() => operation('GET /api/tasks/{id}/jobs', { params: IdParamsSchema, query: PageQuerySchema, list: true }));
+export const tasksRespondOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/tasks/{id}/respond', { params: IdParamsSchema, query: NoQuery, body: TaskRespondSchema }),
+);
+export const tasksEventsOperation = /* @__PURE__ */ define(() =>
+  operation('GET /api/tasks/{id}/events', { params: IdParamsSchema, query: PageQuerySchema, list: true }),
+);
+export const tasksBranchOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/tasks/{id}/branch', { params: IdParamsSchema, query: NoQuery, status: 202 }),
+);
+export const tasksPullRequestOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/tasks/{id}/pull-request', { params: IdParamsSchema, query: NoQuery, body: PullRequestRequestSchema, optionalBody: true, status: 202 }),
+);
+export const tasksMergeOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/tasks/{id}/merge', { params: IdParamsSchema, query: NoQuery, status: 202 }),
+);
+export const tasksJobsOperation = /* @__PURE__ */ define(() =>
+  operation('GET /api/tasks/{id}/jobs', { params: IdParamsSchema, query: PageQuerySchema, list: true }),
+);
 export const jobsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/jobs/{id}', { params: IdParamsSchema, query: NoQuery }));
 export const agentsListOperation = /* @__PURE__ */ define(() => operation('GET /api/agents', { query: AgentListQuerySchema, list: true }));
 export const agentsRegisterOperation = /* @__PURE__ */ define(() => operation('POST /api/agents', { query: NoQuery, body: AgentRegisterSchema, status: 201 }));
 export const agentsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/agents/{id}', { params: IdParamsSchema, query: NoQuery }));
-export const agentsUpdateOperation = /* @__PURE__ */ define(() => operation('PATCH /api/agents/{id}', { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema }));
+export const agentsUpdateOperation = /* @__PURE__ */ define(() =>
+  operation('PATCH /api/agents/{id}', { params: IdParamsSchema, query: NoQuery, body: AgentUpdateSchema }),
+);
 export const agentsDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/agents/{id}', { params: IdParamsSchema, query: DeleteQuery }));
 export const agentsHeartbeatOperation = /* @__PURE__ */ define(() => operation('POST /api/agents/{id}/heartbeat', { params: IdParamsSchema, query: NoQuery }));
 export const webhooksGiteaOperation = /* @__PURE__ */ define(() => operation('POST /api/webhooks/gitea', { query: NoQuery, body: GiteaWebhookBodySchema }));
-export const projectsWebhookOperation = /* @__PURE__ */ define(() => operation('POST /api/projects/{id}/webhook', { params: IdParamsSchema, query: NoQuery, status: 202 }));
-export const projectsRepositoryOperation = /* @__PURE__ */ define(() => operation('POST /api/projects/{id}/repository', { params: IdParamsSchema, query: NoQuery, status: 202 }));
+export const projectsWebhookOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/projects/{id}/webhook', { params: IdParamsSchema, query: NoQuery, status: 202 }),
+);
+export const projectsRepositoryOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/projects/{id}/repository', { params: IdParamsSchema, query: NoQuery, status: 202 }),
+);
 export const boardOperation = /* @__PURE__ */ define(() => operation('GET /api/board', { query: NoQuery }));
 export const authTokenOperation = /* @__PURE__ */ define(() => operation('POST /api/auth/token', { query: NoQuery, body: AdminTokenSignInSchema }));
 export const authLogoutOperation = /* @__PURE__ */ define(() => operation('POST /api/auth/logout', { query: NoQuery }));
 export const authMeOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/me', { query: NoQuery }));
-export const authGiteaLoginOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/gitea/login', { query: NoQuery, status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" }));
-export const authGiteaCallbackOperation = /* @__PURE__ */ define(() => operation('GET /api/auth/gitea/callback', {
+export const authGiteaLoginOperation = /* @__PURE__ */ define(() =>
+  operation('GET /api/auth/gitea/login', { query: NoQuery, status: 302, redirect: "to Gitea's authorize page (a cookie binds the sign-in to this browser)" }),
+);
+export const authGiteaCallbackOperation = /* @__PURE__ */ define(() =>
+  operation('GET /api/auth/gitea/callback', {
     query: z.strictObject({
       code: z.optional(z.string().check(z.maxLength(2000))),
       state: z.optional(z.string().check(z.maxLength(200))),
@@ -78,7 +105,8 @@ export const authGiteaCallbackOperation = /* @__PURE__ */ define(() => operation
     }),
     status: 302,
     redirect: 'to the board, signed in (session cookie), or to /?signin_error=<reason>',
-  }));
+  }),
+);
 
 /** Every operation by `METHOD path` (the OpenAPI document; a handler imports only its own operation). */
 export const contract = {

@@ -10,9 +10,7 @@ import { JobSchema, ProjectCreatedSchema } from '../schemas/job.js';
 import type { OperationKey } from './contract.js';
 
 export const HealthSchema = z.object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() }).check(z.meta({ id: 'Health' }));
-export const EndpointSchema = z
-  .object({ method: z.string(), path: z.string(), summary: z.string(), auth: z.string() })
-  .check(z.meta({ id: 'Endpoint' }));
+export const EndpointSchema = z.object({ method: z.string(), path: z.string(), summary: z.string(), auth: z.string() }).check(z.meta({ id: 'Endpoint' }));
 
 /**
  * What each operation answers (in the envelope's `data`, or as it is for raw operations), for the OpenAPI

@@ -13,18 +13,20 @@ export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 export const AGENT_SCOPES = ['read', 'work'] as const;
 export const AgentScopeSchema = /* @__PURE__ */ define(() => z.enum(AGENT_SCOPES));
 export type AgentScope = z.infer<typeof AgentScopeSchema>;
-const scopes = /* @__PURE__ */ define(() => described(
-  z.pipe(
-    z.array(AgentScopeSchema).check(z.minLength(1), z.maxLength(2)),
-    z.transform((list): AgentScope[] => (list.includes('work') ? ['read', 'work'] : ['read'])),
+const scopes = /* @__PURE__ */ define(() =>
+  described(
+    z.pipe(
+      z.array(AgentScopeSchema).check(z.minLength(1), z.maxLength(2)),
+      z.transform((list): AgentScope[] => (list.includes('work') ? ['read', 'work'] : ['read'])),
+    ),
+    'What the token may do over MCP: read (its tasks and jobs), work (claim, move tasks, Gitea jobs; includes read). Default both',
   ),
-  'What the token may do over MCP: read (its tasks and jobs), work (claim, move tasks, Gitea jobs; includes read). Default both',
-));
+);
 
 const name = /* @__PURE__ */ define(() => z.string().check(z.trim(), z.minLength(1), z.maxLength(200)));
-const capabilities = /* @__PURE__ */ define(() => z
-  .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)))
-  .check(z.maxLength(50), z.describe('What the agent can do, e.g. "typescript"')));
+const capabilities = /* @__PURE__ */ define(() =>
+  z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))).check(z.maxLength(50), z.describe('What the agent can do, e.g. "typescript"')),
+);
 
 const agentFields = /* @__PURE__ */ define(() => ({
   id: IdSchema,
@@ -47,18 +49,20 @@ export interface AgentRecord extends Agent {
   lastSeenAt: string;
 }
 
-export const AgentRegisterSchema = /* @__PURE__ */ define(() => z
-  .strictObject({ name, capabilities: z._default(capabilities, []), scopes: z._default(scopes, ['read', 'work']) })
-  .check(z.meta({ id: 'AgentRegister' })));
+export const AgentRegisterSchema = /* @__PURE__ */ define(() =>
+  z.strictObject({ name, capabilities: z._default(capabilities, []), scopes: z._default(scopes, ['read', 'work']) }).check(z.meta({ id: 'AgentRegister' })),
+);
 export type AgentRegister = z.infer<typeof AgentRegisterSchema>;
 
-export const AgentRegisteredSchema = /* @__PURE__ */ define(() => z
-  .object({ ...agentFields, token: described(z.string(), 'The agent token; shown once, only its hash is stored') })
-  .check(z.meta({ id: 'AgentRegistered' })));
+export const AgentRegisteredSchema = /* @__PURE__ */ define(() =>
+  z.object({ ...agentFields, token: described(z.string(), 'The agent token; shown once, only its hash is stored') }).check(z.meta({ id: 'AgentRegistered' })),
+);
 
-export const AgentUpdateSchema = /* @__PURE__ */ define(() => z
-  .strictObject({ name: z.optional(name), capabilities: z.optional(capabilities), scopes: z.optional(scopes), version: z.optional(VersionSchema) })
-  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'AgentUpdate' })));
+export const AgentUpdateSchema = /* @__PURE__ */ define(() =>
+  z
+    .strictObject({ name: z.optional(name), capabilities: z.optional(capabilities), scopes: z.optional(scopes), version: z.optional(VersionSchema) })
+    .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'AgentUpdate' })),
+);
 export type AgentUpdate = z.infer<typeof AgentUpdateSchema>;
 
 /** The scopes of an agent's token (agents registered before scopes existed have both). */

@@ -18,7 +18,9 @@ export const define = <T>(build: () => T): T => build();
 
 export const IdSchema = /* @__PURE__ */ define(() => z.string().check(z.minLength(1), z.maxLength(100), z.describe('Opaque id')));
 export const TimestampSchema = /* @__PURE__ */ define(() => z.string().check(z.describe('ISO 8601 timestamp')));
-export const VersionSchema = /* @__PURE__ */ define(() => z.int().check(z.gte(1), z.describe('Optimistic version; send it back on PATCH to detect concurrent changes')));
+export const VersionSchema = /* @__PURE__ */ define(() =>
+  z.int().check(z.gte(1), z.describe('Optimistic version; send it back on PATCH to detect concurrent changes')),
+);
 
 /** Common list query: `limit` and `cursor`. */
 export const pageQueryFields = /* @__PURE__ */ define(() => ({
@@ -36,8 +38,7 @@ export interface Page<T> {
 }
 
 /** Rejects a PATCH body that changes nothing. */
-export const nonEmptyPatch = <T extends Record<string, unknown>>(value: T) =>
-  Object.keys(value).some((key) => key !== 'version');
+export const nonEmptyPatch = <T extends Record<string, unknown>>(value: T) => Object.keys(value).some((key) => key !== 'version');
 export const NON_EMPTY_PATCH_MESSAGE = 'Send at least one field to change';
 
 /**

@@ -16,38 +16,40 @@ const repository = /* @__PURE__ */ define(() => ({
  * own `type`). A new kind of job is a new variant here and a case in `performJob` (services/job-operations).
  */
 const text = /* @__PURE__ */ define(() => z.string().check(z.minLength(1)));
-export const JobInputSchema = /* @__PURE__ */ define(() => z
-  .discriminatedUnion('type', [
-    z.object({
-      type: z.literal('create_repository'),
-      ...repository,
-      defaultBranch: text,
-      description: z.optional(z.string()),
-    }),
-    z.object({ type: z.literal('create_branch'), ...repository, branch: text, from: text }),
-    z.object({
-      type: z.literal('create_pull_request'),
-      ...repository,
-      head: text,
-      base: text,
-      title: text,
-      body: z.optional(z.string()),
-    }),
-    z.object({ type: z.literal('merge_pull_request'), ...repository, prNumber: z.int().check(z.gte(1)) }),
-    z.object({
-      type: z.literal('send_notification'),
-      ...repository,
-      event: NotificationEventSchema,
-      message: z.string().check(z.maxLength(10_000)),
-      taskId: z.optional(z.string()),
-      taskTitle: z.optional(z.string()),
-      taskState: z.optional(z.string()),
-      agentId: z.optional(z.string()),
-      failedJobId: z.optional(z.string()),
-    }),
-    z.object({ type: z.literal('register_webhook'), ...repository, url: described(z.url(), "The receiver's public URL, where Gitea sends the events") }),
-  ])
-  .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' })));
+export const JobInputSchema = /* @__PURE__ */ define(() =>
+  z
+    .discriminatedUnion('type', [
+      z.object({
+        type: z.literal('create_repository'),
+        ...repository,
+        defaultBranch: text,
+        description: z.optional(z.string()),
+      }),
+      z.object({ type: z.literal('create_branch'), ...repository, branch: text, from: text }),
+      z.object({
+        type: z.literal('create_pull_request'),
+        ...repository,
+        head: text,
+        base: text,
+        title: text,
+        body: z.optional(z.string()),
+      }),
+      z.object({ type: z.literal('merge_pull_request'), ...repository, prNumber: z.int().check(z.gte(1)) }),
+      z.object({
+        type: z.literal('send_notification'),
+        ...repository,
+        event: NotificationEventSchema,
+        message: z.string().check(z.maxLength(10_000)),
+        taskId: z.optional(z.string()),
+        taskTitle: z.optional(z.string()),
+        taskState: z.optional(z.string()),
+        agentId: z.optional(z.string()),
+        failedJobId: z.optional(z.string()),
+      }),
+      z.object({ type: z.literal('register_webhook'), ...repository, url: described(z.url(), "The receiver's public URL, where Gitea sends the events") }),
+    ])
+    .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' })),
+);
 export type JobInput = z.infer<typeof JobInputSchema>;
 /** The input of one job type. */
 export type JobInputOf<T extends JobType> = Extract<JobInput, { type: T }>;
@@ -57,33 +59,37 @@ export const JOB_TYPES = /* @__PURE__ */ define(() => JobInputSchema.def.options
 export const JobTypeSchema = /* @__PURE__ */ define(() => described(z.enum(JOB_TYPES), 'What the job does in Gitea'));
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
-export const JobStatusSchema = /* @__PURE__ */ define(() => described(z.enum(JOB_STATUSES), 'queued → running → succeeded | failed (a retry goes back to queued)'));
+export const JobStatusSchema = /* @__PURE__ */ define(() =>
+  described(z.enum(JOB_STATUSES), 'queued → running → succeeded | failed (a retry goes back to queued)'),
+);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 /** A unit of Gitea work: recorded in DynamoDB, sent to SQS, run by the worker. */
-export const JobSchema = /* @__PURE__ */ define(() => z
-  .object({
-    id: IdSchema,
-    type: JobTypeSchema,
-    taskId: z.optional(described(IdSchema, 'The task the job works for (none for create_repository)')),
-    projectId: IdSchema,
-    status: JobStatusSchema,
-    attempts: z.int().check(z.gte(0), z.describe('How many times the worker has started the job')),
-    claim: z.optional(
-      described(
-        z.object({ agentId: IdSchema, claimedAt: z.optional(TimestampSchema) }),
-        "The task's holder when the job was asked for: the result moves the task only while that claim still holds it",
+export const JobSchema = /* @__PURE__ */ define(() =>
+  z
+    .object({
+      id: IdSchema,
+      type: JobTypeSchema,
+      taskId: z.optional(described(IdSchema, 'The task the job works for (none for create_repository)')),
+      projectId: IdSchema,
+      status: JobStatusSchema,
+      attempts: z.int().check(z.gte(0), z.describe('How many times the worker has started the job')),
+      claim: z.optional(
+        described(
+          z.object({ agentId: IdSchema, claimedAt: z.optional(TimestampSchema) }),
+          "The task's holder when the job was asked for: the result moves the task only while that claim still holds it",
+        ),
       ),
-    ),
-    requestedBy: z.optional(described(z.string(), 'Who asked for it (admin, gitea:<login>, agent:<id>): the task event its result writes names them')),
-    input: JobInputSchema,
-    result: z.optional(described(z.record(z.string(), z.unknown()), 'What Gitea returned: branch, PR number and URL, merge outcome…')),
-    error: z.optional(described(z.string(), 'The latest failure: retried while queued, final when failed')),
-    createdAt: TimestampSchema,
-    updatedAt: TimestampSchema,
-    version: VersionSchema,
-  })
-  .check(z.meta({ id: 'Job' })));
+      requestedBy: z.optional(described(z.string(), 'Who asked for it (admin, gitea:<login>, agent:<id>): the task event its result writes names them')),
+      input: JobInputSchema,
+      result: z.optional(described(z.record(z.string(), z.unknown()), 'What Gitea returned: branch, PR number and URL, merge outcome…')),
+      error: z.optional(described(z.string(), 'The latest failure: retried while queued, final when failed')),
+      createdAt: TimestampSchema,
+      updatedAt: TimestampSchema,
+      version: VersionSchema,
+    })
+    .check(z.meta({ id: 'Job' })),
+);
 export type Job = z.infer<typeof JobSchema>;
 
 /** The stored job also carries the worker's lease while it runs; the lease never leaves core. */
@@ -99,18 +105,22 @@ export const PullRequestRequestSchema = /* @__PURE__ */ define(() => z.strictObj
 export type PullRequestRequest = z.infer<typeof PullRequestRequestSchema>;
 
 /** `POST /api/projects` may also ask for the Gitea repository to be created. */
-export const ProjectCreateRequestSchema = /* @__PURE__ */ define(() => z
-  .strictObject({
-    ...projectCreateFields,
-    createRepository: z.optional(described(z.boolean(), 'Also create the Gitea repository (a create_repository job)')),
-  })
-  .check(z.meta({ id: 'ProjectCreateRequest' })));
+export const ProjectCreateRequestSchema = /* @__PURE__ */ define(() =>
+  z
+    .strictObject({
+      ...projectCreateFields,
+      createRepository: z.optional(described(z.boolean(), 'Also create the Gitea repository (a create_repository job)')),
+    })
+    .check(z.meta({ id: 'ProjectCreateRequest' })),
+);
 export type ProjectCreateRequest = z.infer<typeof ProjectCreateRequestSchema>;
 
-export const ProjectCreatedSchema = /* @__PURE__ */ define(() => z
-  .object({
-    ...ProjectSchema.shape,
-    repositoryJobId: z.optional(described(IdSchema, 'The create_repository job, when one was asked for')),
-    webhookJobId: z.optional(described(IdSchema, 'The register_webhook job, when webhooks are configured (AIWORKER_PUBLIC_URL and AIWORKER_WEBHOOK_SECRET)')),
-  })
-  .check(z.meta({ id: 'ProjectCreated' })));
+export const ProjectCreatedSchema = /* @__PURE__ */ define(() =>
+  z
+    .object({
+      ...ProjectSchema.shape,
+      repositoryJobId: z.optional(described(IdSchema, 'The create_repository job, when one was asked for')),
+      webhookJobId: z.optional(described(IdSchema, 'The register_webhook job, when webhooks are configured (AIWORKER_PUBLIC_URL and AIWORKER_WEBHOOK_SECRET)')),
+    })
+    .check(z.meta({ id: 'ProjectCreated' })),
+);

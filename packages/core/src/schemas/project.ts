@@ -17,23 +17,29 @@ const projectFields = /* @__PURE__ */ define(() => ({
  * body (`{"text": …}`). The secret is write-only: never shown, never logged.
  */
 export const NotifyFormatSchema = /* @__PURE__ */ define(() => described(z.enum(['json', 'slack']), 'json: signed JSON; slack: a Slack incoming webhook'));
-const notifyUrl = /* @__PURE__ */ define(() => z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .check(z.maxLength(2048), z.describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)')));
-const notifySecret = /* @__PURE__ */ define(() => z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only')));
+const notifyUrl = /* @__PURE__ */ define(() =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .check(z.maxLength(2048), z.describe('Where notifications are POSTed (a Slack incoming-webhook URL for format slack)')),
+);
+const notifySecret = /* @__PURE__ */ define(() =>
+  z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only')),
+);
 
-export const ProjectSchema = /* @__PURE__ */ define(() => z
-  .object({
-    id: IdSchema,
-    ...projectFields,
-    defaultBranch: projectFields.defaultBranch,
-    notifyUrl: z.optional(z.string()),
-    notifyFormat: z.optional(NotifyFormatSchema),
-    createdAt: TimestampSchema,
-    updatedAt: TimestampSchema,
-    version: VersionSchema,
-  })
-  .check(z.meta({ id: 'Project' })));
+export const ProjectSchema = /* @__PURE__ */ define(() =>
+  z
+    .object({
+      id: IdSchema,
+      ...projectFields,
+      defaultBranch: projectFields.defaultBranch,
+      notifyUrl: z.optional(z.string()),
+      notifyFormat: z.optional(NotifyFormatSchema),
+      createdAt: TimestampSchema,
+      updatedAt: TimestampSchema,
+      version: VersionSchema,
+    })
+    .check(z.meta({ id: 'Project' })),
+);
 export type Project = z.infer<typeof ProjectSchema>;
 
 export const projectCreateFields = /* @__PURE__ */ define(() => ({
@@ -46,17 +52,19 @@ export const projectCreateFields = /* @__PURE__ */ define(() => ({
 export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
 
-export const ProjectUpdateSchema = /* @__PURE__ */ define(() => z
-  .strictObject({
-    name: z.optional(projectFields.name),
-    description: projectFields.description,
-    giteaOwner: z.optional(projectFields.giteaOwner),
-    giteaRepo: z.optional(projectFields.giteaRepo),
-    defaultBranch: z.optional(projectFields.defaultBranch),
-    notifyUrl: z.optional(described(z.nullable(notifyUrl), 'null turns notifications off')),
-    notifyFormat: z.optional(NotifyFormatSchema),
-    notifySecret: z.optional(z.nullable(notifySecret)),
-    version: z.optional(VersionSchema),
-  })
-  .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })));
+export const ProjectUpdateSchema = /* @__PURE__ */ define(() =>
+  z
+    .strictObject({
+      name: z.optional(projectFields.name),
+      description: projectFields.description,
+      giteaOwner: z.optional(projectFields.giteaOwner),
+      giteaRepo: z.optional(projectFields.giteaRepo),
+      defaultBranch: z.optional(projectFields.defaultBranch),
+      notifyUrl: z.optional(described(z.nullable(notifyUrl), 'null turns notifications off')),
+      notifyFormat: z.optional(NotifyFormatSchema),
+      notifySecret: z.optional(z.nullable(notifySecret)),
+      version: z.optional(VersionSchema),
+    })
+    .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })),
+);
 export type ProjectUpdate = z.infer<typeof ProjectUpdateSchema>;

@@ -43,7 +43,7 @@ interface Fixtures {
 const json = (body: unknown) => Buffer.from(JSON.stringify(body));
 
 /** The event for one REST route; `fresh` makes what a destructive route needs (untimed, before the spawn). */
-export async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
+async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: string): Promise<unknown> {
   let id: string | undefined;
   let body: Buffer | undefined;
   let token: string | undefined = route.auth === 'none' ? undefined : adminToken;
@@ -146,9 +146,9 @@ export async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken
   });
 }
 
-export const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
+const mcpEvent = (agentToken: string) => mcpPostEvent({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, agentToken);
 
-export function sqsEvent() {
+function sqsEvent() {
   const now = String(Date.now());
   return {
     Records: [
@@ -168,7 +168,7 @@ export function sqsEvent() {
   };
 }
 
-export const scheduledEvent = () => ({
+const scheduledEvent = () => ({
   version: '0',
   id: 'cold-start',
   'detail-type': 'Scheduled Event',
@@ -180,19 +180,12 @@ export const scheduledEvent = () => ({
   detail: {},
 });
 
-type Parts = { bootMs: number[]; importMs: number[]; handlerMs: number[] };
-const newParts = (): Parts => ({ bootMs: [], importMs: [], handlerMs: [] });
-function addParts(parts: Parts, run: FreshInvocation) {
-  if (!run.timing) return;
-  parts.bootMs.push(run.timing.bootMs);
-  parts.importMs.push(run.timing.importMs);
-  parts.handlerMs.push(run.timing.handlerMs);
-}
-const medianParts = (parts: Parts) => ({
-  boot: Math.round(percentile(parts.bootMs, 50) * 10) / 10,
-  import: Math.round(percentile(parts.importMs, 50) * 10) / 10,
-  firstInvocation: Math.round(percentile(parts.handlerMs, 50) * 10) / 10,
-});
+type Timing = NonNullable<FreshInvocation['timing']>;
+/** Medians inside the process: Node's own start, the bundle's import, the first invocation. */
+const medianParts = (timings: Timing[]) => {
+  const median = (key: keyof Timing) => Math.round(percentile(timings.map((timing) => timing[key]), 50) * 10) / 10;
+  return { boot: median('bootMs'), import: median('importMs'), firstInvocation: median('handlerMs') };
+};
 
 /** Checks that the answer is a real one (no 5xx, the expected shape) and returns a short description. */
 function describeAnswer(bundle: BuiltBundle, result: any): string {
@@ -243,7 +236,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       AIWORKER_QUEUE_URL: queues.queueUrl,
       AIWORKER_DLQ_URL: queues.deadLetterUrl,
       ...secretEnvironment({ AdminToken: ctx.adminToken }),
-      // A diagnostic knob: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles every fresh process.
+      // A diagnostic knob: e.g. `--import ./trace.mjs` to trace what every fresh process does.
       ...(process.env.BENCH_COLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_COLD_NODE_OPTIONS } : {}),
     };
 
@@ -276,7 +269,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     for (const bundle of bundles) describeAnswer(bundle, (await invokeInFreshNode(bundle.file, await eventFor(bundle), env)).result);
 
     const floorSamples: number[] = [];
-    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string; parts: Parts; floorParts: Parts }>();
+    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string; timings: Timing[]; floorTimings: Timing[] }>();
     for (let rep = 0; rep < REPS; rep++) {
       for (const bundle of bundles) {
         const floor = await invokeInFreshNode(floorBundle.file, floorEvent, env);
@@ -284,11 +277,11 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
         const event = await eventFor(bundle);
         const ours = await invokeInFreshNode(bundle.file, event, env);
         const answer = describeAnswer(bundle, ours.result);
-        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer, parts: newParts(), floorParts: newParts() };
+        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer, timings: [], floorTimings: [] };
         entry.ms.push(ours.ms);
         entry.floorMs.push(floor.ms);
-        addParts(entry.parts, ours);
-        addParts(entry.floorParts, floor);
+        if (ours.timing) entry.timings.push(ours.timing);
+        if (floor.timing) entry.floorTimings.push(floor.timing);
         samples.set(bundle, entry);
         floorSamples.push(floor.ms);
       }
@@ -310,9 +303,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           answer: entry.answer,
           samplesMs: entry.ms.map((ms) => Math.round(ms)),
           floorSamplesMs: entry.floorMs.map((ms) => Math.round(ms)),
-          // Medians inside the process: Node's own start, the bundle's import, the first invocation.
-          partsMs: medianParts(entry.parts),
-          floorPartsMs: medianParts(entry.floorParts),
+          partsMs: medianParts(entry.timings),
+          floorPartsMs: medianParts(entry.floorTimings),
           allFloorsMedianMs: Math.round(allFloorsMedian),
           floorIs: 'fresh node: DynamoDB client + one GetItem (bundled with the same esbuild settings), run just before each of this bundle\'s runs',
         }),

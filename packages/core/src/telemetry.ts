@@ -69,7 +69,6 @@ export const logger = {
   info: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().info(input, ...extra),
   warn: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().warn(input, ...extra),
   error: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().error(input, ...extra),
-  debug: (input: LogItemMessage, ...extra: LogItemExtraInput) => powertoolsLogger().debug(input, ...extra),
   /** The Lambda context of the invocation that starts now (function name, request id, cold start). */
   addContext(context: LambdaContext): void {
     invocations++;

@@ -66,16 +66,12 @@ export function updateAgent(id: string, input: AgentUpdate): Promise<Agent> {
  * offline comes back as idle (or busy, if it still holds a task).
  */
 export function touchAgent(id: string, heartbeat: boolean, loaded?: AgentRecord): Promise<Agent> {
-  // A record the caller has just read (the token check) serves the first try; a lost race reads again.
-  let first = loaded?.id === id ? loaded : undefined;
   return updateVersioned<AgentRecord, Agent>({
     kind: 'Agent',
     id,
-    load: async () => {
-      const record = first ?? (await agentRepository.get(id));
-      first = undefined;
-      return record;
-    },
+    load: () => agentRepository.get(id),
+    // The record the token check has just read, if it is this agent's.
+    current: loaded?.id === id ? loaded : undefined,
     change: (current) => {
       const at = now();
       return {

@@ -26,13 +26,15 @@ export async function updateVersioned<T extends Versioned, R = T>(options: {
   id: string;
   expectedVersion?: number;
   load: () => Promise<T | undefined>;
+  /** A record the caller has just read: the first attempt uses it instead of loading; a lost race loads again. */
+  current?: T;
   change: (current: T) => T | Promise<T>;
   /** Writes `next` only if the stored version is still `current.version`; false when it is not. */
   save: (next: T, current: T) => Promise<boolean>;
   result?: (next: T, current: T) => R;
 }): Promise<R> {
   for (let attempt = 1; ; attempt++) {
-    const current = await options.load();
+    const current = attempt === 1 && options.current ? options.current : await options.load();
     if (!current) throw new NotFoundError(options.kind, options.id);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new VersionConflictError(options.kind, options.id, options.expectedVersion, current.version);

@@ -1,20 +1,40 @@
-import { isDomainError, isThrottlingError, isTransactionConflict, logger } from '@aiworker/core';
+import { isDomainError, isThrottlingError, isTransactionConflict, logger, type ErrorCode } from '@aiworker/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json } from './json.js';
 
+/** The HTTP status of each domain error code: the one place a core error becomes a status. */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  INVALID_CURSOR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  VERSION_CONFLICT: 409,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL_ERROR: 500,
+  BAD_GATEWAY: 502,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code];
 
 /** Seconds a client is asked to wait after DynamoDB throttled its request. */
 export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 
 /**
- * Domain errors keep their status and code. DynamoDB throttling that outlasted the SDK's retries is a 503
- * with Retry-After (nothing was written: retry), and a transaction that kept colliding with others a 409;
- * anything else is a 500 whose detail goes to the log only.
+ * A domain error keeps its code and gets that code's status (a 401 with a Bearer challenge). DynamoDB
+ * throttling that outlasted the SDK's retries is a 503 with Retry-After (nothing was written: retry), and a
+ * transaction that kept colliding with others a 409; anything else is a 500 whose detail goes to the log only.
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (isDomainError(error)) {
-    const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="aiworker"' } : {};
-    return json(error.status, { success: false, error: { code: error.code, message: error.message, details: error.details } }, headers);
+    const headers: Record<string, string> = error.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer realm="aiworker"' } : {};
+    return json(httpStatusOf(error.code), { success: false, error: { code: error.code, message: error.message, details: error.details } }, headers);
   }
   if (isThrottlingError(error)) {
     logger.warn('DynamoDB throttled the request', { error: error as Error });

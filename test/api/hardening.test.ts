@@ -1,6 +1,7 @@
 /**
  * Writes without a version never fail because of other writers; DELETE takes its version one way and
- * refuses the other; names that reach Gitea follow Gitea's and git's rules (issue 9, classes 4 and 5).
+ * refuses the other; names that reach Gitea follow Gitea's and git's rules (issue 9, classes 4 and 5); a
+ * request body is read only after the caller and the query are checked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
@@ -76,6 +77,34 @@ describe('DELETE and its version', () => {
       const answer = await api.call('DELETE', path, { version: 1 });
       expectError(answer, 400, 'VALIDATION_ERROR', /takes no request body.*\?version=N/);
       expect((await api.get(path)).status).toBe(200);
+    }
+  });
+});
+
+describe('the request body', () => {
+  const json = { 'content-type': 'application/json' };
+
+  it('is read last: no token is a 401 and a bad query a 400 about the query, whatever the body; nothing is written', async () => {
+    const project = await createProject(api);
+    const bodies: Array<[Record<string, string>, string]> = [
+      [json, '{"title":'], // malformed
+      [json, ''], // empty
+      [{ 'content-type': 'text/plain' }, 'title=x'], // not JSON
+      [json, JSON.stringify({ projectId: project.id, title: 'x', description: 'x'.repeat(1024 * 1024) })], // over 1 MiB
+    ];
+    const anonymous = apiClient(runtime.url);
+    for (const [headers, raw] of bodies) {
+      expectError(await anonymous.post('/api/tasks', undefined, { headers, raw }), 401, 'UNAUTHORIZED');
+      expectError(await api.post('/api/tasks?colour=red', undefined, { headers, raw }), 400, 'VALIDATION_ERROR', /unknown query parameter: colour/);
+    }
+    expect(ok(await api.get(`/api/tasks?projectId=${project.id}`))).toEqual([]);
+  });
+
+  it('takes the JSON media type however it is spelled', async () => {
+    const project = await createProject(api);
+    for (const contentType of ['Application/JSON', 'application/json ; charset=utf-8', 'application/vnd.api+json']) {
+      const raw = JSON.stringify({ projectId: project.id, title: contentType });
+      expect(ok(await api.post('/api/tasks', undefined, { headers: { 'content-type': contentType }, raw }), 201).title).toBe(contentType);
     }
   });
 });

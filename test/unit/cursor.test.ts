@@ -15,7 +15,7 @@ function refusal(run: () => unknown): InvalidCursorError {
     thrown = error;
   }
   expect(thrown).toBeInstanceOf(InvalidCursorError);
-  expect(thrown).toMatchObject({ code: 'INVALID_CURSOR', status: 400, message: expect.stringMatching(/'cursor'.*not a cursor returned by this list/) });
+  expect(thrown).toMatchObject({ code: 'INVALID_CURSOR', message: expect.stringMatching(/'cursor'.*not a cursor returned by this list/) });
   return thrown as InvalidCursorError;
 }
 

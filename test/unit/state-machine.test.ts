@@ -40,7 +40,7 @@ describe('task state machine', () => {
     }
     expect(thrown).toBeInstanceOf(InvalidTransitionError);
     const error = thrown as InvalidTransitionError;
-    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', status: 409, details: { from, to, allowed: TRANSITIONS[from] } });
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from, to, allowed: TRANSITIONS[from] } });
     expect(error.message).toContain(`'${from}'`);
     expect(error.message).toContain(`'${to}'`);
     const next = TRANSITIONS[from];

@@ -1,5 +1,6 @@
 /**
- * Typed domain errors. Core throws these; the HTTP and MCP layers map them to responses in one place.
+ * Typed domain errors. Core throws these with a code that says what went wrong; each transport (HTTP, MCP)
+ * maps the code to its own answer in one place (the HTTP status lives in `functions/lib/errors.ts`).
  */
 export type ErrorCode =
   | 'VALIDATION_ERROR'
@@ -21,7 +22,6 @@ export type ErrorCode =
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
     message: string,
     readonly details?: unknown,
   ) {
@@ -32,20 +32,20 @@ export class DomainError extends Error {
 
 export class ValidationError extends DomainError {
   constructor(message: string, details?: unknown) {
-    super('VALIDATION_ERROR', 400, message, details);
+    super('VALIDATION_ERROR', message, details);
   }
 }
 
 export class NotFoundError extends DomainError {
   constructor(kind: string, id: string) {
-    super('NOT_FOUND', 404, `${kind} '${id}' was not found`, { kind, id });
+    super('NOT_FOUND', `${kind} '${id}' was not found`, { kind, id });
   }
 }
 
 export class VersionConflictError extends DomainError {
   constructor(kind: string, id: string, expected: number | undefined, actual?: number) {
     const detail = actual === undefined ? '' : ` (you sent version ${expected}, current is ${actual})`;
-    super('VERSION_CONFLICT', 409, `${kind} '${id}' was changed by someone else${detail}; reload it and try again`, {
+    super('VERSION_CONFLICT', `${kind} '${id}' was changed by someone else${detail}; reload it and try again`, {
       kind,
       id,
       expectedVersion: expected,
@@ -56,7 +56,7 @@ export class VersionConflictError extends DomainError {
 
 export class ConflictError extends DomainError {
   constructor(message: string, details?: unknown) {
-    super('CONFLICT', 409, message, details);
+    super('CONFLICT', message, details);
   }
 }
 
@@ -64,7 +64,6 @@ export class InvalidTransitionError extends DomainError {
   constructor(from: string, to: string, allowed: readonly string[]) {
     super(
       'INVALID_TRANSITION',
-      409,
       `A task in '${from}' cannot move to '${to}'; allowed next states: ${allowed.length ? allowed.join(', ') : 'none'}`,
       { from, to, allowed },
     );
@@ -73,19 +72,19 @@ export class InvalidTransitionError extends DomainError {
 
 export class UnauthorizedError extends DomainError {
   constructor(message = 'Missing or invalid bearer token: send Authorization: Bearer <token>') {
-    super('UNAUTHORIZED', 401, message);
+    super('UNAUTHORIZED', message);
   }
 }
 
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
-    super('FORBIDDEN', 403, message);
+    super('FORBIDDEN', message);
   }
 }
 
 export class InvalidCursorError extends DomainError {
   constructor() {
-    super('INVALID_CURSOR', 400, "The 'cursor' query parameter is not a cursor returned by this list");
+    super('INVALID_CURSOR', "The 'cursor' query parameter is not a cursor returned by this list");
   }
 }
 

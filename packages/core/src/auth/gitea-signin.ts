@@ -20,7 +20,6 @@ function giteaSettings(): GiteaSettings {
   if (!auth.giteaUrl || !auth.giteaClientId) {
     throw new DomainError(
       'SERVICE_UNAVAILABLE',
-      503,
       'Sign-in with Gitea is not set up here: set GITEA_URL, AIWORKER_GITEA_CLIENT_ID and AIWORKER_GITEA_CLIENT_SECRET (or sign in with the admin token)',
     );
   }
@@ -57,19 +56,19 @@ async function giteaCall<T>(what: string, url: string, init: RequestInit): Promi
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(GITEA_TIMEOUT_MS) });
   } catch (error) {
-    throw new DomainError('BAD_GATEWAY', 502, `Gitea could not be reached to ${what}: ${(error as Error).message}; try again`);
+    throw new DomainError('BAD_GATEWAY', `Gitea could not be reached to ${what}: ${(error as Error).message}; try again`);
   }
   const text = await response.text();
   if (!response.ok) {
     if (response.status === 400 || response.status === 401) {
       throw new ValidationError(`Gitea refused to ${what} (${response.status}); the sign-in link may have expired: sign in again`);
     }
-    throw new DomainError('BAD_GATEWAY', 502, `Gitea answered ${response.status} when asked to ${what}; try again`);
+    throw new DomainError('BAD_GATEWAY', `Gitea answered ${response.status} when asked to ${what}; try again`);
   }
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new DomainError('BAD_GATEWAY', 502, `Gitea's answer when asked to ${what} was not JSON`);
+    throw new DomainError('BAD_GATEWAY', `Gitea's answer when asked to ${what} was not JSON`);
   }
 }
 
@@ -112,7 +111,7 @@ export async function finishGiteaSignIn(input: { code: string; state: string }) 
       code_verifier: pending.codeVerifier,
     }).toString(),
   });
-  if (!token.access_token) throw new DomainError('BAD_GATEWAY', 502, 'Gitea gave no access token');
+  if (!token.access_token) throw new DomainError('BAD_GATEWAY', 'Gitea gave no access token');
   const headers = { authorization: `Bearer ${token.access_token}`, accept: 'application/json' };
   const user = await giteaCall<GiteaUser>('tell who you are', `${settings.giteaUrl}/api/v1/user`, { headers });
   const orgs = await orgsOf(settings.giteaUrl, headers);

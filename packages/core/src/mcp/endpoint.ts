@@ -50,7 +50,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     if (isThrottlingError(error)) {
       return jsonRpcError(503, -32000, 'The database is busy right now; retry this request in a second', { 'retry-after': '1' });
     }
-    if (!isDomainError(error) || error.status !== 401) throw error;
+    if (!isDomainError(error) || error.code !== 'UNAUTHORIZED') throw error;
     const message = token ? 'Unknown or revoked agent token' : 'Missing bearer token: send Authorization: Bearer <agent token>';
     const challenge = token ? `Bearer realm="aiworker", error="invalid_token", error_description="${message}"` : 'Bearer realm="aiworker"';
     return jsonRpcError(401, -32001, message, { 'www-authenticate': challenge });

@@ -1,6 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { isDomainError } from '../errors.js';
+import { isDomainError, type ErrorCode as DomainErrorCode } from '../errors.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import { getAgentTask, listAgentTasks } from '../services/agent-tasks.js';
 import { getProject } from '../services/projects.js';
@@ -12,6 +12,9 @@ const one = (value: string | string[]) => (Array.isArray(value) ? value[0] : val
 /** MCP's code for a resource that does not exist (spec, "Resources: error handling"). */
 const RESOURCE_NOT_FOUND = -32002;
 
+/** Domain errors that are no fault of the request: left to the SDK, which reports an internal error. */
+const NOT_THE_CALLERS: ReadonlySet<DomainErrorCode> = new Set(['INTERNAL_ERROR', 'BAD_GATEWAY', 'SERVICE_UNAVAILABLE']);
+
 /**
  * Reads a resource, turning a domain error (unknown id, someone else's task) into a JSON-RPC error the
  * client can act on; the SDK would report it as an internal error.
@@ -20,8 +23,8 @@ async function read<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (!isDomainError(error) || error.status >= 500) throw error;
-    throw new McpError(error.status === 404 ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, `${error.message} [${error.code}]`);
+    if (!isDomainError(error) || NOT_THE_CALLERS.has(error.code)) throw error;
+    throw new McpError(error.code === 'NOT_FOUND' ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, `${error.message} [${error.code}]`);
   }
 }
 

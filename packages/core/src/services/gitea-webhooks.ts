@@ -33,7 +33,7 @@ function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T 
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new DomainError('INVALID_JSON', 400, `The body is not valid JSON: ${(error as Error).message}`);
+    throw new DomainError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
@@ -48,7 +48,7 @@ function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T 
  */
 export async function receiveGiteaWebhook(request: WebhookRequest, secret = linkedSecret('WebhookSecret')): Promise<WebhookReceipt> {
   if (request.body.length > MAX_WEBHOOK_BYTES) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', 413, `The body is ${request.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} bytes`);
+    throw new DomainError('PAYLOAD_TOO_LARGE', `The body is ${request.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} bytes`);
   }
   if (!secret) throw new UnauthorizedError('Webhooks are not accepted: AIWORKER_WEBHOOK_SECRET is not set on this server');
   const signature = request.headers['x-gitea-signature'];

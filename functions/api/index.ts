@@ -1,5 +1,5 @@
 import { indexOperation } from '@aiworker/core';
-import { routes } from '../../infra/routes.js';
+import { routes } from '@aiworker/infra/routes';
 import { api } from '../lib/api.js';
 
 export const handler = api(indexOperation, () =>

@@ -12,7 +12,7 @@ import {
   type ParamsOf,
   type QueryOf,
 } from '@aiworker/core';
-import { routes } from '../../infra/routes.js';
+import { routes } from '@aiworker/infra/routes';
 import { errorResponse } from './errors.js';
 import { json } from './json.js';
 import { parseJsonBody } from './body.js';

@@ -9,8 +9,8 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queue } from '../../../infra/queue.js';
-import { legacyIndexes, table, tableAttributes, type TableIndex } from '../../../infra/table.js';
+import { queue } from '@aiworker/infra/queue';
+import { legacyIndexes, table, tableAttributes, type TableIndex } from '@aiworker/infra/table';
 import { migrateLegacyItems, migrateTaskText } from '../../core/src/db/migrate.js';
 
 /** What an index of infra/table.ts copies from the item: its keys, plus the attributes it includes. */

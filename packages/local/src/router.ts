@@ -1,4 +1,4 @@
-import type { RouteDefinition } from '../../../infra/routes.js';
+import type { RouteDefinition } from '@aiworker/infra/routes';
 
 export interface HttpFunction {
   /** An HTTP method, or `*` for a function URL that takes every method. */

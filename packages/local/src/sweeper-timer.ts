@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { sweeperFunction } from '../../../infra/functions.js';
+import { sweeperFunction } from '@aiworker/infra/functions';
 import { lambdaContext } from './lambda-events.js';
 import { loadHandler } from './handler-loader.js';
 

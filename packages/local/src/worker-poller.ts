@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { resendQueuedJobs } from '@aiworker/core';
-import { queue } from '../../../infra/queue.js';
+import { queue } from '@aiworker/infra/queue';
 import { lambdaContext } from './lambda-events.js';
 import { loadHandler, type LambdaHandler } from './handler-loader.js';
 

@@ -1,4 +1,8 @@
-/** A copy of the project's stacks, sst.config.ts and infra/ with deliberate mistakes, for the negative tests. */
+/**
+ * A copy of the project's stacks, sst.config.ts and infra/ with deliberate mistakes, for the negative tests.
+ * The stacks import infra/ by path, so they read the copy; code that imports `@aiworker/infra` by name
+ * (core, functions) reads the project's own through node_modules.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';

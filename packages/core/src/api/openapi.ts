@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { routes } from '../../../../infra/routes.js';
+import { routes } from '@aiworker/infra/routes';
 import { config } from '../config.js';
 import { contract, type Operation, type OperationKey } from './contract.js';
 import { responseSchemas } from './responses.js';

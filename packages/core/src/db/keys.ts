@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { legacyIndexes, table } from '../../../../infra/table.js';
+import { legacyIndexes, table } from '@aiworker/infra/table';
 
 /** Attribute names of every key the table and its indexes use; stripped before an item leaves the repository. */
 export const KEY_ATTRIBUTES: readonly string[] = [

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { legacyIndexes } from '../../../../infra/table.js';
+import { legacyIndexes } from '@aiworker/infra/table';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { JobRecord } from '../schemas/job.js';
 import { agentItem } from './agent-repository.js';

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { table } from '../../../../infra/table.js';
+import { table } from '@aiworker/infra/table';
 import { documentClient } from './client.js';
 import { tableName } from './store.js';
 

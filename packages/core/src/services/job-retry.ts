@@ -1,4 +1,4 @@
-import { queue } from '../../../../infra/queue.js';
+import { queue } from '@aiworker/infra/queue';
 
 /** SQS caps a message's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { openApiDocument } from '../../core/src/api/openapi.js';
+import { openApiDocument } from '@aiworker/core/api/openapi';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'api', 'schema.d.ts');
 

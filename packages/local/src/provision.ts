@@ -11,7 +11,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queue } from '@aiworker/infra/queue';
 import { legacyIndexes, table, tableAttributes, type TableIndex } from '@aiworker/infra/table';
-import { migrateLegacyItems, migrateTaskText } from '../../core/src/db/migrate.js';
+import { migrateLegacyItems, migrateTaskText } from '@aiworker/core/db/migrate';
 
 /** What an index of infra/table.ts copies from the item: its keys, plus the attributes it includes. */
 export const projection = (index: TableIndex) =>

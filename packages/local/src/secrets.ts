@@ -1,5 +1,5 @@
 import { loadResourceEnvironment } from 'sst/resource/shared';
-import type { SecretName } from '../../core/src/secrets.js';
+import type { SecretName } from '@aiworker/core/secrets';
 
 /**
  * The environment that makes SST's `Resource.<Name>.value` answer `value` in a process: the same

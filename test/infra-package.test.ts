@@ -2,25 +2,16 @@
  * infra/ is the workspace package @aiworker/infra: the packages and the handlers import it by that name, never
  * by a relative path that climbs out of their own folder to the project's infra/.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../packages/local/src/handler-loader.js';
+import { sourceFiles } from './helpers/source-files.js';
 
 const root = projectRoot;
 // Node's own resolver (what tsx and esbuild follow too): the package's `exports`, through node_modules.
 const resolveFromRoot = createRequire(join(root, 'package.json')).resolve;
-
-function sourceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) return [];
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.(ts|tsx|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
-  });
-}
 
 describe('@aiworker/infra', () => {
   it('resolves by name to the files of infra/', () => {

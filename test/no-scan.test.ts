@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { documentClient } from '../packages/core/src/db/client.js';
 import type { Runtime } from '../packages/local/src/runtime.js';
 import { apiClient, ok } from './helpers/http.js';
 import { startTestRuntime } from './helpers/runtime.js';
+import { sourceFiles } from './helpers/source-files.js';
 
 /**
  * DESIGN.md: no Scan on any request path. Checked two ways: statically over all code a handler can
@@ -28,16 +29,6 @@ const SCAN_PATTERNS: RegExp[] = [
 
 const scanUses = (source: string): string[] =>
   source.split('\n').flatMap((line, index) => (SCAN_PATTERNS.some((pattern) => pattern.test(line)) ? [`${index + 1}: ${line.trim()}`] : []));
-
-function tsFilesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules') return [];
-    if (statSync(path).isDirectory()) return tsFilesUnder(path);
-    return /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
-  });
-}
 
 /** Resolves one import of `from` to a file of this repository, or undefined for an npm package. */
 function resolveImport(from: string, specifier: string): string | undefined {
@@ -108,7 +99,7 @@ describe('no Scan: static check', () => {
   it('no file a handler can reach, and none under functions/, packages/core/src/ or infra/, uses Scan', () => {
     const files = new Set([
       ...reachableFrom(handlerEntries()),
-      ...['functions', 'packages/core/src', 'infra'].flatMap((dir) => tsFilesUnder(join(root, dir))),
+      ...['functions', 'packages/core/src', 'infra'].flatMap((dir) => sourceFiles(join(root, dir))),
     ]);
     expect(files.size).toBeGreaterThan(30);
     const offenders = [...files].flatMap((file) => scanUses(readFileSync(file, 'utf8')).map((line) => `${relative(root, file)}:${line}`));

@@ -2,29 +2,20 @@
  * A clone runs on its own: the product never reads `../shared` (what a user's clone does not have), and the
  * Gitea stand-in reads the copy of Gitea's API description the project carries.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../packages/local/src/handler-loader.js';
+import { sourceFiles } from '../helpers/source-files.js';
 import { GiteaContract, defaultSwaggerPath } from '../../packages/local/src/gitea-standin/index.js';
 
 const root = projectRoot;
 const productFolders = ['packages', 'functions', 'infra', 'stacks', 'scripts', 'localstack', 'bench'];
 
-function sourceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) return [];
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.(ts|js|mjs|json|sh)$/.test(name) ? [path] : [];
-  });
-}
-
 describe('a clone is self-contained', () => {
   it('no product file refers to ../shared', () => {
     const offenders = productFolders
-      .flatMap((folder) => sourceFiles(join(root, folder)))
+      .flatMap((folder) => sourceFiles(join(root, folder), /\.(ts|js|mjs|json|sh)$/))
       .filter((file) => !file.endsWith('.json') || !file.includes('reference'))
       .filter((file) => /\.\.\/shared\b|\/work\/shared\b/.test(readFileSync(file, 'utf8')))
       .map((file) => relative(root, file));

@@ -1,0 +1,60 @@
+/**
+ * The import graph's rules (issue 23: edges drawn once), checked in CI by `npm run lint:deps`.
+ * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db → core schemas.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'No import cycles anywhere.', from: {}, to: { circular: true } },
+    {
+      name: 'core-knows-no-runtime',
+      severity: 'error',
+      comment: 'Core is the domain: it never imports handlers, the local runtime, the runner, the board or the stand-in.',
+      from: { path: '^packages/core/src' },
+      to: { path: '^(functions|packages/(local|agent|board|gitea-standin))/' },
+    },
+    {
+      name: 'services-use-repositories',
+      severity: 'error',
+      comment: 'Services know no AWS SDK: DynamoDB through db/ repositories, SQS through the queue module.',
+      from: { path: '^packages/core/src/services' },
+      to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'auth-below-services',
+      severity: 'error',
+      comment: 'auth/ sits below services/: it may use db/ and schemas, never services.',
+      from: { path: '^packages/core/src/auth' },
+      to: { path: '^packages/core/src/services' },
+    },
+    {
+      name: 'db-below-services',
+      severity: 'error',
+      comment: 'db/ is the lowest layer of core besides schemas: it never imports services, auth or mcp.',
+      from: { path: '^packages/core/src/db' },
+      to: { path: '^packages/core/src/(services|auth|mcp|api)' },
+    },
+    {
+      name: 'handlers-not-to-local',
+      severity: 'error',
+      comment: 'Handlers run on Lambda: they never import the local runtime, the stand-in or tests.',
+      from: { path: '^functions/' },
+      to: { path: '^(packages/(local|gitea-standin|agent|board)|test)/' },
+    },
+    {
+      name: 'runner-speaks-mcp-only',
+      severity: 'error',
+      comment: 'The runner knows the control plane only through MCP: no imports of core, handlers or the runtime.',
+      from: { path: '^packages/agent/' },
+      to: { path: '^(packages/(core|local|board|gitea-standin)|functions)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|\\.sst)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    combinedDependencies: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

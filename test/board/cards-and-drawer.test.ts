@@ -43,7 +43,7 @@ beforeAll(async () => {
   await page.getByLabel('Username or email address').fill('alice');
   await page.getByLabel('Password').fill('alice-pw');
   await page.getByRole('button', { name: 'Sign in and authorize' }).click();
-  await expect.poll(() => page.locator('.who').textContent(), LIVE).toContain('alice');
+  await page.locator('.who', { hasText: 'alice' }).waitFor(LIVE);
 });
 afterAll(async () => {
   for (const agent of agents) await agent.close();
@@ -122,7 +122,8 @@ describe('cards and the drawer', () => {
 
     await page.goto(`${runtime.url}/`);
     const failed = card('in_progress', 'Add a health check');
-    await expect.poll(() => failed.locator('.job-failed').textContent(), LIVE).toMatch(new RegExp(`Gitea job failed: create_branch job ${failing.id} failed: .+`));
+    await expect.poll(() => failed.locator('.job-failed').textContent(), LIVE).toMatch(/Gitea job failed: create branch: Gitea createBranch failed with HTTP 404/);
+    expect(await failed.locator('.job-failed p').getAttribute('title')).toContain(failing.id);
     await page.screenshot({ path: join(shots, 'card-failed-job.png'), clip: (await failed.boundingBox())! });
 
     // Someone makes the repository; Alice presses Retry on the card.

@@ -1,6 +1,6 @@
 import { memo } from 'preact/compat';
 import type { Agent, Project, Task } from '../api/client';
-import { retryOf } from '../lib/retry';
+import { failedJobText, retryOf } from '../lib/retry';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
 
@@ -76,8 +76,8 @@ function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
       </dl>
       {task.lastError && (
         <div class="job-failed" role="note">
-          <p>
-            <strong>Gitea job failed:</strong> {task.lastError}
+          <p title={task.lastError}>
+            <strong>Gitea job failed:</strong> {failedJobText(task)}
           </p>
           {retry && (
             <button type="button" onClick={() => act(retry.done, () => retry.request(task.id))} aria-label={`Retry: ${retry.label}`}>

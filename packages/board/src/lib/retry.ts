@@ -29,3 +29,10 @@ export const retryOf = (task: Task | BoardTask) => {
   const type = failedJobType(task);
   return type ? RETRIES[type] : undefined;
 };
+
+/** A task's `lastError` in words: `create branch: <Gitea's error>` (the job id stays in the raw text). */
+export function failedJobText(task: Task | BoardTask): string {
+  const error = task.lastError ?? '';
+  const parsed = /^(\w+) job \S+ failed: ([\s\S]*)$/.exec(error);
+  return parsed ? `${parsed[1].replace(/_/g, ' ')}: ${parsed[2]}` : error;
+}

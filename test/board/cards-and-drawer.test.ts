@@ -159,7 +159,7 @@ describe('cards and the drawer', { timeout: 150_000 }, () => {
     await table.waitFor();
     const sizes = await tab.evaluate(() => {
       const wrap = document.querySelector('.table-wrap')!;
-      const cells = [...document.querySelectorAll('main table tbody th, main table tbody td')];
+      const cells = Array.from(document.querySelectorAll('main table tbody th, main table tbody td'));
       return {
         page: document.documentElement.scrollWidth,
         wrap: wrap.clientWidth,

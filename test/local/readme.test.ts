@@ -50,7 +50,7 @@ function shellBlocks(markdown: string): Block[] {
 
 const field = (text: string, label: string) => new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(text)?.[1];
 
-describe.skipIf(deployedUnderTest)('README, pasted into a terminal', { timeout: 420_000 }, () => {
+describe.skipIf(deployedUnderTest)('README, pasted into a terminal', { timeout: 600_000 }, () => {
   it('marks only the blocks that cannot run here, and says why', () => {
     const blocks = shellBlocks(readFileSync(join(projectRoot, 'README.md'), 'utf8'));
     for (const block of blocks) if (block.marker) expect(Object.keys(SKIPPED), `README line ${block.line}: unknown marker sh ${block.marker}`).toContain(block.marker);
@@ -73,7 +73,7 @@ describe.skipIf(deployedUnderTest)('README, pasted into a terminal', { timeout: 
     let banner = '';
     start.stdout!.on('data', (chunk) => (banner += chunk));
     start.stderr!.on('data', (chunk) => (banner += chunk));
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 300_000;
     while (!banner.includes('Press Ctrl-C to stop.')) {
       if (start.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${banner}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

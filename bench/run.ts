@@ -13,6 +13,7 @@ import { benchJobs } from './jobs.js';
 import { benchMcp } from './mcp.js';
 import { benchBoard } from './board.js';
 import { benchFleet } from './fleet.js';
+import { writePerformanceDoc } from './docs.js';
 import type { Figure } from './stats.js';
 
 /** Every section: a short key (for BENCH_SECTIONS), a title, and the run. */
@@ -80,6 +81,8 @@ async function main() {
   const unmet = figures.filter((f) => f.met === false).map((f) => f.name);
   if (unmet.length) console.log(`targets not met: ${unmet.join('; ')}`);
   console.log(`written ${out} (${totalSeconds} s)`);
+  // docs/performance.md follows the full results (a partial run leaves both alone).
+  if (!only) console.log(`written ${writePerformanceDoc(out)}`);
 }
 
 main().catch((error) => {

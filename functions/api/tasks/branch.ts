@@ -1,4 +1,4 @@
 import { requestBranch, tasksBranchOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api(tasksBranchOperation, ({ params }) => requestBranch(params.id));
+export const handler = api(tasksBranchOperation, ({ params, actor }) => requestBranch(params.id, { actor }));

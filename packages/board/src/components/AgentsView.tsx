@@ -17,7 +17,7 @@ export function AgentsView({ board, me, act, onOpenTask }: { board: Board; me: M
           <p class="none">No agents yet. Register one below and connect it over MCP.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="agents-table">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -34,11 +34,11 @@ export function AgentsView({ board, me, act, onOpenTask }: { board: Board; me: M
                   return (
                     <tr key={agent.id}>
                       <th scope="row">{agent.name}</th>
-                      <td>
+                      <td data-label="Status">
                         <span class={`status status-${agent.status}`}>{agent.status}</span>
                       </td>
-                      <td>{seen ? <time dateTime={seen} title={when(seen)}>{ago(seen)}</time> : 'never'}</td>
-                      <td>
+                      <td data-label="Last seen">{seen ? <time dateTime={seen} title={when(seen)}>{ago(seen)}</time> : 'never'}</td>
+                      <td data-label="Current task">
                         {current ? (
                           <button type="button" class="link" onClick={() => onOpenTask(current.id)}>
                             {current.title}
@@ -47,7 +47,7 @@ export function AgentsView({ board, me, act, onOpenTask }: { board: Board; me: M
                           '—'
                         )}
                       </td>
-                      <td>{agent.capabilities.join(', ') || '—'}</td>
+                      <td data-label="Can do">{agent.capabilities.join(', ') || '—'}</td>
                     </tr>
                   );
                 })}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { api, call, errorText, whenSignedOut, type Me } from '../api/client';
+import { api, call, errorText, whenSignedOut, type Board, type Me, type Task } from '../api/client';
 import { useBoard } from '../lib/useBoard';
 import { AgentsView } from './AgentsView';
 import { BoardView } from './BoardView';
@@ -19,7 +19,11 @@ export function App() {
   const [notice, setNotice] = useState<NoticeMessage>();
   // The board is fetched at once, beside /api/auth/me (one round trip less before the first paint); a 401
   // from either shows the sign-in page.
-  const { board, error, refresh } = useBoard(me !== null);
+  const { board: polled, error, refresh } = useBoard(me !== null);
+  // Tasks as a change made here returned them: shown until the board's read catches up (it may be up to
+  // AIWORKER_BOARD_CACHE_MS old), so an answered question or a moved task never shows its old state.
+  const [changed, setChanged] = useState<ReadonlyMap<string, Task>>(new Map());
+  const board = useMemo(() => withChanges(polled, changed), [polled, changed]);
 
   const loadMe = useCallback(async () => {
     try {
@@ -42,7 +46,8 @@ export function App() {
   const act = useCallback(
     async (what: string, change: () => Promise<unknown>): Promise<boolean> => {
       try {
-        await change();
+        const result = await change();
+        if (isTask(result)) setChanged((previous) => new Map(previous).set(result.id, result));
         say({ kind: 'ok', text: what });
         void refresh();
         return true;
@@ -97,7 +102,7 @@ export function App() {
         ) : view === 'projects' ? (
           <ProjectsView board={board} act={act} />
         ) : (
-          <BoardView board={board} projectId={projectId} onOpen={(taskId, from) => setOpen({ taskId, returnFocus: from })} />
+          <BoardView board={board} projectId={projectId} act={act} onOpen={(taskId, from) => setOpen({ taskId, returnFocus: from })} />
         )}
       </main>
       {board && open && (open.create || task) && (
@@ -113,4 +118,20 @@ export function App() {
       )}
     </div>
   );
+}
+
+const isTask = (value: unknown): value is Task =>
+  typeof value === 'object' && value !== null && 'id' in value && 'projectId' in value && 'state' in value && typeof (value as Task).version === 'number';
+
+/** The polled board with each task a change here returned in its place, while that is newer than the poll's. */
+function withChanges(board: Board | undefined, changed: ReadonlyMap<string, Task>): Board | undefined {
+  if (!board || changed.size === 0) return board;
+  let replaced = false;
+  const tasks = board.tasks.map((task) => {
+    const mine = changed.get(task.id);
+    if (!mine || mine.version <= task.version) return task;
+    replaced = true;
+    return { ...mine, hasFeedback: !!mine.feedback };
+  });
+  return replaced ? { ...board, tasks } : board;
 }

@@ -1,14 +1,17 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Agent, Board, Task, TaskState } from '../api/client';
+import type { Agent, Board, Project, Task, TaskState } from '../api/client';
 import { COLUMNS, DONE_STATES, STATE_LABEL, dependenciesOf } from '../lib/states';
 import { TaskCard } from './TaskCard';
 
 /** Cards a column shows before "Show more" (a column of hundreds stays fast). */
 const PAGE = 40;
 
+type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
+
 interface Props {
   board: Board;
   projectId: string;
+  act: Act;
   onOpen: (taskId: string, from: HTMLElement) => void;
 }
 
@@ -26,19 +29,20 @@ const byPriority = (a: Task, b: Task) => b.priority - a.priority || a.createdAt.
 /** Marks the first paint of the columns with data (read by `npm run bench`). */
 let painted = false;
 
-export function BoardView({ board, projectId, onOpen }: Props) {
+export function BoardView({ board, projectId, act, onOpen }: Props) {
   useEffect(() => {
     if (painted) return;
     painted = true;
     requestAnimationFrame(() => performance.mark('aiworker:board-painted'));
   }, []);
-  const { columns, agents, tasksById } = useMemo(() => {
+  const { columns, agents, projects, tasksById } = useMemo(() => {
     const columns = new Map<TaskState, Task[]>(COLUMNS.map((state) => [state, []]));
     for (const task of board.tasks) if (!projectId || task.projectId === projectId) columns.get(task.state)?.push(task);
     for (const list of columns.values()) list.sort(byPriority);
     return {
       columns,
       agents: new Map<string, Agent>(board.agents.map((agent) => [agent.id, agent])),
+      projects: new Map<string, Project>(board.projects.map((project) => [project.id, project])),
       tasksById: new Map<string, Task>(board.tasks.map((task) => [task.id, task])),
     };
   }, [board, projectId]);
@@ -57,13 +61,23 @@ export function BoardView({ board, projectId, onOpen }: Props) {
   return (
     <div class="columns">
       {COLUMNS.filter((state) => state !== 'cancelled' || (columns.get(state)?.length ?? 0) > 0).map((state) => (
-        <Column key={state} state={state} tasks={columns.get(state) ?? []} agents={agents} tasksById={tasksById} onOpen={onOpen} />
+        <Column key={state} state={state} tasks={columns.get(state) ?? []} agents={agents} projects={projects} tasksById={tasksById} act={act} onOpen={onOpen} />
       ))}
     </div>
   );
 }
 
-function Column({ state, tasks, agents, tasksById, onOpen }: { state: TaskState; tasks: Task[]; agents: Map<string, Agent>; tasksById: Map<string, Task>; onOpen: Props['onOpen'] }) {
+interface ColumnProps {
+  state: TaskState;
+  tasks: Task[];
+  agents: Map<string, Agent>;
+  projects: Map<string, Project>;
+  tasksById: Map<string, Task>;
+  act: Act;
+  onOpen: Props['onOpen'];
+}
+
+function Column({ state, tasks, agents, projects, tasksById, act, onOpen }: ColumnProps) {
   const [shown, setShown] = useState(PAGE);
   const id = `column-${state}`;
   return (
@@ -76,7 +90,15 @@ function Column({ state, tasks, agents, tasksById, onOpen }: { state: TaskState;
       ) : (
         <ul>
           {tasks.slice(0, shown).map((task) => (
-            <TaskCard key={task.id} task={task} agent={task.assignedAgentId ? agents.get(task.assignedAgentId) : undefined} blockedBy={blockedBy(task, tasksById)} onOpen={onOpen} />
+            <TaskCard
+              key={task.id}
+              task={task}
+              agent={task.assignedAgentId ? agents.get(task.assignedAgentId) : undefined}
+              project={projects.get(task.projectId)}
+              act={act}
+              blockedBy={blockedBy(task, tasksById)}
+              onOpen={onOpen}
+            />
           ))}
         </ul>
       )}

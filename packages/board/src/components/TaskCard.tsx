@@ -1,18 +1,25 @@
 import { memo } from 'preact/compat';
-import type { Agent, Task } from '../api/client';
+import type { Agent, Project, Task } from '../api/client';
+import { failedJobText, retryOf } from '../lib/retry';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
+
+type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
 
 interface Props {
   task: Task;
   agent?: Agent;
+  /** The task's project: the card names it. */
+  project?: Project;
+  act: Act;
   /** Titles of the unfinished tasks this one depends on, joined; empty when not blocked. */
   blockedBy: string;
   onOpen: (taskId: string, from: HTMLElement) => void;
 }
 
-function Card({ task, agent, blockedBy, onOpen }: Props) {
+function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
   const review = reviewState(task);
+  const retry = retryOf(task);
   return (
     <li class="card" data-task-id={task.id}>
       <div class="card-top">
@@ -20,6 +27,11 @@ function Card({ task, agent, blockedBy, onOpen }: Props) {
           P{task.priority}
         </span>
         {review && <span class="review">{review}</span>}
+        {project && (
+          <span class="project-name" title={`${project.giteaOwner}/${project.giteaRepo}`}>
+            {project.name}
+          </span>
+        )}
       </div>
       <h3>
         <button type="button" class="card-title" onClick={(event) => onOpen(task.id, event.currentTarget)}>
@@ -62,9 +74,21 @@ function Card({ task, agent, blockedBy, onOpen }: Props) {
           </div>
         )}
       </dl>
+      {task.lastError && (
+        <div class="job-failed" role="note">
+          <p title={task.lastError}>
+            <strong>Gitea job failed:</strong> {failedJobText(task)}
+          </p>
+          {retry && (
+            <button type="button" onClick={() => act(retry.done, () => retry.request(task.id))} aria-label={`Retry: ${retry.label}`}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
     </li>
   );
 }
 
-/** Cards re-render only when their task, agent or blockers changed (a poll that changes one task redraws one card). */
-export const TaskCard = memo(Card, (a, b) => a.task === b.task && a.agent === b.agent && a.blockedBy === b.blockedBy);
+/** Cards re-render only when their task, agent, project or blockers changed (a poll that changes one task redraws one card). */
+export const TaskCard = memo(Card, (a, b) => a.task === b.task && a.agent === b.agent && a.project === b.project && a.blockedBy === b.blockedBy && a.act === b.act);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, errorText, type Board, type Job, type Task, type TaskEvent, type TaskState } from '../api/client';
+import { retryOf } from '../lib/retry';
 import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
 import { TaskForm } from './TaskForm';
@@ -92,6 +93,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
   const text = whole?.id === task.id ? whole : undefined;
   const feedback = text?.feedback;
   const id = task.id;
+  const retry = retryOf(task);
 
   useEffect(() => {
     let current = true;
@@ -142,9 +144,14 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
         )}
       </p>
       {task.lastError && (
-        <p class="banner error" role="note">
+        <div class="banner error" role="note">
           Last Gitea job failed: {task.lastError}
-        </p>
+          {retry && (
+            <button type="button" class="retry" onClick={() => act(retry.done, () => retry.request(id))} aria-label={`Retry: ${retry.label}`}>
+              Retry
+            </button>
+          )}
+        </div>
       )}
 
       <Actions task={task} act={act} move={move} onDeleted={onClose} />
@@ -154,9 +161,9 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
         {task.state === 'needs_input' && task.question ? (
           <AnswerBox task={task} act={act} />
         ) : (
-          text && !text.lastResponse && <p class="none">No questions from the agent.</p>
+          text && !text.lastResponse && !events?.some((event) => event.question) && <p class="none">No questions from the agent.</p>
         )}
-        <Thread events={events} />
+        <Thread events={events} openQuestion={task.state === 'needs_input' ? task.question : undefined} board={board} />
       </section>
 
       {feedback && (
@@ -251,18 +258,29 @@ function actorLabel(actor: string, board: Board): string {
   return actor;
 }
 
-/** The answers people gave so far (events of type `responded`), oldest first. */
-function Thread({ events }: { events?: TaskEvent[] }) {
-  const answers = events?.filter((event) => event.type === 'responded') ?? [];
-  if (answers.length === 0) return null;
+/**
+ * The questions the agent asked and the answers people gave, oldest first: a question stays here after it
+ * is answered. The question still open is left out (the answer box above shows it).
+ */
+function Thread({ events, openQuestion, board }: { events?: TaskEvent[]; openQuestion?: string; board: Board }) {
+  const asked = (events ?? []).filter((event) => event.question || event.type === 'responded');
+  const lastAsked = asked.findLastIndex((event) => event.question);
+  const shown = asked.filter((event, index) => !(openQuestion && index === lastAsked && event.question === openQuestion));
+  if (shown.length === 0) return null;
   return (
     <ol class="thread">
-      {answers.map((event) => (
-        <li key={`${event.at}-${event.type}`} class="answer">
+      {shown.map((event) => (
+        <li key={`${event.at}-${event.type}`} class={event.question ? 'asked' : 'answer'}>
           <time dateTime={event.at} title={when(event.at)}>
             {ago(event.at)}
           </time>{' '}
-          {event.message}
+          {event.question ? (
+            <>
+              <strong>{event.actor ? actorLabel(event.actor, board) : 'The agent'} asked:</strong> {event.question}
+            </>
+          ) : (
+            event.message
+          )}
         </li>
       ))}
     </ol>

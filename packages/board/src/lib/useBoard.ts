@@ -60,6 +60,7 @@ function reuseUnchanged(previous: Board | undefined, next: Board): Board {
   if (!previous) return next;
   const tasks = new Map(previous.tasks.map((task) => [task.id, task]));
   const agents = new Map(previous.agents.map((agent) => [agent.id, agent]));
+  const projects = new Map(previous.projects.map((project) => [project.id, project]));
   return {
     ...next,
     tasks: next.tasks.map((task) => {
@@ -69,6 +70,10 @@ function reuseUnchanged(previous: Board | undefined, next: Board): Board {
     agents: next.agents.map((agent) => {
       const old = agents.get(agent.id);
       return old && JSON.stringify(old) === JSON.stringify(agent) ? old : agent;
+    }),
+    projects: next.projects.map((project) => {
+      const old = projects.get(project.id);
+      return old && old.version === project.version && old.updatedAt === project.updatedAt ? old : project;
     }),
   };
 }

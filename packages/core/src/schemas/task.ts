@@ -31,6 +31,12 @@ export const TaskSchema = /* @__PURE__ */ define(() =>
       question: optionalString('What the agent asked, while the task is in needs_input'),
       lastResponse: optionalString('The latest human answer to a question'),
       lastError: optionalString('Why the latest Gitea job for this task failed'),
+      failedJob: z.optional(
+        described(
+          z.object({ id: IdSchema, type: z.string() }),
+          'The Gitea job lastError is about; POST /api/tasks/{id}/branch, /pull-request or /merge asks for a create_branch, create_pull_request or merge_pull_request job again',
+        ),
+      ),
       dependsOn: z.optional(
         described(z.array(IdSchema), 'Tasks of the same project that must be done (approved, staging or production) before this one can be claimed'),
       ),
@@ -120,6 +126,7 @@ export const TaskEventSchema = /* @__PURE__ */ define(() =>
       to: z.optional(TaskStateSchema),
       agentId: z.optional(IdSchema),
       actor: optionalString("Who did it: 'admin', 'gitea:<login>', 'agent:<id>' or 'system'"),
+      question: optionalString('What the agent asked, on the event that moved the task to needs_input (kept after the answer)'),
       message: z.string(),
     })
     .check(z.meta({ id: 'TaskEvent' })),

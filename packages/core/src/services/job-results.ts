@@ -74,7 +74,7 @@ function projectPlan(claimed: JobRecord, next: JobRecord): TransactItem[] {
 }
 
 const clearError = (task: Task): Task => {
-  const { lastError: _error, ...rest } = task;
+  const { lastError: _error, failedJob: _job, ...rest } = task;
   return rest;
 };
 
@@ -165,7 +165,7 @@ export async function failJob(claimed: JobRecord, reason: string): Promise<JobRe
     isStaleFor(claimed, task)
       ? { next: task, event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}${staleNote(claimed, task)}` } }
       : {
-          next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}` },
+          next: { ...task, lastError: `${claimed.type} job ${claimed.id} failed: ${error}`, failedJob: { id: claimed.id, type: claimed.type } },
           event: { type: 'job_failed', message: `${claimed.type} job ${claimed.id} failed: ${error}` },
         },
     notice ? [notice.put] : [],

@@ -93,15 +93,15 @@ async function taskJob<T extends JobType>(task: Task, type: T, input: (project: 
 }
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
-export async function requestBranch(taskId: string, options: { agentId?: string } = {}): Promise<Job> {
+export async function requestBranch(taskId: string, options: { agentId?: string; actor?: string } = {}): Promise<Job> {
   const task = await getTask(taskId);
   assertHolder(task, options.agentId);
   assertState(task, ACTIVE_STATES, 'creating a branch');
-  return taskJob(task, 'create_branch', (project) => ({ ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch }));
+  return taskJob(task, 'create_branch', (project) => ({ ...repositoryOf(project), branch: taskBranchName(task), from: project.defaultBranch }), options.actor);
 }
 
 /** A `create_pull_request` job: from the task branch to the project's default branch (an open one is reused). */
-export async function requestPullRequest(taskId: string, options: PullRequestRequest & { agentId?: string } = {}): Promise<Job> {
+export async function requestPullRequest(taskId: string, options: PullRequestRequest & { agentId?: string; actor?: string } = {}): Promise<Job> {
   const task = await getTask(taskId);
   assertHolder(task, options.agentId);
   assertState(task, ACTIVE_STATES, 'opening a pull request');
@@ -121,7 +121,7 @@ export async function requestPullRequest(taskId: string, options: PullRequestReq
     base: project.defaultBranch,
     title: options.title ?? task.title,
     body: options.body ?? task.description ?? '',
-  }));
+  }), options.actor);
 }
 
 /**

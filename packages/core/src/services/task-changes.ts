@@ -62,6 +62,7 @@ export function stateEvent(task: Task, next: Task, change: StateChange): TaskEve
     to: next.state,
     agentId: change.agentId,
     ...(actor ? { actor } : {}),
+    ...(next.state === 'needs_input' && next.question ? { question: next.question } : {}),
     message: change.note ?? `${by} moved the task from ${task.state} to ${next.state}`,
   };
 }

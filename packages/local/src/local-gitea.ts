@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecret } from '@aiworker/core';
-import { defaultSwaggerPath, startGiteaStandIn } from './gitea-standin/index.js';
+import { defaultSwaggerPath, startGiteaStandIn } from '@aiworker/gitea-standin';
 
 export interface LocalGitea {
   url?: string;

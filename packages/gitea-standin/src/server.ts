@@ -11,7 +11,7 @@ import { GiteaState, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
+  /** Gitea's Swagger 2.0 description; defaults to the package's copy in packages/gitea-standin/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];

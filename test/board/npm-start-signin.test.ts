@@ -28,7 +28,7 @@ const tempFolder = (prefix: string) => {
   return folder;
 };
 
-describe.skipIf(deployedUnderTest)("npm start's board in a browser", { timeout: 300_000 }, () => {
+describe.skipIf(deployedUnderTest)("npm start's board in a browser", { timeout: 600_000 }, () => {
   it('signs a person in with Gitea through the stand-in', async () => {
     const started = npmStart({ PORT: '0', AIWORKER_DATA_DIR: tempFolder('aiworker-signin-data-'), HOME: tempFolder('aiworker-signin-home-') }, children);
     const text = await bannerOf(started);
@@ -42,8 +42,10 @@ describe.skipIf(deployedUnderTest)("npm start's board in a browser", { timeout: 
     await page.getByLabel('Username or email address').fill('alice');
     await page.getByLabel('Password').fill('alice-pw');
     await page.getByRole('button', { name: 'Sign in and authorize' }).click();
-    await expect.poll(() => page.locator('.who').textContent(), { timeout: 30_000 }).toContain('alice');
+    // Back on the board, signed in (not `/?signin_error=…`).
+    await page.waitForURL((url) => url.pathname === '/' && !url.searchParams.has('code'), { timeout: 60_000 });
     expect(page.url()).not.toContain('signin_error');
+    await expect.poll(() => page.locator('.who').textContent(), { timeout: 30_000 }).toContain('alice');
     await page.screenshot({ path: join(tmpdir(), 'aiworker-npm-start-signin.png') });
 
     started.child.kill('SIGINT');

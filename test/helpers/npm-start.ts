@@ -25,7 +25,7 @@ export function npmStart(env: Record<string, string>, children: ChildProcess[] =
 }
 
 /** The banner npm start prints once everything is up; fails with its output when it exits or takes too long. */
-export async function bannerOf(started: NpmStart, timeoutMs = 180_000): Promise<string> {
+export async function bannerOf(started: NpmStart, timeoutMs = 360_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (!started.output().includes('Press Ctrl-C to stop.')) {
     if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}:\n${started.output()}`);

@@ -258,13 +258,17 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   server.keepAliveTimeout = 60_000;
   const wantedPort = options.port ?? saved?.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
+    const failed = (error: NodeJS.ErrnoException) => {
       state.dispose();
       if (error.code !== 'EADDRINUSE' || !wantedPort) return reject(error);
       const why = options.port === undefined ? `its port, kept in ${options.stateFile} so that the links it gave out stay valid,` : 'its port';
       reject(Object.assign(new Error(`The Gitea stand-in cannot listen on ${why} ${wantedPort}: the port is in use`), { code: error.code, port: wantedPort }));
+    };
+    server.once('error', failed);
+    server.listen(wantedPort, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
     });
-    server.listen(wantedPort, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

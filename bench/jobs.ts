@@ -14,7 +14,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { queue } from '../infra/queue.js';
 import { supplySecrets } from '../packages/local/src/secrets.js';
 import { createProject, createTask, getJob, getTask, requestBranch, transitionTask } from '../packages/core/src/index.js';
-import { startGiteaStandIn } from '../packages/local/src/gitea-standin/index.js';
+import { startGiteaStandIn } from '@aiworker/gitea-standin';
 import { loadHandler, type LambdaHandler } from '../packages/local/src/handler-loader.js';
 import { startWorkerPoller } from '../packages/local/src/worker-poller.js';
 import type { BenchContext } from './context.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import type { GiteaStandIn } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { apiClient, expectError, ok, type ApiClient } from '../helpers/http.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FailureMode } from '../../packages/local/src/gitea-standin/index.js';
+import type { FailureMode } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { eventually, standInTarget, type GiteaTarget } from '../jobs/helpers.js';
 import { Observed, adminApi, assertPipelineInvariants, preparePipeline, queuesOf, runPipeline, startFaultRuntime, useFaultSettings, PIPELINE_TEST_TIMEOUT_MS } from './helpers.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../packages/local/src/gitea-standin/index.js';
+import type { Delivery } from '@aiworker/gitea-standin';
 import { ok } from '../helpers/http.js';
 import { standInTarget } from '../jobs/helpers.js';
 import { giteaAs, type Person } from '../webhooks/loop.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGiteaClient, GiteaError, parseRetryAfter, type GiteaClient } from '../../packages/core/src/gitea/index.js';
-import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import { startGiteaStandIn, type GiteaStandIn } from '@aiworker/gitea-standin';
 
 let gitea: GiteaStandIn;
 let client: GiteaClient;

@@ -1,5 +1,4 @@
-import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
-import type { StandInPerson } from '../../packages/local/src/gitea-standin/oauth.js';
+import { startGiteaStandIn, type GiteaStandIn, type StandInPerson } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { supplySecrets } from '../../packages/local/src/secrets.js';
 import { startTestRuntime } from './runtime.js';

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import { startGiteaStandIn, type GiteaStandIn } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { startWorkerPoller, type WorkerPoller, type WorkerPollerOptions } from '../../packages/local/src/worker-poller.js';
 import { ok, type ApiClient } from '../helpers/http.js';

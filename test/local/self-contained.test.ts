@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../packages/local/src/handler-loader.js';
 import { sourceFiles } from '../helpers/source-files.js';
-import { GiteaContract, defaultSwaggerPath } from '../../packages/local/src/gitea-standin/index.js';
+import { GiteaContract, defaultSwaggerPath } from '@aiworker/gitea-standin';
 
 const root = projectRoot;
 const productFolders = ['packages', 'functions', 'infra', 'stacks', 'scripts', 'localstack', 'bench'];
@@ -23,7 +23,7 @@ describe('a clone is self-contained', () => {
   });
 
   it("the Gitea stand-in reads the project's own copy of Gitea's API description", () => {
-    expect(relative(root, defaultSwaggerPath())).toBe(join('packages', 'local', 'reference', 'gitea-swagger-v1.22.json'));
+    expect(relative(root, defaultSwaggerPath())).toBe(join('packages', 'gitea-standin', 'reference', 'gitea-swagger-v1.22.json'));
     const contract = GiteaContract.load();
     expect(contract.version).toMatch(/^1\.22/);
     expect(contract.match('POST', '/repos/acme/shop/branches')?.operation.operationId).toBe('repoCreateBranch');

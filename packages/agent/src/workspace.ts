@@ -59,6 +59,9 @@ export class Workspace {
         await mkdir(join(repo, 'info'), { recursive: true });
         await appendFile(join(repo, 'info', 'exclude'), '\n# the runner\'s own files (prompt, question)\n.aiworker/\n');
       }
+      // The clone follows the Gitea it is given now (GITEA_URL may have changed since it was made, e.g. a
+      // restarted local Gitea on another port); its worktrees share this remote for the push.
+      await this.git.run(['remote', 'set-url', 'origin', this.cloneUrl(project)], { cwd: repo });
       await this.git.run(['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*'], { cwd: repo, network: true });
       const dir = this.worktreeDir(taskId);
       const remoteBranch = `refs/remotes/origin/${branch}`;

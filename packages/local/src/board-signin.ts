@@ -1,4 +1,5 @@
 import type { LocalGitea } from './local-gitea.js';
+import { supplySecrets } from './secrets.js';
 
 /**
  * Sign-in with Gitea for `npm start`: with the Gitea stand-in (and no OAuth2 application configured), the
@@ -22,6 +23,9 @@ export async function connectBoardSignIn(gitea: LocalGitea, port: number, env: N
   const app = (await response.json()) as { client_id: string; client_secret: string };
   env.AIWORKER_GITEA_CLIENT_ID = app.client_id;
   env.AIWORKER_GITEA_CLIENT_SECRET = app.client_secret;
+  // The handlers read the secret through SST's Resource, handed over when the runtime started (before the
+  // application existed): hand it over now too, or the token request goes out with an empty client_secret.
+  supplySecrets({ GiteaClientSecret: app.client_secret });
   if (!env.AIWORKER_ALLOWED_ORGS && !env.AIWORKER_ALLOWED_LOGINS && !env.AIWORKER_ADMIN_LOGINS) env.AIWORKER_ALLOWED_ORGS = gitea.standInOrgs.join(',');
   return `Sign in with any name on the stand-in's form (a member of ${gitea.standInOrgs.join(', ')}); admins: AIWORKER_ADMIN_LOGINS`;
 }

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecret } from '@aiworker/core';
-import { defaultSwaggerPath, startGiteaStandIn } from './gitea-standin/index.js';
+import { defaultSwaggerPath, startGiteaStandIn, StateFileError, type GiteaStandIn } from '@aiworker/gitea-standin';
+import { StartupError } from './emulators/java.js';
 
 export interface LocalGitea {
   url?: string;
@@ -21,8 +22,10 @@ export interface LocalGitea {
 /**
  * The Gitea that `npm start`'s worker talks to: the real one in GITEA_URL / GITEA_TOKEN when both are set;
  * otherwise the Gitea stand-in the tests use (when Gitea's API description is beside the project), with its
- * bare git repositories under `<dataDir>/gitea`, so branch and pull-request jobs, clones and pushes work on
- * a laptop too. AIWORKER_LOCAL_GITEA=off turns the stand-in off.
+ * bare git repositories under `<dataDir>/gitea` and the rest of what Gitea keeps (pull requests, reviews,
+ * comments, hooks, OAuth2 applications, its port) in `<dataDir>/gitea-state.json`, so branch and
+ * pull-request jobs, clones and pushes work on a laptop too, and across restarts.
+ * AIWORKER_LOCAL_GITEA=off turns the stand-in off; AIWORKER_LOCAL_GITEA_PORT picks its port.
  */
 export async function localGitea(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<LocalGitea> {
   const none = async () => undefined;
@@ -36,16 +39,35 @@ export async function localGitea(dataDir: string, env: NodeJS.ProcessEnv = proce
   const orgs = (env.AIWORKER_LOCAL_GITEA_ORGS ?? 'acme').split(',').map((org) => org.trim()).filter(Boolean);
   const gitRoot = join(dataDir, 'gitea');
   const { token, source } = standInToken(dataDir, env.AIWORKER_LOCAL_GITEA_TOKEN);
-  const standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs, token, gitRoot, oauth: { openSignIn: { orgs } } });
+  const stateFile = join(dataDir, 'gitea-state.json');
+  const port = standInPort(env.AIWORKER_LOCAL_GITEA_PORT);
+  let standIn: GiteaStandIn;
+  try {
+    standIn = await startGiteaStandIn({ swaggerPath, users: ['aiworker'], orgs, token, gitRoot, stateFile, port, oauth: { openSignIn: { orgs } } });
+  } catch (error) {
+    if (error instanceof StateFileError) throw new StartupError(error.message);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartupError(`${(error as Error).message}. Stop whatever is using it, or give the stand-in another port: AIWORKER_LOCAL_GITEA_PORT=… npm start`);
+    }
+    throw error;
+  }
   return {
     standInOrgs: orgs,
     url: standIn.url,
     token: standIn.token,
     tokenSource: source,
     user: 'aiworker',
-    description: `${standIn.url}  (stand-in; git repositories in ${gitRoot}, pull requests forgotten on restart; owners: aiworker, ${orgs.join(', ')})`,
+    description: `${standIn.url}  (stand-in; kept across restarts: git repositories in ${gitRoot}, pull requests, reviews, hooks and its port in ${stateFile}; owners: aiworker, ${orgs.join(', ')})`,
     stop: () => standIn.close(),
   };
+}
+
+/** AIWORKER_LOCAL_GITEA_PORT, when set; otherwise the stand-in keeps the port it had (a free one the first time). */
+function standInPort(fromEnv: string | undefined): number | undefined {
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  const port = Number(fromEnv);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StartupError(`AIWORKER_LOCAL_GITEA_PORT must be a port number (1-65535), not ${JSON.stringify(fromEnv)}`);
+  return port;
 }
 
 /** The stand-in's token: AIWORKER_LOCAL_GITEA_TOKEN, else the one kept under the data folder, else a new one kept there. */

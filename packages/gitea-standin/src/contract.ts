@@ -61,10 +61,10 @@ const SECURITY_QUERY_PARAMS = new Set(['token', 'access_token', 'sudo']);
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-/** Gitea's published API description (v1.22), carried by the project in packages/local/reference. */
+/** Gitea's published API description (v1.22), carried by the project in packages/gitea-standin/reference. */
 export function defaultSwaggerPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, '../../reference/gitea-swagger-v1.22.json');
+  return resolve(here, '../reference/gitea-swagger-v1.22.json');
 }
 
 export class GiteaContract {

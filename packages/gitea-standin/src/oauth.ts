@@ -25,7 +25,7 @@ export interface OAuthOptions {
   openSignIn?: { orgs: string[] };
 }
 
-interface OAuthApp {
+export interface OAuthApp {
   id: number;
   name: string;
   clientId: string;
@@ -35,13 +35,24 @@ interface OAuthApp {
   created: string;
 }
 
-interface Grant {
+export interface Grant {
   clientId: string;
   redirectUri: string;
   login: string;
   challenge?: string;
   challengeMethod?: string;
   expires: number;
+}
+
+/** What an OAuthProvider keeps across a restart: applications, people, grants and access tokens. */
+export interface SavedOAuth {
+  nextAppId: number;
+  apps: OAuthApp[];
+  grants: Record<string, Grant>;
+  tokens: Record<string, { login: string; expires: number }>;
+  /** Login → salted SHA-256 of the password (`salt:hash`, hex). */
+  passwords: Record<string, string>;
+  memberships: Record<string, string[]>;
 }
 
 const CODE_SECONDS = 600;
@@ -52,6 +63,9 @@ export const oauthOf = (state: GiteaState): OAuthProvider | undefined => provide
 
 const hash = (value: string) => createHash('sha256').update(value).digest();
 const same = (a: string, b: string) => timingSafeEqual(hash(a), hash(b));
+/** A password as kept: never in the clear, since the state goes to a file. */
+const passwordHash = (password: string, salt = randomBytes(16).toString('hex')) => `${salt}:${createHash('sha256').update(`${salt}:${password}`).digest('hex')}`;
+const passwordMatches = (kept: string, password: string) => same(kept, passwordHash(password, kept.split(':')[0]));
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class OAuthProvider {
@@ -70,9 +84,40 @@ export class OAuthProvider {
     for (const person of options.people ?? []) this.addPerson(person);
   }
 
+  /** Everything above, for a restart (JSON-safe). */
+  save(): SavedOAuth {
+    return {
+      nextAppId: this.nextAppId,
+      apps: [...this.apps.values()],
+      grants: Object.fromEntries(this.grants),
+      tokens: Object.fromEntries(this.tokens),
+      passwords: Object.fromEntries(this.passwords),
+      memberships: Object.fromEntries([...this.memberships].map(([login, orgs]) => [login, [...orgs]])),
+    };
+  }
+
+  /** Takes up what `save()` returned before a restart; people given as options keep the passwords given. */
+  restore(saved: SavedOAuth): void {
+    this.nextAppId = saved.nextAppId;
+    for (const app of saved.apps) this.apps.set(app.clientId, app);
+    for (const [code, grant] of Object.entries(saved.grants)) this.grants.set(code, grant);
+    for (const [token, entry] of Object.entries(saved.tokens)) this.tokens.set(token, entry);
+    for (const [login, kept] of Object.entries(saved.passwords)) if (!this.passwords.has(login)) this.passwords.set(login, kept);
+    for (const [login, orgs] of Object.entries(saved.memberships)) {
+      const set = this.memberships.get(login) ?? new Set<string>();
+      for (const org of orgs) set.add(org);
+      this.memberships.set(login, set);
+    }
+  }
+
+  /** The registered application with this client id, if any. */
+  app(clientId: string): OAuthApp | undefined {
+    return this.apps.get(clientId);
+  }
+
   addPerson(person: StandInPerson): StandInUser {
     const user = this.state.users.get(person.login.toLowerCase()) ?? this.state.addUser(person.login);
-    this.passwords.set(user.login.toLowerCase(), person.password);
+    this.passwords.set(user.login.toLowerCase(), passwordHash(person.password));
     const orgs = this.memberships.get(user.login.toLowerCase()) ?? new Set<string>();
     for (const org of person.orgs ?? []) {
       if (!this.state.orgs.has(org.toLowerCase())) this.state.addOrg(org);
@@ -213,7 +258,7 @@ ${problem ? `<p role="alert" class="error">${escapeHtml(problem)}</p>` : ''}
   private signIn(login: string, password: string): StandInUser | undefined {
     if (!login || !password) return undefined;
     const known = this.passwords.get(login.toLowerCase());
-    if (known !== undefined) return same(known, password) ? this.state.users.get(login.toLowerCase()) : undefined;
+    if (known !== undefined) return passwordMatches(known, password) ? this.state.users.get(login.toLowerCase()) : undefined;
     if (this.options.openSignIn && /^[A-Za-z0-9_.-]{1,40}$/.test(login)) return this.addPerson({ login, password, orgs: this.options.openSignIn.orgs });
     return undefined;
   }

@@ -24,6 +24,16 @@ export interface Delivery {
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 
+/** What a ReviewLoop keeps across a restart (Gitea's webhook, review, comment and access_token tables). */
+export interface SavedReviewLoop {
+  nextId: number;
+  hooks: Record<string, StandInHook[]>;
+  reviews: Record<string, StandInReview[]>;
+  comments: Record<string, StandInComment[]>;
+  /** API token → login. */
+  tokens: Record<string, string>;
+}
+
 /**
  * The part of Gitea a review loop needs beyond repositories: repository hooks, people (each with its
  * own token), reviews, comments, and webhook delivery. Deliveries are made like Gitea's hook queue does:
@@ -49,6 +59,26 @@ export class ReviewLoop {
     private readonly violations: string[],
   ) {
     this.shapes = new ReviewShapes(rootUrl, state, base);
+  }
+
+  /** Hooks, reviews, comments, tokens and the id sequence, for a restart (deliveries are not kept). */
+  save(): SavedReviewLoop {
+    return {
+      nextId: this.nextId,
+      hooks: Object.fromEntries(this.hooks),
+      reviews: Object.fromEntries(this.reviews),
+      comments: Object.fromEntries(this.comments),
+      tokens: Object.fromEntries(this.tokens),
+    };
+  }
+
+  /** Takes up what `save()` returned before a restart. */
+  restore(saved: SavedReviewLoop): void {
+    this.nextId = saved.nextId;
+    for (const [key, list] of Object.entries(saved.hooks)) this.hooks.set(key, list);
+    for (const [key, list] of Object.entries(saved.reviews)) this.reviews.set(key, list);
+    for (const [key, list] of Object.entries(saved.comments)) this.comments.set(key, list);
+    for (const [token, login] of Object.entries(saved.tokens)) this.tokens.set(token, login);
   }
 
   /** A person in Gitea (created if new) and an API token that acts as them. */

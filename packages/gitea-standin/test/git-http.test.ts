@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import { startGiteaStandIn, type GiteaStandIn } from '../src/index.js';
 
 // Real git against the stand-in: clones and pushes over smart HTTP (git http-backend), and the API's
 // branches, pull requests and merges are the bare repositories' own refs and commits.

@@ -9,9 +9,11 @@ import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
+import { StateFile, type StandInSnapshot } from './state-file.js';
+import { servePage } from './web-pages.js';
 
 export interface GiteaStandInOptions {
-  /** Gitea's Swagger 2.0 description; defaults to the project's copy in packages/local/reference/. */
+  /** Gitea's Swagger 2.0 description; defaults to the package's copy in packages/gitea-standin/reference/. */
   swaggerPath?: string;
   /** Existing users; the token authenticates as the first. Default `['aiworker']`. */
   users?: string[];
@@ -30,6 +32,14 @@ export interface GiteaStandInOptions {
   gitRoot?: string;
   /** Sign-in with OAuth2 (people who may sign in); see oauth.ts. */
   oauth?: OAuthOptions;
+  /**
+   * A file that keeps what Gitea keeps in its database (pull requests and their numbers, reviews, comments,
+   * hooks, tokens, OAuth2 applications) and the port, written atomically on every change and taken up on
+   * start: a restart forgets nothing. Default: none, everything in memory.
+   */
+  stateFile?: string;
+  /** The port to listen on. Default: the one kept in `stateFile`, else a free one. */
+  port?: number;
 }
 
 export type FailureMode = 500 | 429 | 422 | 'hang';
@@ -102,8 +112,11 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   const contract = loadContract(options.swaggerPath ?? defaultSwaggerPath());
   const users = options.users ?? ['aiworker'];
   if (users.length === 0) throw new Error('the stand-in needs at least one user');
-  const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot });
+  const stateFile = options.stateFile ? new StateFile(options.stateFile) : undefined;
+  const saved = stateFile?.load();
+  const state = new GiteaState(users, options.orgs ?? [], { gitRoot: options.gitRoot, saved: saved?.state });
   const oauth = new OAuthProvider(state, options.oauth);
+  if (saved) oauth.restore(saved.oauth);
   const token = options.token ?? randomBytes(20).toString('hex');
   const version = options.version ?? contract.version;
   const violations: string[] = [];
@@ -197,6 +210,8 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       checkStatus = !reply.middleware && !KNOWN_UNDECLARED.has(`${op}:${reply.status}`);
     }
 
+    // Kept before it is answered: what a client was told happened survives a crash right after.
+    persist();
     const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
     if (matched) {
       for (const problem of contract.checkResponse(matched.operation, reply.status, text, { declaredOnly: checkStatus })) {
@@ -230,20 +245,46 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
+    if (servePage(req, res, pathname, state)) return;
     const served = isGitRequest(pathname) ? serveGit(req, res, { state, token, user: state.users.get(users[0].toLowerCase())! }) : handle(req, res);
-    served.catch((err: unknown) => {
+    // Pushes and sign-ins change what is kept too.
+    served.then(persist).catch((err: unknown) => {
       violations.push(`${req.method} ${req.url}: stand-in crashed: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'stand-in crashed', url: '' }));
     });
   });
+  // Go's server (Gitea) keeps idle connections open; Node's default 5 s races clients that reuse a pooled
+  // connection just as it is closed (seen as ECONNRESET under load, when git calls hold up the event loop).
+  server.keepAliveTimeout = 60_000;
+  const wantedPort = options.port ?? saved?.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    const failed = (error: NodeJS.ErrnoException) => {
+      state.dispose();
+      if (error.code !== 'EADDRINUSE' || !wantedPort) return reject(error);
+      const why = options.port === undefined ? `its port, kept in ${options.stateFile} so that the links it gave out stay valid,` : 'its port';
+      reject(Object.assign(new Error(`The Gitea stand-in cannot listen on ${why} ${wantedPort}: the port is in use`), { code: error.code, port: wantedPort }));
+    };
+    server.once('error', failed);
+    server.listen(wantedPort, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   shapes = new Shapes(url, state);
   loop = attachReviewLoop(state, shapes, url, contract, violations);
+  if (saved) loop.restore(saved.reviewLoop);
+  function persist(): void {
+    if (!stateFile) return;
+    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save() };
+    try {
+      stateFile.save(snapshot);
+    } catch (error) {
+      violations.push(`the stand-in could not keep its state in ${stateFile.path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  persist();
   // A push (over git's smart HTTP, or pushCommit) that moves a branch: pull_request_sync for its open PRs.
   state.onPush(({ repo, pusher, changes }) => {
     for (const change of changes) if (change.after) loop.pushed(repo.owner, repo.name, change.branch, pusher.login);
@@ -283,6 +324,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       failing = undefined;
       pending = undefined;
       handle.latencyMs = options.latencyMs ?? 0;
+      persist();
     },
     assertNoViolations() {
       assertNoViolations(violations);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoViolations, startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import { assertNoViolations, startGiteaStandIn, type GiteaStandIn } from '../src/index.js';
 
 let gitea: GiteaStandIn;
 

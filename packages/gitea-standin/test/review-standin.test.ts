@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGiteaStandIn, type GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import { startGiteaStandIn, type GiteaStandIn } from '../src/index.js';
 
 /**
  * The stand-in's review-loop side, as Gitea 1.22 behaves: repository hooks, reviews, comments, closing and

@@ -4,7 +4,8 @@ import { GitStore, type GitIdentity, type GitRepository } from './git-store.js';
 
 /**
  * The little part of Gitea that aiworker uses: users, orgs, repos, branches, PRs. Repositories are real
- * bare git repositories on disk (branches and commits are their refs); the rest is kept in memory.
+ * bare git repositories on disk (branches and commits are their refs); the rest is kept in memory, and
+ * `save()` / the `saved` option carry it across a restart (see state-file.ts).
  */
 
 export interface StandInUser {
@@ -85,9 +86,22 @@ export interface PushedRefs {
   changes: Array<{ branch: string; before: string; after: string }>;
 }
 
+/** A repository as kept across restarts: everything but its git data (which is on disk). */
+export type SavedRepo = Omit<StandInRepo, 'branches' | 'git' | 'pulls'> & { pulls: StandInPull[] };
+
+/** What GiteaState keeps across a restart (ids keep growing from `nextId`). */
+export interface SavedGiteaState {
+  nextId: number;
+  users: StandInUser[];
+  orgs: StandInUser[];
+  repos: SavedRepo[];
+}
+
 export interface GiteaStateOptions {
   /** Folder of the bare repositories; repositories found there are taken up. Default: a temporary folder. */
   gitRoot?: string;
+  /** What `save()` returned before a restart: users, orgs, and the repositories' pull requests and ids. */
+  saved?: SavedGiteaState;
 }
 
 export class GiteaState {
@@ -99,13 +113,32 @@ export class GiteaState {
   private nextId = 1;
 
   constructor(users: string[], orgs: string[] = [], options: GiteaStateOptions = {}) {
-    for (const login of users) this.addUser(login);
-    for (const login of orgs) this.addOrg(login);
+    const saved = options.saved;
+    if (saved) {
+      this.nextId = saved.nextId;
+      for (const user of saved.users) this.users.set(user.login.toLowerCase(), user);
+      for (const org of saved.orgs) this.orgs.set(org.login.toLowerCase(), org);
+    }
+    for (const login of users) if (!this.users.has(login.toLowerCase())) this.addUser(login);
+    for (const login of orgs) if (!this.orgs.has(login.toLowerCase())) this.addOrg(login);
     this.git = new GitStore(options.gitRoot);
+    const kept = new Map((saved?.repos ?? []).map((repo) => [`${repo.owner}/${repo.name}`.toLowerCase(), repo]));
     for (const found of this.git.existing()) {
       const owner = this.owner(found.owner);
-      if (owner) this.register({ owner: owner.login, name: found.name, defaultBranch: found.defaultBranch }, found.repository);
+      const before = kept.get(`${found.owner}/${found.name}`.toLowerCase());
+      if (before) this.register(before, found.repository, before);
+      else if (owner) this.register({ owner: owner.login, name: found.name, defaultBranch: found.defaultBranch }, found.repository);
     }
+  }
+
+  /** Everything but the git data, for a restart (JSON-safe). */
+  save(): SavedGiteaState {
+    return {
+      nextId: this.nextId,
+      users: [...this.users.values()],
+      orgs: [...this.orgs.values()],
+      repos: [...this.repos.values()].map(({ branches: _branches, git: _git, pulls, ...repo }) => ({ ...repo, pulls: [...pulls.values()] })),
+    };
   }
 
   addUser(login: string): StandInUser {
@@ -143,21 +176,25 @@ export class GiteaState {
     return repo;
   }
 
-  private register(input: { owner: string; name: string; description?: string; private?: boolean; defaultBranch: string }, git: GitRepository): StandInRepo {
+  private register(
+    input: { owner: string; name: string; description?: string; private?: boolean; defaultBranch: string },
+    git: GitRepository,
+    kept?: SavedRepo,
+  ): StandInRepo {
     const t = now();
     const repo: StandInRepo = {
-      id: this.nextId++,
+      id: kept?.id ?? this.nextId++,
       owner: input.owner,
       name: input.name,
       description: input.description ?? '',
       private: input.private ?? false,
       defaultBranch: input.defaultBranch,
-      createdAt: t,
-      updatedAt: t,
+      createdAt: kept?.createdAt ?? t,
+      updatedAt: kept?.updatedAt ?? t,
       branches: new RepoBranches(git),
       git,
-      pulls: new Map(),
-      nextIndex: 1,
+      pulls: new Map((kept?.pulls ?? []).map((pull) => [pull.number, pull])),
+      nextIndex: kept?.nextIndex ?? 1,
     };
     this.repos.set(`${repo.owner}/${repo.name}`.toLowerCase(), repo);
     return repo;

@@ -6,3 +6,4 @@ export type { StandInRepo, StandInBranch, StandInPull, StandInUser } from './sta
 export { ReviewLoop, reviewLoopOf, type Delivery } from './review-loop.js';
 export { OAuthProvider } from './oauth.js';
 export type { OAuthOptions, StandInPerson } from './oauth.js';
+export { StateFile, StateFileError, type StandInSnapshot } from './state-file.js';

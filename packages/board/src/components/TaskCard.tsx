@@ -2,6 +2,7 @@ import { memo } from 'preact/compat';
 import type { Agent, Task } from '../api/client';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
+import { UsageFact } from './UsageFact';
 
 interface Props {
   task: Task;
@@ -55,6 +56,7 @@ function Card({ task, agent, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
+        {task.usage && <UsageFact usage={task.usage} />}
         {blockedBy && (
           <div class="blocked">
             <dt>Blocked by</dt>

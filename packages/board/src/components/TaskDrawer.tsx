@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, errorText, type Board, type Job, type Task, type TaskEvent, type TaskState } from '../api/client';
 import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
+import { RunPanel } from './RunPanel';
 import { TaskForm } from './TaskForm';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
@@ -148,6 +149,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
       )}
 
       <Actions task={task} act={act} move={move} onDeleted={onClose} />
+      <RunPanel task={task} act={act} />
 
       <section aria-labelledby="thread-title">
         <h3 id="thread-title">Questions and answers</h3>

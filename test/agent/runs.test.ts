@@ -40,15 +40,18 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
     });
     try {
       // While the command waits for the go file, its first lines are already on the REST route.
+      await waitForOutput(runner, 'running the coding command', 150_000);
       await eventually('the first lines in the live log', async () => (await readLog(task.id)).some((entry) => entry.text.startsWith('tool result')), 30_000);
       const early = await readLog(task.id);
       expect((await getTask(world, task.id)).state).toBe('in_progress');
-      expect(early.map(({ stream, text }) => ({ stream, text }))).toEqual([
+      // stdout and stderr are two pipes: their lines may interleave either way.
+      const byText = (a: { text: string }, b: { text: string }) => a.text.localeCompare(b.text);
+      expect(early.map(({ stream, text }) => ({ stream, text })).sort(byText), JSON.stringify(early)).toEqual([
         { stream: 'step', text: 'session init (model claude-sonnet-4-5)' },
         { stream: 'step', text: 'tool Write: {"file_path":"hello.txt","content":"hello"}' },
         { stream: 'stderr', text: 'plain progress line with the token ***' },
         { stream: 'step', text: 'tool result: File created' },
-      ]);
+      ].sort(byText));
       expect(JSON.stringify(early)).not.toContain(agent.token);
 
       // The board's drawer shows it live.
@@ -77,6 +80,8 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
       expect(ok(await world.api.get(`/api/projects/${project.id}`)).usage).toMatchObject({ attempts: 1, inputTokens: 2400, outputTokens: 48, costUsd: 0.0123 });
       expect((await readLog(task.id)).at(-1)).toMatchObject({ stream: 'step', text: 'result success: 2 turn(s), $0.0123 — Created hello.txt.' });
       expect((await taskEvents(world, task.id)).find((event) => event.type === 'attempt')?.message).toMatch(/^Attempt 1: exit 0 after \d+ s; 2400 tokens in, 48 out; \$0\.0123$/);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- runner output:\n${runner.output()}`);
     } finally {
       runner.child.kill('SIGKILL');
     }
@@ -95,6 +100,7 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
       env: { PIDS_FILE: pids },
     });
     try {
+      await waitForOutput(runner, 'running the coding command', 150_000);
       await eventually('the command working', async () => (await readLog(task.id)).some((entry) => entry.text === 'working 2'), 30_000);
       const started = readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number);
       expect(started.filter(isAlive)).toHaveLength(2);
@@ -120,6 +126,8 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
       ok(await world.api.post(`/api/tasks/${task.id}/retry`));
       expect(ok(await world.api.get(`/api/tasks?projectId=${project.id}&ready=true`)).map((t: { id: string }) => t.id)).toEqual([task.id]);
       expect((await taskEvents(world, task.id)).at(-1)).toMatchObject({ type: 'retried', actor: 'admin' });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- runner output:\n${runner.output()}`);
     } finally {
       runner.child.kill('SIGKILL');
     }

@@ -44,7 +44,7 @@ export async function authorize(credentials: Credentials, mode: AuthMode, agentI
     if (mode !== 'agent') throw new ForbiddenError('Agent tokens may not call this endpoint; use the admin token or sign in');
     if (caller.agentId !== agentId) throw new ForbiddenError('An agent token may only act for its own agent');
   }
-  if (caller.kind === 'person' && !caller.admin && mode !== 'person') {
+  if (caller.kind === 'person' && !caller.admin && mode !== 'person' && mode !== 'holder') {
     throw new ForbiddenError(`Only admins may do this; '${caller.login}' is not in AIWORKER_ADMIN_LOGINS`);
   }
   return caller;

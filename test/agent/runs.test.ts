@@ -123,7 +123,18 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
       // Held: not in the claimable backlog.
       expect(ok(await world.api.get(`/api/tasks?projectId=${project.id}&ready=true`))).toEqual([]);
 
-      ok(await world.api.post(`/api/tasks/${task.id}/retry`));
+      // Retry from the board's drawer, which says why the task waits.
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${world.runtime.url}/`);
+      await page.getByLabel('Admin token').fill(world.runtime.adminToken);
+      await page.getByRole('button', { name: 'Sign in with the token' }).click();
+      await page.locator('.card', { hasText: 'Work for a minute' }).getByRole('button', { name: 'Work for a minute' }).click();
+      await page.getByRole('note').filter({ hasText: 'Waiting for a retry: The admin stopped it' }).waitFor();
+      await page.locator('ol.log').getByText('working 2').waitFor();
+      await page.screenshot({ path: join(process.env.AIWORKER_SCREENSHOTS ?? home, 'stopped.png') });
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByRole('button', { name: 'Retry' }).waitFor({ state: 'detached', timeout: 15_000 });
+      await page.close();
       expect(ok(await world.api.get(`/api/tasks?projectId=${project.id}&ready=true`)).map((t: { id: string }) => t.id)).toEqual([task.id]);
       expect((await taskEvents(world, task.id)).at(-1)).toMatchObject({ type: 'retried', actor: 'admin' });
     } catch (error) {

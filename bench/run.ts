@@ -14,6 +14,7 @@ import { benchMcp } from './mcp.js';
 import { benchBoard } from './board.js';
 import { benchFleet } from './fleet.js';
 import { writePerformanceDoc } from './docs.js';
+import { benchLogs } from './logs.js';
 import type { Figure } from './stats.js';
 
 /** Every section: a short key (for BENCH_SECTIONS), a title, and the run. */
@@ -26,6 +27,7 @@ const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]
   ['mcp', 'MCP get_next_task latency', benchMcp],
   ['board', 'The board in a browser', benchBoard],
   ['fleet', 'Fleet simulation (partition meter)', benchFleet],
+  ['logs', 'Live logs: ingestion, claims while runners stream, the runner\'s added latency', benchLogs],
 ];
 
 const markdownTable = (figures: Figure[]) =>
@@ -37,7 +39,7 @@ const markdownTable = (figures: Figure[]) =>
 
 /**
  * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
- * BENCH_SECTIONS=api,cold,claims,claim-writes,jobs,mcp,board,fleet runs only some, written to results.partial.json instead.
+ * BENCH_SECTIONS=api,cold,claims,claim-writes,jobs,mcp,board,fleet,logs runs only some, written to results.partial.json instead.
  */
 async function main() {
   const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);

@@ -5,10 +5,11 @@
  * `handler` is the handler module, relative to the project root, without extension; it exports `handler`.
  * `auth`: `person` takes the admin token (as a bearer token or a board session) or any person signed in with
  * Gitea; `admin` the admin token or a signed-in admin (AIWORKER_ADMIN_LOGINS); `agent` also accepts the
- * token of the agent named by `{id}`; `none` is public.
+ * token of the agent named by `{id}`; `holder` also accepts an agent token, for the task `{id}` that agent
+ * holds (the service checks it); `none` is public.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export type RouteAuth = 'admin' | 'person' | 'agent' | 'none';
+export type RouteAuth = 'admin' | 'person' | 'agent' | 'holder' | 'none';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -48,6 +49,9 @@ export const routes: RouteDefinition[] = [
   route('POST', '/api/tasks/{id}/pull-request', 'tasks/pull-request', 'Open the task pull request in Gitea (a job; 202)'),
   route('POST', '/api/tasks/{id}/merge', 'tasks/merge', 'Merge the pull request of an approved task (a job; 202)'),
   route('GET', '/api/tasks/{id}/jobs', 'tasks/jobs', 'Gitea jobs of a task, oldest first'),
+  route('GET', '/api/tasks/{id}/log', 'tasks/log', "The task's live log after a cursor (people, or the agent holding the task)", 'holder'),
+  route('POST', '/api/tasks/{id}/stop', 'tasks/stop', 'Stop the run: the runner ends the command, the task waits in the backlog for a retry'),
+  route('POST', '/api/tasks/{id}/retry', 'tasks/retry', 'Let a task that was given back, stopped or whose job failed be claimed again'),
   route('GET', '/api/jobs/{id}', 'jobs/get', 'Get a Gitea job'),
 
   route('GET', '/api/agents', 'agents/list', 'List agents (filter: status)'),

@@ -149,7 +149,7 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     expect(done.state).toBe('ready_to_test');
     const types = (await taskEvents(world, task.id)).map((event) => event.type);
     expect(types).not.toContain('lease_expired');
-    expect(types).toEqual(['created', 'claimed', 'branch_created', 'pull_request_opened']);
+    expect(types).toEqual(['created', 'claimed', 'branch_created', 'attempt', 'pull_request_opened']);
     const clone = await cloneBranch(world, project.giteaRepo, done.branchName);
     expect(readFileSync(join(clone, 'slow.md'), 'utf8')).toBe('slow but done\n');
 

@@ -72,7 +72,7 @@ describe('aiworker agent', { timeout: 180_000 }, () => {
     expect(pulls).toEqual([expect.objectContaining({ number: 1, title: 'Add a login page', head: expect.objectContaining({ ref: done.branchName, sha: await git(clone, ['rev-parse', 'HEAD']) }), base: expect.objectContaining({ ref: 'main' }) })]);
 
     const events = await taskEvents(world, task.id);
-    expect(events.map((event) => event.type)).toEqual(['created', 'claimed', 'branch_created', 'pull_request_opened']);
+    expect(events.map((event) => event.type)).toEqual(['created', 'claimed', 'branch_created', 'attempt', 'pull_request_opened']);
     expect(events.at(-1)).toMatchObject({ from: 'in_progress', to: 'ready_to_test' });
     expect(ok(await world.api.get(`/api/agents/${agent.id}`))).toMatchObject({ status: 'idle' });
 

@@ -44,7 +44,7 @@ describe('MCP endpoint', () => {
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
     const expected: Record<string, { properties: string[]; required: string[] }> = {
       get_next_task: { properties: ['projectId'], required: [] },
-      update_task_status: { properties: ['taskId', 'state', 'question', 'note'], required: ['taskId', 'state'] },
+      update_task_status: { properties: ['taskId', 'state', 'question', 'note', 'hold'], required: ['taskId', 'state'] },
       create_branch: { properties: ['taskId', 'wait'], required: ['taskId'] },
       create_pull_request: { properties: ['taskId', 'title', 'body', 'wait'], required: ['taskId'] },
       get_task: { properties: ['taskId'], required: ['taskId'] },
@@ -52,6 +52,8 @@ describe('MCP endpoint', () => {
       get_job: { properties: ['jobId'], required: ['jobId'] },
       heartbeat: { properties: [], required: [] },
       create_task: { properties: ['title', 'description', 'priority', 'dependsOn', 'parentId'], required: ['title'] },
+      append_log: { properties: ['taskId', 'attempt', 'lines'], required: ['taskId', 'lines'] },
+      report_attempt: { properties: ['taskId', 'attempt', 'seconds', 'exit', 'inputTokens', 'outputTokens', 'costUsd'], required: ['taskId', 'attempt', 'seconds', 'exit'] },
     };
     expect(Object.keys(byName).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, shape] of Object.entries(expected)) {

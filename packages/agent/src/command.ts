@@ -18,6 +18,8 @@ export interface CommandRun {
   /** Also copy the output to the terminal. */
   echo: boolean;
   signal: AbortSignal;
+  /** Also hands each chunk of output on (the live log). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 const GRACE_MS = 5000;
@@ -38,10 +40,14 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
     log.write(chunk);
     if (run.echo) process.stderr.write(chunk);
   };
+  const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    keep(chunk);
+    run.onOutput?.(stream, chunk);
+  };
 
   const child = spawn(run.command, { shell: true, cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  child.stdout.on('data', forward('stdout'));
+  child.stderr.on('data', forward('stderr'));
   child.stdin.on('error', () => undefined); // a command that does not read its stdin
   child.stdin.end(run.stdin);
 

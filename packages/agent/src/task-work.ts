@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from './command.js';
+import { runAttempt } from './attempt.js';
 import { ASK_EXIT_CODE, type RunnerConfig } from './config.js';
 import { ToolError, type JobView, type McpSession, type ProjectView, type TaskView } from './mcp-session.js';
 import type { Progress } from './progress.js';
@@ -12,6 +12,7 @@ export type TaskEnd =
   | { kind: 'ready_to_test'; prUrl: string }
   | { kind: 'given_back'; reason: string }
   | { kind: 'stopped'; state: 'backlog' | 'needs_input' }
+  | { kind: 'stopped_by_person'; message: string }
   | { kind: 'taken_away'; state: string };
 
 export interface SlotContext {
@@ -75,8 +76,9 @@ export async function workOnTask(ctx: SlotContext, claim: Claim): Promise<TaskEn
     let failures = 0;
     for (let run = 1; ; run++) {
       if (ctx.signal.aborted) throw new Stopped();
-      const outcome = await runOnce(ctx, task, claim.project, branch, dir, answers, failures + 1);
+      const outcome = await runOnce(ctx, task, claim.project, branch, dir, answers, failures + 1, run);
       if (outcome.kind === 'stopped') throw new Stopped();
+      if (outcome.kind === 'stopped_by_person') return { kind: 'stopped_by_person', message: outcome.message };
       if (outcome.kind === 'asked') {
         const asked = await session.call<{ task: TaskView }>('update_task_status', { taskId: task.id, state: 'needs_input', question: outcome.question });
         say(`asked a person (task needs_input): ${firstLine(outcome.question)}`);
@@ -127,9 +129,9 @@ export async function workOnTask(ctx: SlotContext, claim: Claim): Promise<TaskEn
   }
 }
 
-type RunOutcome = { kind: 'done' } | { kind: 'asked'; question: string } | { kind: 'failed'; error: string } | { kind: 'stopped' };
+type RunOutcome = { kind: 'done' } | { kind: 'asked'; question: string } | { kind: 'failed'; error: string } | { kind: 'stopped' } | { kind: 'stopped_by_person'; message: string };
 
-async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, branch: string, dir: string, answers: QuestionAndAnswer[], attempt: number): Promise<RunOutcome> {
+async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, branch: string, dir: string, answers: QuestionAndAnswer[], attempt: number, run: number): Promise<RunOutcome> {
   const prompt = buildPrompt(task, project, branch, answers);
   const promptFile = join(dir, PROMPT_FILE);
   const questionFile = join(dir, QUESTION_FILE);
@@ -151,7 +153,7 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
     AIWORKER_FEEDBACK: task.feedback ?? '',
   });
   ctx.progress.line(`running the coding command (attempt ${attempt}/${ctx.config.tries}, log ${ctx.workspace.logFile(task.id)})`, task.id);
-  const outcome = await runCommand({
+  const outcome = await runAttempt({
     command: ctx.config.command,
     cwd: dir,
     env,
@@ -160,7 +162,13 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
     logFile: ctx.workspace.logFile(task.id),
     echo: ctx.config.verbose,
     signal: ctx.signal,
+    taskId: task.id,
+    attempt: run,
+    session: ctx.session,
+    secrets: [...ctx.config.tokens, ...(ctx.config.giteaToken ? [ctx.config.giteaToken] : [])],
+    say: (message) => ctx.progress.line(message, task.id),
   });
+  if (outcome.kind === 'stopped_by_person') return { kind: 'stopped_by_person', message: outcome.message };
   if (outcome.kind === 'stopped') return { kind: 'stopped' };
   if (outcome.kind === 'timeout') return { kind: 'failed', error: `timed out after ${outcome.seconds} s (its process group was killed)${tailNote(outcome.tail)}` };
   // Asking: the question file, with exit code 3 — or with 0, since a coding CLI cannot always choose its exit code.
@@ -239,8 +247,8 @@ async function waitForAnswer(ctx: SlotContext, asked: TaskView): Promise<{ task:
 async function giveBack(ctx: SlotContext, task: TaskView, reason: string): Promise<TaskEnd> {
   const note = `given back by the runner: ${reason}`.slice(0, 10_000);
   try {
-    await ctx.session.call('update_task_status', { taskId: task.id, state: 'backlog', note });
-    ctx.progress.line(`given back: task backlog (${reason.slice(0, 200)})`, task.id);
+    await ctx.session.call('update_task_status', { taskId: task.id, state: 'backlog', note, hold: true });
+    ctx.progress.line(`given back: task backlog, held until a person retries it (${reason.slice(0, 200)})`, task.id);
   } catch (error) {
     ctx.progress.line(`could not give the task back: ${error instanceof Error ? error.message : String(error)}`, task.id);
   }

@@ -28,6 +28,9 @@ export { RetryLaterError, PermanentJobError, retryDelaySeconds } from './service
 export { redriveDeadLetters, type RedriveResult } from './services/redrive.js';
 export { taskBranchName, slugify } from './services/branch-name.js';
 export { getBoard } from './services/board.js';
+export { readTaskLog, appendTaskLog } from './services/task-log.js';
+export { stopTask, retryTask } from './services/task-runs.js';
+export { recordAttempt, budgetRefusal } from './services/usage.js';
 export * from './auth/webhook-signature.js';
 export { receiveGiteaWebhook, MAX_WEBHOOK_BYTES, type WebhookRequest } from './services/gitea-webhooks.js';
 export { webhookSettings } from './services/webhook-settings.js';

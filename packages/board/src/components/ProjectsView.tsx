@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, call, type Board } from '../api/client';
+import { ProjectUsage } from './UsageFact';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
 
@@ -22,6 +23,7 @@ export function ProjectsView({ board, act }: { board: Board; act: Act }) {
                   <th scope="col">Repository</th>
                   <th scope="col">Default branch</th>
                   <th scope="col">Tasks</th>
+                  <th scope="col">Usage</th>
                 </tr>
               </thead>
               <tbody>
@@ -40,6 +42,9 @@ export function ProjectsView({ board, act }: { board: Board; act: Act }) {
                       <code>{project.defaultBranch}</code>
                     </td>
                     <td>{counts.get(project.id) ?? 0}</td>
+                    <td>
+                      <ProjectUsage project={project} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

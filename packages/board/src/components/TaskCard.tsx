@@ -3,6 +3,7 @@ import type { Agent, Project, Task } from '../api/client';
 import { failedJobText, retryOf } from '../lib/retry';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
+import { UsageFact } from './UsageFact';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
 
@@ -67,6 +68,7 @@ function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
+        {task.usage && <UsageFact usage={task.usage} />}
         {blockedBy && (
           <div class="blocked">
             <dt>Blocked by</dt>

@@ -3,6 +3,7 @@ import { api, call, errorText, type Board, type Job, type Task, type TaskEvent, 
 import { retryOf } from '../lib/retry';
 import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
+import { RunPanel } from './RunPanel';
 import { TaskForm } from './TaskForm';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
@@ -155,6 +156,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
       )}
 
       <Actions task={task} act={act} move={move} onDeleted={onClose} />
+      <RunPanel task={task} act={act} />
 
       <section aria-labelledby="thread-title">
         <h3 id="thread-title">Questions and answers</h3>

@@ -6,6 +6,7 @@ import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '..
 import { GiteaWebhookBodySchema } from '../schemas/gitea-webhook.js';
 import { AdminTokenSignInSchema } from '../schemas/auth.js';
 import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '../schemas/job.js';
+import { TaskLogQuerySchema } from '../schemas/run.js';
 
 /**
  * What each REST operation takes and returns, by `METHOD path` of the route table. Handlers validate with
@@ -72,6 +73,11 @@ export const tasksMergeOperation = /* @__PURE__ */ define(() =>
 export const tasksJobsOperation = /* @__PURE__ */ define(() =>
   operation('GET /api/tasks/{id}/jobs', { params: IdParamsSchema, query: PageQuerySchema, list: true }),
 );
+export const tasksLogOperation = /* @__PURE__ */ define(() =>
+  operation('GET /api/tasks/{id}/log', { params: IdParamsSchema, query: TaskLogQuerySchema, list: true }),
+);
+export const tasksStopOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/stop', { params: IdParamsSchema, query: NoQuery }));
+export const tasksRetryOperation = /* @__PURE__ */ define(() => operation('POST /api/tasks/{id}/retry', { params: IdParamsSchema, query: NoQuery }));
 export const jobsGetOperation = /* @__PURE__ */ define(() => operation('GET /api/jobs/{id}', { params: IdParamsSchema, query: NoQuery }));
 export const agentsListOperation = /* @__PURE__ */ define(() => operation('GET /api/agents', { query: AgentListQuerySchema, list: true }));
 export const agentsRegisterOperation = /* @__PURE__ */ define(() => operation('POST /api/agents', { query: NoQuery, body: AgentRegisterSchema, status: 201 }));
@@ -129,6 +135,9 @@ export const contract = {
   'POST /api/tasks/{id}/pull-request': tasksPullRequestOperation,
   'POST /api/tasks/{id}/merge': tasksMergeOperation,
   'GET /api/tasks/{id}/jobs': tasksJobsOperation,
+  'GET /api/tasks/{id}/log': tasksLogOperation,
+  'POST /api/tasks/{id}/stop': tasksStopOperation,
+  'POST /api/tasks/{id}/retry': tasksRetryOperation,
   'GET /api/jobs/{id}': jobsGetOperation,
   'GET /api/agents': agentsListOperation,
   'POST /api/agents': agentsRegisterOperation,

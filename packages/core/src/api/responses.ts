@@ -7,6 +7,7 @@ import { WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
 import { MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
 import { BoardSchema } from '../schemas/board.js';
 import { JobSchema, ProjectCreatedSchema } from '../schemas/job.js';
+import { LogEntrySchema } from '../schemas/run.js';
 import type { OperationKey } from './contract.js';
 
 export const HealthSchema = z.object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() }).check(z.meta({ id: 'Health' }));
@@ -37,6 +38,9 @@ export const responseSchemas = {
   'POST /api/tasks/{id}/pull-request': JobSchema,
   'POST /api/tasks/{id}/merge': JobSchema,
   'GET /api/tasks/{id}/jobs': JobSchema,
+  'GET /api/tasks/{id}/log': LogEntrySchema,
+  'POST /api/tasks/{id}/stop': TaskSchema,
+  'POST /api/tasks/{id}/retry': TaskSchema,
   'GET /api/jobs/{id}': JobSchema,
   'GET /api/agents': AgentSchema,
   'POST /api/agents': AgentRegisteredSchema,

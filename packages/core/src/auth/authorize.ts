@@ -15,7 +15,7 @@ export type Caller = { kind: 'admin' } | { kind: 'person'; login: string; admin:
  * What a route needs (infra/routes.ts): `none` is public; `person` takes the admin token or any signed-in
  * person; `admin` the admin token or a signed-in admin; `agent` also the token of the agent it names.
  */
-export type AuthMode = 'none' | 'person' | 'admin' | 'agent';
+export type AuthMode = 'none' | 'person' | 'admin' | 'agent' | 'holder';
 
 /** The credentials of a request: a bearer token, or the board's session cookie. */
 export interface Credentials {
@@ -40,10 +40,11 @@ export async function authorize(credentials: Credentials, mode: AuthMode, agentI
   const caller = credentials.bearer ? await bearerCaller(credentials.bearer) : credentials.session ? await sessionCaller(credentials.session) : undefined;
   if (!caller) throw new UnauthorizedError();
   if (caller.kind === 'agent') {
+    if (mode === 'holder') return caller; // the service checks that the agent holds the task
     if (mode !== 'agent') throw new ForbiddenError('Agent tokens may not call this endpoint; use the admin token or sign in');
     if (caller.agentId !== agentId) throw new ForbiddenError('An agent token may only act for its own agent');
   }
-  if (caller.kind === 'person' && !caller.admin && mode !== 'person') {
+  if (caller.kind === 'person' && !caller.admin && mode !== 'person' && mode !== 'holder') {
     throw new ForbiddenError(`Only admins may do this; '${caller.login}' is not in AIWORKER_ADMIN_LOGINS`);
   }
   return caller;

@@ -1,6 +1,7 @@
 import type { Page } from '../schemas/common.js';
 import type { Project } from '../schemas/project.js';
 import { indexEntry, timeKey } from './keys.js';
+import { projectUsageOf } from './usage-repository.js';
 import { queryPage } from './page.js';
 import { getItem, tableName, transact, versionedPut, type Item, type TransactItem } from './store.js';
 
@@ -16,11 +17,18 @@ export interface ProjectRecord extends Project {
   taskCount?: number;
   /** Signs outgoing notifications; never leaves core. */
   notifySecret?: string;
+  /** Usage totals, as counters (usage-repository.ts); shown as `usage`. */
+  usageAttempts?: number;
+  usageSeconds?: number;
+  usageInputTokens?: number;
+  usageOutputTokens?: number;
+  usageCostUsd?: number;
 }
 
 export const publicProject = (record: ProjectRecord): Project => {
-  const { taskCount: _count, notifySecret: _secret, ...project } = record;
-  return project;
+  const { taskCount: _count, notifySecret: _secret, usageAttempts: _a, usageSeconds: _s, usageInputTokens: _i, usageOutputTokens: _o, usageCostUsd: _c, ...project } = record;
+  const usage = projectUsageOf(record as unknown as Record<string, unknown>);
+  return usage ? { ...project, usage } : project;
 };
 
 export const projectItem = (project: ProjectRecord): Item => ({

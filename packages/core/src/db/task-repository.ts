@@ -54,7 +54,7 @@ export const internalOf = (task: Task): TaskInternal => (task as StoredTask)[TAS
 export const withInternal = (task: Task, internal: TaskInternal): StoredTask => ({ ...task, [TASK_INTERNAL]: internal });
 
 /** A backlog task is claimable when none of its dependencies is open. */
-export const isClaimable = (task: Pick<Task, 'state' | 'openDependencies'>) => task.state === 'backlog' && !(task.openDependencies ?? 0);
+export const isClaimable = (task: Pick<Task, 'state' | 'openDependencies' | 'held'>) => task.state === 'backlog' && !(task.openDependencies ?? 0) && !task.held;
 
 /** The index entries a task is in, by its state: see infra/table.ts. */
 export function taskIndexEntries(task: Task): Item {

@@ -5,6 +5,7 @@ import type { AgentRecord } from '../schemas/agent.js';
 import { registerFilingTools } from './filing-tools.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
+import { registerRunTools } from './run-tools.js';
 import { registerTaskTools } from './task-tools.js';
 import { canWork } from './tool-policy.js';
 
@@ -28,6 +29,7 @@ export function createMcpServer(agent: AgentRecord): McpServer {
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
   registerFilingTools(server, agent);
+  registerRunTools(server, agent);
   registerResources(server, agent);
   return server;
 }

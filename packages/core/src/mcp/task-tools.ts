@@ -26,6 +26,7 @@ const UpdateTaskStatusInput = z.object({
   state: described(TaskStateSchema, `The new state: ${AGENT_TARGET_STATES.join(', ')}`),
   question: z.optional(described(trimmed, 'Required with needs_input: what you need a person to answer')),
   note: z.optional(described(trimmed, 'Why, for the task history')),
+  hold: z.optional(described(z.boolean(), 'With backlog: you give the task up (it keeps failing); it waits for a person to retry it instead of going to the next agent')),
 });
 const UpdateTaskStatusOutput = z.object({ task: TaskSchema, message: z.string() });
 const GetTaskInput = z.object({ taskId: IdSchema });
@@ -78,9 +79,9 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
       outputSchema: UpdateTaskStatusOutput,
       annotations: annotationsOf('update_task_status', 'Move your task to another state'),
     },
-    ({ taskId, state, question, note }) =>
+    ({ taskId, state, question, note, hold }) =>
       guarded(agent, 'update_task_status', async () => {
-        const task = await updateAgentTaskStatus(agent.id, { taskId, state, question, note });
+        const task = await updateAgentTaskStatus(agent.id, { taskId, state, question, note, hold });
         const freed = task.state === 'ready_to_test' || task.state === 'backlog';
         const message = `Task ${task.id} is now ${task.state}.${freed ? ' You hold no task now; call get_next_task for the next one.' : ''}`;
         return toolResult({ task, message });

@@ -3,7 +3,7 @@ import { IdSchema, TimestampSchema, VersionSchema, described, define } from './c
 import { ProjectSchema, projectCreateFields } from './project.js';
 
 /** What a notification is about. */
-export const NotificationEventSchema = /* @__PURE__ */ define(() => z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired']));
+export const NotificationEventSchema = /* @__PURE__ */ define(() => z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired', 'project.budget_reached']));
 export type NotificationEvent = z.infer<typeof NotificationEventSchema>;
 
 const repository = /* @__PURE__ */ define(() => ({

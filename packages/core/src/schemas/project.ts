@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
+import { BudgetSchema, UsageSchema } from './run.js';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, define } from './common.js';
 
 const projectFields = /* @__PURE__ */ define(() => ({
@@ -34,6 +35,8 @@ export const ProjectSchema = /* @__PURE__ */ define(() =>
       defaultBranch: projectFields.defaultBranch,
       notifyUrl: z.optional(z.string()),
       notifyFormat: z.optional(NotifyFormatSchema),
+      budget: z.optional(BudgetSchema),
+      usage: described(z.optional(UsageSchema), "Totals over every task's reported attempts"),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,
       version: VersionSchema,
@@ -63,6 +66,7 @@ export const ProjectUpdateSchema = /* @__PURE__ */ define(() =>
       notifyUrl: z.optional(described(z.nullable(notifyUrl), 'null turns notifications off')),
       notifyFormat: z.optional(NotifyFormatSchema),
       notifySecret: z.optional(z.nullable(notifySecret)),
+      budget: z.optional(described(z.nullable(BudgetSchema), 'null removes the budget')),
       version: z.optional(VersionSchema),
     })
     .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })),

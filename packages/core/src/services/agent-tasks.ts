@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { now } from '../ids.js';
 import { config } from '../config.js';
 import { agentRepository, touchAgentUpdate } from '../db/agent-repository.js';
@@ -48,6 +48,8 @@ export interface AgentStatusChange {
   state: TaskState;
   question?: string;
   note?: string;
+  /** With backlog: the agent gives up on the task; it waits for a person's Retry instead of being claimed again. */
+  hold?: boolean;
 }
 
 /**
@@ -68,7 +70,9 @@ export function updateAgentTaskStatus(agentId: string, change: AgentStatusChange
       throw new ConflictError(`An agent cannot move a task to '${change.state}'; allowed from '${task.state}': ${allowed.join(', ')}`);
     }
   };
-  return transitionTask(change.taskId, { to: change.state, question: change.question, note: change.note, agentId }, undefined, guard);
+  if (change.hold && change.state !== 'backlog') throw new ValidationError(`'hold' goes only with state 'backlog' (giving the task up), not '${change.state}'`);
+  const hold = change.hold ? (change.note ?? `agent ${agentId} gave the task up`).slice(0, 2000) : undefined;
+  return transitionTask(change.taskId, { to: change.state, question: change.question, note: change.note, agentId, hold }, undefined, guard);
 }
 
 /** A job the agent may read: one working for a task assigned to it. */

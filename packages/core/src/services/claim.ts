@@ -14,6 +14,7 @@ import type { Task, TaskEvent } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { nextCandidate, settleCandidate, type Candidate } from './claim-candidates.js';
 import { getProject } from './projects.js';
+import { budgetRefusal } from './usage.js';
 import { transitionTask } from './tasks.js';
 
 /**
@@ -33,6 +34,17 @@ function recentProject(id: string): Promise<Project> {
 
 /** Lost races per claim before giving up on a very busy backlog ("call again"). */
 const MAX_ATTEMPTS = 30;
+/** Candidates of projects over their budget a claim passes over before it stops looking. */
+const MAX_BUDGET_SKIPS = 500;
+
+/** Whether the candidate's project has used up its budget for the day (remembered per project for this claim). */
+async function overBudget(candidate: Candidate, refusals: Map<string, string | undefined>): Promise<boolean> {
+  if (!refusals.has(candidate.projectId)) {
+    const project = await recentProject(candidate.projectId).catch(() => undefined);
+    refusals.set(candidate.projectId, project ? await budgetRefusal(project) : undefined);
+  }
+  return refusals.get(candidate.projectId) !== undefined;
+}
 
 export type ClaimResult =
   | { task: Task; project: Project; resumed: boolean }
@@ -72,10 +84,25 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     if (held) return held;
   }
 
+  // A project whose budget for the day is used up gets no claims (the answer says why).
+  const refusals = new Map<string, string | undefined>();
+  if (scope) {
+    const refusal = await budgetRefusal(scope);
+    if (refusal) return { task: null, message: refusal };
+  }
+
   const lost = new Set<string>();
   let pointer: string | undefined;
+  let skipped = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const candidate = await nextCandidate(options.projectId, lost);
+    if (candidate && !scope && (await overBudget(candidate, refusals)) && skipped++ < MAX_BUDGET_SKIPS) {
+      // Not a lost race: passed over, without a write.
+      settleCandidate(candidate.id);
+      lost.add(candidate.id);
+      attempt--;
+      continue;
+    }
     if (!candidate) {
       if (pointer) await letGo(agentId, pointer);
       // Before saying "no task": a parallel call of this agent may have got one meanwhile.
@@ -83,6 +110,8 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
       const held = current?.currentTaskId ? await resolvePointer(agentId, current.currentTaskId) : undefined;
       if (held) return held;
       const where = options.projectId ? ` in project '${options.projectId}'` : '';
+      const budgets = [...refusals.values()].filter(Boolean);
+      if (budgets.length) return { task: null, message: `No task can be claimed now: ${budgets.join(' ')}` };
       return { task: null, message: `No task is waiting in the backlog${where} (or every one waits for a dependency). Ask again later.` };
     }
     const outcome = await tryClaim(agentId, candidate, pointer, scope).finally(() => settleCandidate(candidate.id));
@@ -231,7 +260,7 @@ export function claimTaskUpdate(candidate: Candidate, agentId: string, at: strin
       'pendingEvents = list_append(if_not_exists(pendingEvents, :none), :events), ' +
       '#assigneePk = :assigneePk, #assigneeSk = #allSk, #statusPk = :statusPk, #projectStatePk = :projectStatePk ' +
       'REMOVE #backlogPk, #backlogSk, #projectBacklogPk, #projectBacklogSk, question',
-    ConditionExpression: '#state = :backlog AND (attribute_not_exists(openDependencies) OR openDependencies = :zero)',
+    ConditionExpression: '#state = :backlog AND (attribute_not_exists(openDependencies) OR openDependencies = :zero) AND attribute_not_exists(held)',
     ExpressionAttributeNames: {
       '#state': 'state',
       '#assigneePk': key('assignee').partitionKey,

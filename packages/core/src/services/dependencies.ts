@@ -91,7 +91,7 @@ export async function dependentUpdates(task: Task, next: Task): Promise<Transact
     const counted = internalOf(dependent).doneDependencies ?? [];
     if (counted.includes(task.id)) return [];
     const open = Math.max(0, (dependent.openDependencies ?? 0) - 1);
-    const ready = open === 0 && dependent.state === 'backlog';
+    const ready = open === 0 && dependent.state === 'backlog' && !dependent.held;
     const update: TransactItem = {
       Update: {
         TableName: tableName(),

@@ -18,6 +18,8 @@ export interface StateChange {
   eventType?: string;
   /** Who did it, as recorded in the event: `admin`, `gitea:<login>`, `agent:<id>`, `system`. */
   actor?: string;
+  /** With `backlog`: keep the task out of the claimable backlog until a person retries it (why, as `held`). */
+  hold?: string;
 }
 
 /** The same at the start of a sentence (a Gitea login is left as it is). */
@@ -48,6 +50,8 @@ export function applyStateChange(task: Task, change: StateChange): Task {
     delete next.assignedAgentId;
     delete next.claimedAt;
   }
+  if (change.to === 'backlog' && change.hold) next.held = change.hold;
+  else delete next.held;
   return next;
 }
 

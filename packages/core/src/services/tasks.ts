@@ -2,6 +2,7 @@ import { logger } from '../telemetry.js';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
 import { taskRepository, withInternal } from '../db/task-repository.js';
+import { logRepository } from '../db/log-repository.js';
 import { RetryCreation, explainDependencyFailure, planDependencies } from './dependencies.js';
 import { projectRepository } from '../db/project-repository.js';
 import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
@@ -187,7 +188,7 @@ export function respondToTask(id: string, input: TaskRespond, actor?: string): P
   });
 }
 
-function changeTask(id: string, expectedVersion: number | undefined, plan: (task: Task) => Plan | Promise<Plan>): Promise<Task> {
+export function changeTask(id: string, expectedVersion: number | undefined, plan: (task: Task) => Plan | Promise<Plan>): Promise<Task> {
   const pending = new Map<number, Omit<Plan, 'next'>>();
   return updateVersioned<Task>({
     kind: 'Task',
@@ -223,6 +224,7 @@ export async function deleteTask(id: string, expectedVersion?: number, actor?: s
     }
     if (await deleteTaskAt(task)) {
       await taskRepository.deleteEvents(id);
+      await logRepository.deleteAll(id);
       logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
       return task;
     }

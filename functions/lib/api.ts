@@ -15,7 +15,7 @@ import {
 import { routes } from '@aiworker/infra/routes';
 import { errorResponse } from './errors.js';
 import { json } from './json.js';
-import { parseJsonBody } from './body.js';
+import { isEmptyJsonObject, parseJsonBody } from './body.js';
 import { validate } from './validate.js';
 import { credentialsOf } from './caller.js';
 import { correlated } from './correlation.js';
@@ -66,9 +66,12 @@ export function api<O extends Operation>(operation: O, run: (request: Request<O>
   return correlated((event, context) => handler(event, context));
 }
 
-/** An operation without a body refuses one rather than ignoring it (a DELETE's version goes in the query). */
+/**
+ * An operation without a body refuses one rather than ignoring it (a DELETE's version goes in the query).
+ * `{}` is no body: many clients send it when there is nothing to send.
+ */
 function refuseBody(method: string, event: APIGatewayProxyEventV2) {
-  if (!event.body || (!event.isBase64Encoded && event.body.trim() === '')) return;
+  if (!event.body || (!event.isBase64Encoded && event.body.trim() === '') || isEmptyJsonObject(event)) return;
   const hint = method === 'DELETE' ? "; send the version as a query parameter: ?version=N" : '';
   throw new ValidationError(`${method} ${event.rawPath ?? ''} takes no request body${hint}`.replace(/ {2,}/g, ' '), { body: 'not allowed' });
 }

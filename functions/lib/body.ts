@@ -26,6 +26,16 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+/**
+ * Whether the body is the empty JSON object `{}` (whitespace allowed): what many HTTP clients send for
+ * "no body", so an operation that takes none accepts it as none. Anything else is a body.
+ */
+export function isEmptyJsonObject(event: APIGatewayProxyEventV2): boolean {
+  const raw = rawBody(event);
+  if (raw.length === 0 || raw.length > 1024) return false;
+  return /^\s*\{\s*\}\s*$/.test(raw.toString('utf8'));
+}
+
 /** The exact bytes of the request body (what a signature covers). */
 export const rawBody = (event: APIGatewayProxyEventV2): Buffer =>
   event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { apiClient, expectError, ok, type ApiClient } from '../helpers/http.js';
 import { createProject, createTask, registerAgent } from '../helpers/fixtures.js';
+import { assignTask } from '../helpers/assign.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 
 let runtime: Runtime;
@@ -98,6 +99,23 @@ describe('the request body', () => {
       expectError(await api.post('/api/tasks?colour=red', undefined, { headers, raw }), 400, 'VALIDATION_ERROR', /unknown query parameter: colour/);
     }
     expect(ok(await api.get(`/api/tasks?projectId=${project.id}`))).toEqual([]);
+  });
+
+  it("takes '{}' as no body where an operation takes none, and still refuses a non-empty one, changing nothing", async () => {
+    const project = await createProject(api);
+    const task = await createTask(api, project.id);
+    const agent = await registerAgent(api);
+    await assignTask(task.id, agent.id);
+    for (const raw of ['{"branch":"x"}', '[]', 'null']) {
+      expectError(await api.post(`/api/tasks/${task.id}/branch`, undefined, { headers: json, raw }), 400, 'VALIDATION_ERROR', /takes no request body/);
+    }
+    expect(ok(await api.get(`/api/tasks/${task.id}/jobs`))).toEqual([]);
+    for (const raw of ['{}', ' { }\n']) {
+      expect(ok(await api.post(`/api/tasks/${task.id}/branch`, undefined, { headers: json, raw }), 202)).toMatchObject({ type: 'create_branch', taskId: task.id });
+    }
+    const other = await createTask(api, project.id);
+    expect((await api.call('DELETE', `/api/tasks/${other.id}`, {})).status).toBe(200);
+    expect((await api.get(`/api/tasks/${other.id}`)).status).toBe(404);
   });
 
   it('takes the JSON media type however it is spelled', async () => {

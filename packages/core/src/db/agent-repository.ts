@@ -1,4 +1,4 @@
-import type { AgentListQuery, AgentRecord, AgentStatus } from '../schemas/agent.js';
+import type { AgentListQuery, AgentNotice, AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import { allShards, indexEntry, indexKeys, shardOf, timeKey } from './keys.js';
 import { queryPage, queryShardedPage } from './page.js';
@@ -76,14 +76,29 @@ export const assignAgentUpdate = (agentId: string, taskId: string, at: string, p
   },
 });
 
-/** Frees the agent from a task: only if that task is the one it holds. */
-export const releaseAgentUpdate = (agentId: string, taskId: string, at: string, status: 'idle' | 'offline' = 'idle'): TransactItem => ({
+/**
+ * Frees the agent from a task: only if that task is the one it holds. With `notice`, the agent is told why
+ * on its next tool call (someone else took the task out of its hands).
+ */
+export const releaseAgentUpdate = (agentId: string, taskId: string, at: string, status: 'idle' | 'offline' = 'idle', notice?: AgentNotice): TransactItem => ({
   Update: {
     TableName: tableName(),
     Key: { pk: agentPk(agentId), sk: SK },
-    UpdateExpression: 'SET #status = :status, #statusPk = :statusPk, updatedAt = :at, version = version + :one REMOVE currentTaskId',
+    UpdateExpression: `SET #status = :status, #statusPk = :statusPk, updatedAt = :at, version = version + :one${notice ? ', notice = :notice' : ''} REMOVE currentTaskId`,
     ConditionExpression: 'currentTaskId = :taskId',
     ExpressionAttributeNames: { '#status': 'status', '#statusPk': STATUS_PK },
-    ExpressionAttributeValues: { ':taskId': taskId, ':status': status, ':statusPk': agentStatusPk(agentId, status), ':at': at, ':one': 1 },
+    ExpressionAttributeValues: { ':taskId': taskId, ':status': status, ':statusPk': agentStatusPk(agentId, status), ':at': at, ':one': 1, ...(notice ? { ':notice': notice } : {}) },
+  },
+});
+
+/** Forgets a notice the agent has been told (only that one: a newer notice stays). */
+export const clearNoticeUpdate = (agentId: string, noticeAt: string): TransactItem => ({
+  Update: {
+    TableName: tableName(),
+    Key: { pk: agentPk(agentId), sk: SK },
+    UpdateExpression: 'SET version = version + :one REMOVE notice',
+    ConditionExpression: 'notice.#at = :noticeAt',
+    ExpressionAttributeNames: { '#at': 'at' },
+    ExpressionAttributeValues: { ':noticeAt': noticeAt, ':one': 1 },
   },
 });

@@ -5,7 +5,7 @@ import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.
 import { documentClient } from './client.js';
 import { allShards, indexEntry, rankKey, shardOf, stripKeys, timeKey } from './keys.js';
 import { hydrate, queryPage, queryShardedPage } from './page.js';
-import { deleteKeys, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
+import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const taskPk = (id: string) => `TASK#${id}`;
 export const TASK_SK = 'TASK';
@@ -150,6 +150,9 @@ const pendingEventItem = (event: TaskEvent & { key?: string }): Item => {
 };
 
 export const dependentPk = taskPk;
+/** One item per project whose version guards edits of its tasks' dependencies (see services/dependency-edits.ts). */
+const graphPk = (projectId: string) => `DEPENDENCY_GRAPH#${projectId}`;
+const GRAPH_SK = 'GRAPH';
 export const dependentSk = (id: string) => `DEPENDENT#${id}`;
 
 /** Picks the most selective index for a filter combination; remaining filters run inside the Query. */
@@ -270,6 +273,53 @@ export const taskRepository = {
     } while (cursor);
     return ids;
   },
+  /** Whether `dependentId` has its edge under `taskId` (written while `taskId` was open for it). */
+  hasDependentEdge: async (taskId: string, dependentId: string): Promise<boolean> => !!(await getItem(taskPk(taskId), dependentSk(dependentId))),
+  /** A new dependent of `dependency` (read at its version): its edge, and the dependency's count and version bumped, guarded by that version. */
+  addDependentEdge: (dependency: Task, dependentId: string): TransactItem[] => [
+    {
+      Update: {
+        TableName: tableName(),
+        Key: { pk: taskPk(dependency.id), sk: TASK_SK },
+        UpdateExpression: 'SET version = version + :one, dependents = if_not_exists(dependents, :zero) + :one',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':version': dependency.version },
+      },
+    },
+    { Put: { TableName: tableName(), Item: { pk: taskPk(dependency.id), sk: dependentSk(dependentId), dependentId } } },
+  ],
+  /** Takes a dependent's edge away from `taskId` (which must still exist) and counts one dependent less. */
+  removeDependentEdge: (taskId: string, dependentId: string): TransactItem[] => [
+    {
+      Update: {
+        TableName: tableName(),
+        Key: { pk: taskPk(taskId), sk: TASK_SK },
+        UpdateExpression: 'SET dependents = if_not_exists(dependents, :one) - :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+    { Delete: { TableName: tableName(), Key: { pk: taskPk(taskId), sk: dependentSk(dependentId) } } },
+  ],
+  /** Deletes the dependent edges under a (deleted) task. */
+  deleteDependentEdges: async (taskId: string): Promise<void> => {
+    const ids = await taskRepository.dependents(taskId);
+    await deleteKeys(ids.map((id) => ({ pk: taskPk(taskId), sk: dependentSk(id) })));
+  },
+  /**
+   * The version of a project's dependency graph: every edit that adds dependencies in the project bumps it,
+   * guarded by the version its cycle check saw (0: never edited).
+   */
+  dependencyGraphVersion: async (projectId: string): Promise<number> => ((await getItem<{ version: number }>(graphPk(projectId), GRAPH_SK))?.version ?? 0),
+  dependencyGraphUpdate: (projectId: string, seen: number): TransactItem => ({
+    Update: {
+      TableName: tableName(),
+      Key: { pk: graphPk(projectId), sk: GRAPH_SK },
+      UpdateExpression: 'SET version = :next',
+      ConditionExpression: seen ? 'version = :seen' : 'attribute_not_exists(pk)',
+      ExpressionAttributeValues: { ':next': seen + 1, ...(seen ? { ':seen': seen } : {}) },
+    },
+  }),
   hasAnyInProject: async (projectId: string): Promise<boolean> =>
     (await queryPage<Record<string, unknown>>({ tableName: tableName(), index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}`, limit: 1 })).items.length > 0,
 };

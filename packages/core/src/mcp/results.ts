@@ -1,6 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isDomainError } from '../errors.js';
 import { isThrottlingError, isTransactionConflict } from '../db/store.js';
+import { forgetNotice } from '../services/agent-tasks.js';
+import type { AgentNotice, AgentRecord } from '../schemas/agent.js';
 
 /** A successful tool result: the structured content, and the same as JSON text for clients that only read text. */
 export function toolResult(structured: Record<string, unknown>, options: { isError?: boolean } = {}): CallToolResult {
@@ -30,6 +32,16 @@ export function toolError(error: unknown): CallToolResult {
   }
   console.error('MCP tool failed', error);
   return { content: [{ type: 'text', text: 'Internal error while running the tool; try again in a moment' }], isError: true };
+}
+
+/**
+ * The result with the agent's notice added as a text part after the result's own (every client reads
+ * text; a client that parses the first part as JSON still can), and the notice forgotten once told. Forgetting it may fail (a newer notice came, or the database is busy): then the
+ * agent is told again on its next call, which is better than never.
+ */
+export async function withNotice(agent: AgentRecord, notice: AgentNotice, result: CallToolResult): Promise<CallToolResult> {
+  await forgetNotice(agent.id, notice).catch((error: unknown) => console.warn(`Could not clear the notice of agent ${agent.id}`, error));
+  return { ...result, content: [...result.content, { type: 'text', text: `Notice: ${notice.message}` }] };
 }
 
 /** Runs a tool body and turns whatever it throws into a tool error result. */

@@ -1,6 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { runTool } from './results.js';
+import { runTool, withNotice } from './results.js';
 import { ForbiddenError } from '../errors.js';
 import { agentScopes, type AgentRecord, type AgentScope } from '../schemas/agent.js';
 
@@ -43,10 +43,14 @@ export function requireScope(agent: AgentRecord, tool: ToolName): void {
 
 export const canWork = (agent: AgentRecord): boolean => agentScopes(agent).includes('work');
 
-/** Runs a tool body for the agent once its token's scopes allow the tool; a refusal is a tool error result. */
-export function guarded(agent: AgentRecord, tool: ToolName, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
-  return runTool(async () => {
+/**
+ * Runs a tool body for the agent once its token's scopes allow the tool; a refusal is a tool error result.
+ * A notice waiting for the agent (a person took its task out of its hands) is added to the result.
+ */
+export async function guarded(agent: AgentRecord, tool: ToolName, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  const result = await runTool(async () => {
     requireScope(agent, tool);
     return body();
   });
+  return agent.notice ? withNotice(agent, agent.notice, result) : result;
 }

@@ -47,6 +47,14 @@ export type Agent = z.infer<typeof AgentSchema>;
 export interface AgentRecord extends Agent {
   tokenHash: string;
   lastSeenAt: string;
+  /** Why the agent lost the task it held, when someone else took it out of its hands: told on its next MCP tool call. */
+  notice?: AgentNotice;
+}
+
+export interface AgentNotice {
+  taskId: string;
+  message: string;
+  at: string;
 }
 
 export const AgentRegisterSchema = /* @__PURE__ */ define(() =>

@@ -85,6 +85,12 @@ export const TaskUpdateSchema = /* @__PURE__ */ define(() =>
       title: z.optional(title),
       description: z.optional(description),
       priority: z.optional(PrioritySchema),
+      dependsOn: z.optional(
+        described(
+          dependsOn,
+          'Replaces the tasks this one waits for (same project, at most 20, no cycle); [] waits for none. Dependencies already done stay counted',
+        ),
+      ),
       state: z.optional(TaskStateSchema),
       question: z.optional(described(trimmed(1, 10_000), 'Required when moving to needs_input')),
       feedback: z.optional(

@@ -3,10 +3,10 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { now } from '../ids.js';
 import { config } from '../config.js';
-import { agentRepository, touchAgentUpdate } from '../db/agent-repository.js';
+import { agentRepository, clearNoticeUpdate, touchAgentUpdate } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { documentClient } from '../db/client.js';
-import type { AgentRecord } from '../schemas/agent.js';
+import type { AgentNotice, AgentRecord } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import type { Job } from '../schemas/job.js';
 import type { Task, TaskCreate, TaskState } from '../schemas/task.js';
@@ -104,6 +104,15 @@ export async function recordAgentActivity(agent: AgentRecord): Promise<void> {
     // Marked offline meanwhile: come back through touchAgent below.
   }
   await touchAgent(agent.id, false);
+}
+
+/** Forgets a notice the agent has now been told (a newer one stays). */
+export async function forgetNotice(agentId: string, notice: AgentNotice): Promise<void> {
+  try {
+    await documentClient().send(new UpdateCommand(clearNoticeUpdate(agentId, notice.at).Update!));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { updateVersioned } from './optimistic.js';
 
 /** What the API shows of an agent: never the token hash. */
 export function publicAgent(record: AgentRecord): Agent {
-  const { tokenHash: _hash, lastSeenAt: _seen, ...agent } = record;
+  const { tokenHash: _hash, lastSeenAt: _seen, notice: _notice, ...agent } = record;
   return agent;
 }
 

@@ -36,7 +36,7 @@ async function readBoard(): Promise<Board> {
   ]);
   return {
     tasks: tasks.items.map(boardTask),
-    agents: agents.items.map(({ tokenHash: _hash, ...agent }) => agent),
+    agents: agents.items.map(({ tokenHash: _hash, notice: _notice, ...agent }) => agent),
     projects: projects.items,
     truncated: tasks.truncated,
   };

@@ -6,6 +6,7 @@ import { dependentUpdates } from './dependencies.js';
 import { transact, type TransactItem } from '../db/store.js';
 import { dispatchNotifications, projectNotification } from './notifications.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
+import type { AgentNotice } from '../schemas/agent.js';
 import { assertTransition, isActive } from '../state-machine.js';
 
 export interface StateChange {
@@ -88,7 +89,7 @@ export async function saveTaskChange(
   event: TaskEvent | undefined,
   options: { releaseStatus?: 'idle' | 'offline'; extra?: TransactItem[] } = {},
 ): Promise<boolean> {
-  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? []), ...(await dependentUpdates(task, next))];
+  const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? []), ...(await dependentUpdates(task, next, event?.actor))];
   const notice = await entryNotification(task, next);
   if (notice) items.push(notice.put);
   if (event) items.push(taskRepository.eventPut(event));
@@ -97,7 +98,7 @@ export async function saveTaskChange(
   if (releaseId) {
     const agent = await agentRepository.get(releaseId);
     if (agent?.currentTaskId === task.id) {
-      releaseIndex = items.push(releaseAgentUpdate(releaseId, task.id, next.updatedAt, options.releaseStatus)) - 1;
+      releaseIndex = items.push(releaseAgentUpdate(releaseId, task.id, next.updatedAt, options.releaseStatus, releaseNotice(task, releaseId, event))) - 1;
     }
   }
   const failed = await transact(items);
@@ -109,6 +110,21 @@ export async function saveTaskChange(
     return notified(notice, (await transact(items)).length === 0);
   }
   return false;
+}
+
+/**
+ * What an agent is told on its next tool call when a person (on the board, the API, or in Gitea: a merge)
+ * took the task it held out of its hands; nothing when the agent moved it itself or a job it asked for did.
+ */
+export function releaseNotice(task: Task, agentId: string, event: TaskEvent | undefined): AgentNotice | undefined {
+  const actor = event?.actor;
+  if (!event || !actor || actor === 'system' || actor.startsWith('agent:') || event.agentId === agentId) return undefined;
+  const why = event.message;
+  return {
+    taskId: task.id,
+    at: event.at,
+    message: `You no longer hold task ${task.id} ('${task.title}'): ${why}. Stop working on it; call get_next_task for your next task.`,
+  };
 }
 
 /** A person is wanted when a task enters needs_input (a question) or ready_to_test (review): tell the project's URL. */

@@ -4,6 +4,8 @@ import { newId, now } from '../ids.js';
 import { taskRepository, withInternal } from '../db/task-repository.js';
 import { logRepository } from '../db/log-repository.js';
 import { RetryCreation, explainDependencyFailure, planDependencies } from './dependencies.js';
+import { planDependsOnEdit } from './dependency-edits.js';
+import { releaseBeforeDelete } from './dependency-release.js';
 import { projectRepository } from '../db/project-repository.js';
 import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
 import { agentPk, agentStatusPk, releaseAgentUpdate, agentRepository, statusKeyNames } from '../db/agent-repository.js';
@@ -11,7 +13,7 @@ import type { PageQuery } from '../schemas/common.js';
 import type { Task, TaskCreate, TaskListQuery, TaskRespond, TaskUpdate } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { updateVersioned } from './optimistic.js';
-import { ActorName, actorName, applyStateChange, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
+import { ActorName, actorName, applyStateChange, releaseNotice, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
 import type { TaskEvent } from '../schemas/task.js';
 import { FEEDBACK_LIMIT } from './review-effects.js';
 
@@ -84,7 +86,7 @@ export async function listTaskEvents(id: string, query: PageQuery) {
 
 /** Field edits and state changes from the REST API. */
 export function updateTask(id: string, input: TaskUpdate, actor?: string): Promise<Task> {
-  const { version, state, question, feedback, ...fields } = input;
+  const { version, state, question, feedback, dependsOn, ...fields } = input;
   return changeTask(id, version, async (task) => {
     if (question !== undefined && (state ?? task.state) !== 'needs_input') {
       throw new ValidationError(`A 'question' goes only with state 'needs_input' (the task would be in '${state ?? task.state}')`);
@@ -92,16 +94,25 @@ export function updateTask(id: string, input: TaskUpdate, actor?: string): Promi
     if (feedback !== undefined && !(state && isSendBack(task, state))) {
       throw new ValidationError(`'feedback' goes only with sending a task back from review (state 'in_progress' from ready_to_test, approved or staging; the task is in '${task.state}')`);
     }
-    const edited: Task = { ...task, ...fields };
+    const dependencies = dependsOn !== undefined && !sameIds(dependsOn, task.dependsOn ?? []) ? await planDependsOnEdit(task, dependsOn) : undefined;
+    const edited: Task = { ...(dependencies?.next ?? task), ...fields };
+    const extra = dependencies?.extra;
     if (state === undefined || state === task.state) {
-      return { next: question ? { ...edited, question } : edited, event: actor ? editEvent(task, fields, actor) : undefined };
+      const edits = dependencies ? { ...fields, dependsOn } : fields;
+      return { next: question ? { ...edited, question } : edited, extra, event: actor ? editEvent(task, edits, actor, dependencies?.note) : undefined };
     }
     const change: StateChange = { to: state, question, actor };
     const next = applyStateChange(edited, change);
-    if (isSendBack(task, state)) return sendBack(task, feedback ? { ...next, feedback: withFeedback(task, actor, feedback) } : next, actor);
-    return { next, change };
+    // A task nobody holds, moved back without feedback, is a person taking it on: it moves as asked.
+    if (isSendBack(task, state) && (task.assignedAgentId || feedback !== undefined)) {
+      const back = await sendBack(task, feedback ? { ...next, feedback: withFeedback(task, actor, feedback) } : next, actor);
+      return { ...back, extra: [...(back.extra ?? []), ...(extra ?? [])] };
+    }
+    return { next, change, extra };
   });
 }
+
+const sameIds = (a: string[], b: string[]) => a.length === b.length && a.every((id, index) => id === b[index]);
 
 /** The task's review feedback with a person's send-back note added (bounded like review feedback from Gitea). */
 function withFeedback(task: Task, actor: string | undefined, text: string): string {
@@ -110,31 +121,38 @@ function withFeedback(task: Task, actor: string | undefined, text: string): stri
   return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
 }
 
-/** A person's edit of a task's fields (title, description, priority), for the events timeline. */
-function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description' | 'priority'>>, actor: string): TaskEvent {
+/** A person's edit of a task's fields (title, description, priority, dependsOn), for the events timeline. */
+function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description' | 'priority' | 'dependsOn'>>, actor: string, dependencyNote?: string): TaskEvent {
   const what = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => (name === 'description' ? 'the description' : `${name} to ${JSON.stringify(value)}`));
-  return { taskId: task.id, at: now(), type: 'edited', actor, message: `${actorName(actor)} changed ${what.join(', ') || 'nothing'}` };
+  const note = dependencyNote ? `; ${dependencyNote}` : '';
+  return { taskId: task.id, at: now(), type: 'edited', actor, message: `${actorName(actor)} changed ${what.join(', ') || 'nothing'}${note}` };
 }
 
 export type Plan = { next: Task; change?: StateChange; extra?: TransactItem[]; event?: TaskEvent };
 
-/** A person sends a task an agent finished (ready_to_test, approved, staging) back to in_progress for rework. */
-export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && !!task.assignedAgentId && !isActive(task.state);
+/** States a task is sent back from for rework (review and after). */
+const SEND_BACK_STATES: readonly Task['state'][] = ['ready_to_test', 'approved', 'staging'];
 
 /**
- * Rework goes back to the agent that did the work, as its one held task (an agent holds at most one;
+ * A finished task (ready_to_test, approved, staging) sent back to in_progress for rework: by changes requested
+ * in Gitea, or by a person (for a task no agent has, only with feedback: without, the person works on it).
+ */
+export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && SEND_BACK_STATES.includes(task.state);
+
+/**
+ * Rework goes back to the agent that did the work (when it has one), as its one held task (an agent holds at most one;
  * an in_progress task is always held by its agent, which is what the lease sweeper relies on): if that
  * agent is free and online, it holds the task again (the task and the agent change in one transaction,
  * the agent only if it still holds nothing). Otherwise — it works on another task, is offline or gone —
  * the task goes to the backlog unassigned, where the next agent claims it, and the event says why.
  */
 export async function sendBack(task: Task, next: Task, actor?: string): Promise<Plan> {
-  const agentId = task.assignedAgentId!;
-  const agent = await agentRepository.get(agentId);
+  const agentId = task.assignedAgentId;
+  const agent = agentId ? await agentRepository.get(agentId) : undefined;
   const sentBack = `${ActorName(actor)} sent the task back from ${task.state} for rework`;
-  if (agent && !agent.currentTaskId && agent.status !== 'offline') {
+  if (agentId && agent && !agent.currentTaskId && agent.status !== 'offline') {
     return {
       // A new hold: results of jobs asked for before the task left the agent's hands move nothing.
       next: { ...next, claimedAt: now() },
@@ -142,13 +160,16 @@ export async function sendBack(task: Task, next: Task, actor?: string): Promise<
       extra: [reattachAgentUpdate(agentId, task.id, now())],
     };
   }
-  const why = !agent
-    ? `its agent ${agentId} no longer exists`
-    : agent.status === 'offline'
-      ? `its agent ${agentId} is offline`
-      : `its agent ${agentId} is working on task ${agent.currentTaskId}`;
+  const why = !agentId
+    ? 'no agent has it'
+    : !agent
+      ? `its agent ${agentId} no longer exists`
+      : agent.status === 'offline'
+        ? `its agent ${agentId} is offline`
+        : `its agent ${agentId} is working on task ${agent.currentTaskId}`;
   const queued: Task = { ...next, state: 'backlog' };
   delete queued.assignedAgentId;
+  delete queued.claimedAt;
   return { next: queued, change: { to: 'backlog', eventType: 'sent_back', actor, note: `${sentBack}; ${why}, so it waits in the backlog for the next agent` } };
 }
 
@@ -222,9 +243,10 @@ export async function deleteTask(id: string, expectedVersion?: number, actor?: s
     if (expectedVersion !== undefined && expectedVersion !== task.version) {
       throw new VersionConflictError('Task', id, expectedVersion, task.version);
     }
-    if (await deleteTaskAt(task)) {
-      await taskRepository.deleteEvents(id);
-      await logRepository.deleteAll(id);
+    // First the tasks waiting for it or under it let go of it; a new one arriving meanwhile moves its version, and we look again.
+    await releaseBeforeDelete(task, actor);
+    if (await deleteTaskAt(task, actor)) {
+      await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id)]);
       logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
       return task;
     }
@@ -233,11 +255,17 @@ export async function deleteTask(id: string, expectedVersion?: number, actor?: s
 }
 
 /** One try: false when the task's version moved on. Guards on other items that no longer apply are dropped. */
-async function deleteTaskAt(task: Task): Promise<boolean> {
+async function deleteTaskAt(task: Task, actor?: string): Promise<boolean> {
   const items: Array<TransactItem | undefined> = [taskRepository.delete(task.id, task.version), projectRepository.removeTask(task.projectId), taskRepository.deleteText(task.id)];
+  // Its own edges under the tasks it waited for go with it (they count their dependents).
+  for (const id of task.dependsOn ?? []) {
+    if (await taskRepository.hasDependentEdge(id, task.id)) items.push(...taskRepository.removeDependentEdge(id, task.id));
+  }
   if (task.assignedAgentId && isActive(task.state)) {
     const agent = await agentRepository.get(task.assignedAgentId);
-    if (agent?.currentTaskId === task.id) items.push(releaseAgentUpdate(agent.id, task.id, now()));
+    const at = now();
+    const notice = releaseNotice(task, task.assignedAgentId, { taskId: task.id, at, type: 'deleted', ...(actor ? { actor } : {}), message: `${ActorName(actor)} deleted it` });
+    if (agent?.currentTaskId === task.id) items.push(releaseAgentUpdate(agent.id, task.id, at, 'idle', notice));
   }
   for (;;) {
     const failed = await transact(items.filter((item): item is TransactItem => item !== undefined)).catch((error: unknown) => {

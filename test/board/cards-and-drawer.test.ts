@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { GiteaStandIn } from '../../packages/local/src/gitea-standin/index.js';
+import type { GiteaStandIn } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { apiClient, ok, type ApiClient } from '../helpers/http.js';
 import { startSignInRuntime } from '../helpers/signin.js';

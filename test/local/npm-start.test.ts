@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../packages/local/src/handler-loader.js';
 import { deployedUnderTest } from '../helpers/runtime.js';
+import { hasProcNet, isLoopback, listeningSockets, tryConnect } from '../helpers/listening-sockets.js';
 
 const folders: string[] = [];
 const children: ChildProcess[] = [];
@@ -92,6 +93,29 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
     expect(await started.exited).toBe(0);
     expect(started.output()).toContain('SIGINT received, stopping');
     expect(javaServing(dataDir)).toEqual([]);
+  });
+
+  // Never the machine's LAN address (this network watches it): 127.0.0.2 is an address of this machine that is
+  // not 127.0.0.1, so a socket bound to every interface answers there and one bound to 127.0.0.1 does not.
+  it.skipIf(!hasProcNet)('listens on loopback only: every listening socket of its process tree, Java child included, is 127.0.0.1', async () => {
+    const started = npmStart({ PORT: '0', AIWORKER_DATA_DIR: tempFolder('aiworker-loopback-') });
+    const text = await banner(started);
+    const portOf = (label: string) => Number(new URL(field(text, label)!).port);
+    const expected = { api: portOf('REST API'), dynamodb: portOf('DynamoDB'), sqs: portOf('SQS'), gitea: portOf('Gitea') };
+
+    const sockets = listeningSockets(started.child.pid!);
+    const ports = sockets.map((socket) => socket.port);
+    // The four services it prints are among them, DynamoDB Local's held by the Java child, not by node.
+    for (const port of Object.values(expected)) expect(ports).toContain(port);
+    expect(sockets.find((socket) => socket.port === expected.dynamodb)!.pid).not.toBe(started.child.pid);
+    expect(sockets.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+
+    for (const { port } of sockets) {
+      expect({ port, via: '127.0.0.1', result: await tryConnect('127.0.0.1', port) }).toEqual({ port, via: '127.0.0.1', result: 'connected' });
+      expect({ port, via: '127.0.0.2', result: await tryConnect('127.0.0.2', port) }).toEqual({ port, via: '127.0.0.2', result: 'ECONNREFUSED' });
+    }
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
   });
 
   it('says plainly that the port is taken, with no stack trace, and leaves nothing running', async () => {

@@ -54,6 +54,9 @@ function requestUrl(target = '/'): URL | undefined {
   }
 }
 
+/** How a URL names the listening address: `localhost` for "every interface", IPv6 literals in brackets. */
+const urlHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host);
+
 /**
  * Serves HTTP by invoking Lambda handlers: each request becomes a payload-2.0 event for the handler
  * its route names, and the handler's result becomes the response.
@@ -111,5 +114,5 @@ export async function startHttpServer(
     });
   });
   const address = server.address() as AddressInfo;
-  return { server, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}` };
+  return { server, url: `http://${urlHost(host)}:${address.port}` };
 }

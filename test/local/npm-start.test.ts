@@ -45,11 +45,11 @@ function npmStart(env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
-async function banner(started: Started): Promise<string> {
-  const deadline = Date.now() + 60_000;
+async function banner(started: Started, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
   while (!started.output().includes('Press Ctrl-C to stop.')) {
     if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`npm start printed no banner within 60 s:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no banner within ${timeoutMs / 1000} s:\n${started.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return started.output();
@@ -99,7 +99,7 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
   // not 127.0.0.1, so a socket bound to every interface answers there and one bound to 127.0.0.1 does not.
   it.skipIf(!hasProcNet)('listens on loopback only: every listening socket of its process tree, Java child included, is 127.0.0.1', async () => {
     const started = npmStart({ PORT: '0', AIWORKER_DATA_DIR: tempFolder('aiworker-loopback-') });
-    const text = await banner(started);
+    const text = await banner(started, 150_000);
     const portOf = (label: string) => Number(new URL(field(text, label)!).port);
     const expected = { api: portOf('REST API'), dynamodb: portOf('DynamoDB'), sqs: portOf('SQS'), gitea: portOf('Gitea') };
 
@@ -116,7 +116,7 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
     }
     started.child.kill('SIGINT');
     expect(await started.exited).toBe(0);
-  });
+  }, 240_000);
 
   it('says plainly that the port is taken, with no stack trace, and leaves nothing running', async () => {
     const blocker: Server = createServer();

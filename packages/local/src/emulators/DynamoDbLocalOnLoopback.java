@@ -17,8 +17,8 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * limiting `accept` (deprecated since Java 17 and refused from Java 24), a proxy in front (the Java port
  * would still be open), a patched jar (not ours to ship).
  *
- * It is run as a single-file source program (`java -cp <DynamoDBLocal.jar> DynamoDbLocalOnLoopback.java ...`,
- * Java 11+; the project needs Java 17+), so the repository carries source, not a compiled class.
+ * The repository carries this source, not a compiled class: dynamodb-launcher.ts compiles it once (with
+ * the JDK's own compiler, for release 17) into node_modules/.cache and runs it with the jar on the class path.
  * If a future DynamoDB Local changes the shape this relies on, it exits with code 3 and says so rather
  * than listening on every interface.
  */

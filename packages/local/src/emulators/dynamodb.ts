@@ -20,7 +20,7 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-function waitForPort(port: number, child: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
+function waitForPort(port: number, child: ChildProcess, stderr: () => string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {

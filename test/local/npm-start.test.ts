@@ -118,6 +118,19 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
     expect(await started.exited).toBe(0);
   }, 240_000);
 
+  it.skipIf(!hasProcNet)('HOST opens the API (and only the API) to another address on purpose', async () => {
+    const started = npmStart({ PORT: '0', HOST: '0.0.0.0', AIWORKER_DATA_DIR: tempFolder('aiworker-host-') });
+    const text = await banner(started, 150_000);
+    const api = new URL(field(text, 'REST API')!);
+    expect(api.hostname).toBe('localhost');
+    expect((await fetch(`http://127.0.0.2:${api.port}/api/health`)).status).toBe(200);
+    const others = listeningSockets(started.child.pid!).filter((socket) => socket.port !== Number(api.port));
+    expect(others.length).toBeGreaterThanOrEqual(3);
+    expect(others.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+  }, 240_000);
+
   it('says plainly that the port is taken, with no stack trace, and leaves nothing running', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -2,7 +2,7 @@
  * Cold start: every bundle of `npm run build`, imported by a FRESH `node` process that answers its first real
  * event (API Gateway v2 for REST, function URL for MCP, SQS for the worker, a schedule for the sweeper),
  * against a fresh `node` process that only creates the DynamoDB client and does one GetItem, bundled by the
- * same build (bench/cold-start-floor.ts). Wall time from spawn to the result on stdout, both sides alike;
+ * same build (bench/cold-start-floor.ts). Wall time from spawn to the result written and said done, both sides alike;
  * runs interleaved (floor, bundle, floor, bundle…): each bundle's median of BENCH_COLD_REPS (default 7) runs
  * against the median of the floor runs made just before each of them (drift on a shared machine hits both).
  */

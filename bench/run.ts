@@ -1,3 +1,5 @@
+// First: the log level, before any module makes its logger.
+import './quiet-logs.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -19,6 +19,7 @@ import { isEmptyJsonObject, parseJsonBody } from './body.js';
 import { validate } from './validate.js';
 import { credentialsOf } from './caller.js';
 import { correlated } from './correlation.js';
+import { headLikeGet } from './head.js';
 
 export interface Request<O extends Operation> {
   params: ParamsOf<O>;
@@ -63,7 +64,7 @@ export function api<O extends Operation>(operation: O, run: (request: Request<O>
     .use(httpHeaderNormalizer())
     .use({ onError: (request) => void (request.response = errorResponse(request.error)) })
     .handler(base);
-  return correlated((event, context) => handler(event, context));
+  return correlated(headLikeGet((event, context) => handler(event, context)));
 }
 
 /**

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { isDomainError, logger } from '@aiworker/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { headLikeGet } from './head.js';
 
 
 export const redirect = (location: string, cookies: string[] = []): APIGatewayProxyStructuredResultV2 => ({
@@ -16,7 +17,7 @@ export const redirect = (location: string, cookies: string[] = []): APIGatewayPr
  * board with the reason in words (`/?signin_error=…`), which the board shows.
  */
 export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpHeaderNormalizer())
     .use({
       onError: (request) => {
@@ -27,6 +28,7 @@ export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<A
       },
     })
     .handler(run);
+  return headLikeGet((event: APIGatewayProxyEventV2, context: Parameters<typeof handler>[1]) => handler(event, context));
 }
 
 /** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set). */

@@ -195,12 +195,12 @@ describe('routing', () => {
 
   it('answers a wrong method with 405 and an Allow header', async () => {
     const cases: Array<[string, string, string[]]> = [
-      ['PUT', '/api/tasks', ['GET', 'POST']],
-      ['DELETE', '/api/health', ['GET']],
-      ['POST', '/api/tasks/some-id/events', ['GET']],
+      ['PUT', '/api/tasks', ['GET', 'HEAD', 'POST']],
+      ['DELETE', '/api/health', ['GET', 'HEAD']],
+      ['POST', '/api/tasks/some-id/events', ['GET', 'HEAD']],
       ['GET', '/api/tasks/some-id/respond', ['POST']],
-      ['PUT', '/api/agents/some-id', ['GET', 'PATCH', 'DELETE']],
-      ['POST', '/api/projects/some-id', ['GET', 'PATCH', 'DELETE']],
+      ['PUT', '/api/agents/some-id', ['GET', 'HEAD', 'PATCH', 'DELETE']],
+      ['POST', '/api/projects/some-id', ['GET', 'HEAD', 'PATCH', 'DELETE']],
     ];
     for (const [method, path, allow] of cases) {
       const response = await api.call(method, path);

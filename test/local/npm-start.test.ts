@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../packages/local/src/handler-loader.js';
 import { deployedUnderTest } from '../helpers/runtime.js';
+import { hasProcNet, isLoopback, listeningSockets, tryConnect } from '../helpers/listening-sockets.js';
 
 const folders: string[] = [];
 const children: ChildProcess[] = [];
@@ -44,11 +45,11 @@ function npmStart(env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
-async function banner(started: Started): Promise<string> {
-  const deadline = Date.now() + 60_000;
+async function banner(started: Started, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
   while (!started.output().includes('Press Ctrl-C to stop.')) {
     if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`npm start printed no banner within 60 s:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no banner within ${timeoutMs / 1000} s:\n${started.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return started.output();
@@ -93,6 +94,42 @@ describe.skipIf(deployedUnderTest)('npm start', () => {
     expect(started.output()).toContain('SIGINT received, stopping');
     expect(javaServing(dataDir)).toEqual([]);
   });
+
+  // Never the machine's LAN address (this network watches it): 127.0.0.2 is an address of this machine that is
+  // not 127.0.0.1, so a socket bound to every interface answers there and one bound to 127.0.0.1 does not.
+  it.skipIf(!hasProcNet)('listens on loopback only: every listening socket of its process tree, Java child included, is 127.0.0.1', async () => {
+    const started = npmStart({ PORT: '0', AIWORKER_DATA_DIR: tempFolder('aiworker-loopback-') });
+    const text = await banner(started, 150_000);
+    const portOf = (label: string) => Number(new URL(field(text, label)!).port);
+    const expected = { api: portOf('REST API'), dynamodb: portOf('DynamoDB'), sqs: portOf('SQS'), gitea: portOf('Gitea') };
+
+    const sockets = listeningSockets(started.child.pid!);
+    const ports = sockets.map((socket) => socket.port);
+    // The four services it prints are among them, DynamoDB Local's held by the Java child, not by node.
+    for (const port of Object.values(expected)) expect(ports).toContain(port);
+    expect(sockets.find((socket) => socket.port === expected.dynamodb)!.pid).not.toBe(started.child.pid);
+    expect(sockets.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+
+    for (const { port } of sockets) {
+      expect({ port, via: '127.0.0.1', result: await tryConnect('127.0.0.1', port) }).toEqual({ port, via: '127.0.0.1', result: 'connected' });
+      expect({ port, via: '127.0.0.2', result: await tryConnect('127.0.0.2', port) }).toEqual({ port, via: '127.0.0.2', result: 'ECONNREFUSED' });
+    }
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+  }, 240_000);
+
+  it.skipIf(!hasProcNet)('HOST opens the API (and only the API) to another address on purpose', async () => {
+    const started = npmStart({ PORT: '0', HOST: '0.0.0.0', AIWORKER_DATA_DIR: tempFolder('aiworker-host-') });
+    const text = await banner(started, 150_000);
+    const api = new URL(field(text, 'REST API')!);
+    expect(api.hostname).toBe('localhost');
+    expect((await fetch(`http://127.0.0.2:${api.port}/api/health`)).status).toBe(200);
+    const others = listeningSockets(started.child.pid!).filter((socket) => socket.port !== Number(api.port));
+    expect(others.length).toBeGreaterThanOrEqual(3);
+    expect(others.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+  }, 240_000);
 
   it('says plainly that the port is taken, with no stack trace, and leaves nothing running', async () => {
     const blocker: Server = createServer();

@@ -17,11 +17,15 @@ const TYPES: Record<string, string> = {
 /**
  * The board's static files at `/`, as a CDN or S3 would serve them on AWS: hashed assets cached for good,
  * index.html always revalidated, and any other path without an extension answered with index.html (the
- * board routes on the client). Returns false for what is not the board's (`/api`, `/mcp`).
+ * board routes on the client). Returns false for what is not the board's (`/api`, `/mcp`, `/.well-known`).
  */
 export function serveBoard(req: IncomingMessage, res: ServerResponse, pathname: string, dist = boardDist): boolean {
   const method = (req.method ?? 'GET').toUpperCase();
   if (pathname === '/api' || pathname.startsWith('/api/') || pathname === '/mcp' || pathname.startsWith('/mcp/')) return false;
+  // Not the board's either: well-known URIs (RFC 8615). An MCP client probes /.well-known/oauth-protected-resource
+  // and /.well-known/oauth-authorization-server; the board's index.html there would send it into an OAuth flow
+  // instead of the 404 that makes it fall back to the bearer token.
+  if (pathname === '/.well-known' || pathname.startsWith('/.well-known/')) return false;
   if (method !== 'GET' && method !== 'HEAD') return false;
   if (!existsSync(join(dist, 'index.html'))) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The board is not built: run `npm run build -w @aiworker/board` (npm start does it when missing).\n');

@@ -33,7 +33,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function writeResult(res: ServerResponse, result: any) {
+function writeResult(res: ServerResponse, result: any, head = false) {
   // Like API Gateway: a result without statusCode is a 200 JSON body.
   if (!result || typeof result !== 'object' || !('statusCode' in result)) {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -43,7 +43,8 @@ function writeResult(res: ServerResponse, result: any) {
   const headers: Record<string, string | string[]> = { ...(result.headers ?? {}) };
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
   res.writeHead(result.statusCode, headers);
-  res.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+  // A HEAD answer never carries a body, whatever the function returned (its Content-Length says the GET's).
+  res.end(head || result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
 }
 
 function requestUrl(target = '/'): URL | undefined {
@@ -53,6 +54,9 @@ function requestUrl(target = '/'): URL | undefined {
     return undefined;
   }
 }
+
+/** How a URL names the listening address: `localhost` for "every interface", IPv6 literals in brackets. */
+const urlHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host);
 
 /**
  * Serves HTTP by invoking Lambda handlers: each request becomes a payload-2.0 event for the handler
@@ -93,7 +97,7 @@ export async function startHttpServer(
         pathParameters: match.pathParameters,
         sourceIp: req.socket.remoteAddress,
       });
-      writeResult(res, await handler(event, lambdaContext(match.route.handler)));
+      writeResult(res, await handler(event, lambdaContext(match.route.handler)), method === 'HEAD');
     } catch (error) {
       console.error('Handler failed', error);
       if (!res.headersSent) envelopeError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
@@ -111,5 +115,5 @@ export async function startHttpServer(
     });
   });
   const address = server.address() as AddressInfo;
-  return { server, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}` };
+  return { server, url: `http://${urlHost(host)}:${address.port}` };
 }

@@ -11,6 +11,9 @@ import { assertPortFree, ignoreInsideProject, lockDataDir } from './start-checks
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
+  // Loopback only unless HOST says otherwise (e.g. HOST=0.0.0.0 to open the API to the network on purpose).
+  // DynamoDB Local, fauxqs and the Gitea stand-in always stay on 127.0.0.1.
+  const host = process.env.HOST || '127.0.0.1';
   // Where DynamoDB Local keeps its data and the admin token lives: AIWORKER_DATA_DIR, default .data/ in the project.
   const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;
@@ -19,13 +22,13 @@ async function main() {
   let unlock = () => undefined as void;
   try {
     // Said before anything starts: a taken port, a data folder another npm start is using.
-    await assertPortFree(port);
+    await assertPortFree(port, host);
     unlock = lockDataDir(dataDir);
     ignoreInsideProject(dataDir, projectRoot);
     ensureBoardBuilt((line) => console.log(line));
     gitea = await localGitea(dataDir);
     const webhookSecret = resolveWebhookSecret(dataDir);
-    runtime = await startRuntime({ port, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
+    runtime = await startRuntime({ port, host, dataDir, giteaUrl: gitea.url, giteaToken: gitea.token, webhooks: { secret: webhookSecret.secret } });
     runtime.onStop(gitea.stop);
     runtime.onStop(async () => unlock());
     signIn = await connectBoardSignIn(gitea, Number(new URL(runtime.url).port));

@@ -46,8 +46,9 @@ export function createRouter(functions: HttpFunction[]) {
     for (const route of compiled) {
       const match = route.pattern.exec(path);
       if (!match) continue;
-      if (route.method !== '*' && route.method !== method) {
-        allow.push(route.method);
+      // HEAD is GET without a body (API Gateway and CloudFront answer it so on AWS): a GET route takes it.
+      if (route.method !== '*' && route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
+        allow.push(...(route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
         continue;
       }
       const pathParameters: Record<string, string> = {};

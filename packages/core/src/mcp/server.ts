@@ -1,10 +1,11 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { config } from '../config.js';
-import type { AgentRecord } from '../schemas/agent.js';
+import type { McpCaller } from './caller.js';
 import { registerFilingTools } from './filing-tools.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
+import { rejectInvalidParams } from './request-validation.js';
 import { registerTaskTools } from './task-tools.js';
 import { canWork } from './tool-policy.js';
 
@@ -22,12 +23,32 @@ This token is read-only (scope read): get_task, list_my_tasks and get_job work; 
 let validator: AjvJsonSchemaValidator | undefined;
 const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
 
+/**
+ * Cache hints for the 2026-07-28 revision's cacheable lists. What a token sees depends on it (an agent's
+ * scopes, a person's tools), so a list may be cached by the client that asked, never by a shared cache.
+ */
+export const CACHE_HINTS = {
+  'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'server/discover': { ttlMs: 300_000, cacheScope: 'private' },
+} as const;
+
 /** The MCP server for one calling agent: every tool acts as that agent (taken from its token, never from arguments). */
-export function createMcpServer(agent: AgentRecord): McpServer {
-  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator() });
+export function createMcpServer(caller: McpCaller): McpServer {
+  const { agent } = caller;
+  const server = new McpServer(
+    { name: 'aiworker', version: config().version },
+    { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator(), cacheHints: CACHE_HINTS },
+  );
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
   registerFilingTools(server, agent);
   registerResources(server, agent);
+  // Whatever transport serves it (either era), params the SDK would misreport are refused as invalid first.
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    rejectInvalidParams(transport);
+  };
   return server;
 }

@@ -15,12 +15,10 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
 const busy = () => jsonRpcError(503, -32000, 'The database is busy right now; retry this request in a second', { 'retry-after': '1' });
 
 /** The caller rides to the server factory in the SDK's pass-through authInfo. */
-const authInfoOf = (caller: McpCaller, token: string): AuthInfo => ({
-  token,
-  clientId: caller.agent.id,
-  scopes: [...(caller.agent.scopes ?? [])],
-  extra: { caller },
-});
+const authInfoOf = (caller: McpCaller, token: string): AuthInfo =>
+  caller.kind === 'agent'
+    ? { token, clientId: caller.agent.id, scopes: [...(caller.agent.scopes ?? ['read', 'work'])], extra: { caller } }
+    : { token, clientId: caller.token.owner, scopes: [caller.token.scope], extra: { caller } };
 const callerOf = (authInfo: AuthInfo | undefined): McpCaller => {
   const caller = authInfo?.extra?.caller as McpCaller | undefined;
   if (!caller) throw new Error('MCP server built without an authenticated caller');

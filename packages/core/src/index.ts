@@ -14,6 +14,7 @@ export * from './api/openapi.js';
 export * from './services/projects.js';
 export * from './services/tasks.js';
 export * from './services/agents.js';
+export * from './services/person-tokens.js';
 export { claimNextTask, type ClaimResult } from './services/claim.js';
 export * from './services/agent-tasks.js';
 export { sweepExpiredLeases, type SweepResult } from './services/sweeper.js';

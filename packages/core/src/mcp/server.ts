@@ -1,7 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { config } from '../config.js';
+import type { AgentRecord } from '../schemas/agent.js';
+import type { PersonTokenRecord } from '../schemas/person-token.js';
 import type { McpCaller } from './caller.js';
+import { registerPeopleTools } from './people-tools.js';
 import { registerFilingTools } from './filing-tools.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
@@ -33,9 +36,32 @@ export const CACHE_HINTS = {
   'server/discover': { ttlMs: 300_000, cacheScope: 'private' },
 } as const;
 
-/** The MCP server for one calling agent: every tool acts as that agent (taken from its token, never from arguments). */
+/** The MCP server for one caller: an agent's tools, or people's tools for a personal token. */
 export function createMcpServer(caller: McpCaller): McpServer {
-  const { agent } = caller;
+  const server = caller.kind === 'agent' ? agentServer(caller.agent) : peopleServer(caller.token);
+  // Whatever transport serves it (either era), params the SDK would misreport are refused as invalid first.
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    rejectInvalidParams(transport);
+  };
+  return server;
+}
+
+const PEOPLE_INSTRUCTIONS = `aiworker runs coding agents on tasks. With this personal token you act as yourself: list_questions shows what agents asked and wait for (tasks in needs_input); answer one with answer_question. File work with create_task (dependsOn, parentId) and look at it with list_tasks and get_task.`;
+
+function peopleServer(token: PersonTokenRecord): McpServer {
+  const readOnly = token.scope === 'read' ? '\nThis token is read-only: answering and filing need a token with scope write.' : '';
+  const server = new McpServer(
+    { name: 'aiworker', version: config().version },
+    { instructions: PEOPLE_INSTRUCTIONS + readOnly, jsonSchemaValidator: sharedValidator(), cacheHints: CACHE_HINTS },
+  );
+  registerPeopleTools(server, token);
+  return server;
+}
+
+/** The server for one calling agent: every tool acts as that agent. */
+function agentServer(agent: AgentRecord): McpServer {
   const server = new McpServer(
     { name: 'aiworker', version: config().version },
     { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator(), cacheHints: CACHE_HINTS },
@@ -44,11 +70,5 @@ export function createMcpServer(caller: McpCaller): McpServer {
   registerJobTools(server, agent);
   registerFilingTools(server, agent);
   registerResources(server, agent);
-  // Whatever transport serves it (either era), params the SDK would misreport are refused as invalid first.
-  const connect = server.connect.bind(server);
-  server.connect = async (transport) => {
-    await connect(transport);
-    rejectInvalidParams(transport);
-  };
   return server;
 }

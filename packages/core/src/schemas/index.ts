@@ -7,3 +7,4 @@ export * from './names.js';
 export * from './auth.js';
 export * from './board.js';
 export * from './gitea-webhook.js';
+export * from './person-token.js';

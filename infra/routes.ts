@@ -61,6 +61,10 @@ export const routes: RouteDefinition[] = [
   route('DELETE', '/api/agents/{id}', 'agents/delete', 'Delete an agent', 'admin'),
   route('POST', '/api/agents/{id}/heartbeat', 'agents/heartbeat', 'Record an agent heartbeat', 'agent'),
 
+  route('POST', '/api/people/tokens', 'people/tokens/create', "Make a personal token for MCP clients (people's tools); returns it once"),
+  route('GET', '/api/people/tokens', 'people/tokens/list', 'Your personal tokens (never the tokens themselves)'),
+  route('DELETE', '/api/people/tokens/{id}', 'people/tokens/delete', 'Revoke one of your personal tokens'),
+
   route('GET', '/api/board', 'board', 'Everything the board shows in one read: tasks, agents, projects (ETag; 304 when unchanged)'),
   route('POST', '/api/auth/token', 'auth/token', 'Exchange the admin token for a board session (sets the session cookie)', 'none'),
   route('GET', '/api/auth/gitea/login', 'auth/gitea-login', 'Sign in with Gitea: redirects to Gitea (OAuth2 + PKCE)', 'none'),

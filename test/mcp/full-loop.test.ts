@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { projectWithRepository, standInTarget, useFastRetries, type GiteaTarget } from '../jobs/helpers.js';
-import { admin, newAgent, ok } from './mcp-client.js';
+import { admin, ERAS, newAgent, ok } from './mcp-client.js';
 
 // The whole agent loop over MCP, with the runtime's own job worker talking to the Gitea stand-in.
 let gitea: GiteaTarget;
@@ -21,11 +21,12 @@ afterAll(async () => {
   await gitea?.close();
 });
 
-describe('a full agent loop over MCP', () => {
+describe.each(ERAS)('a full agent loop over MCP (%s era)', (era) => {
   it('claim → create_branch(wait) → create_pull_request(wait) → ready_to_test with the PR URL, and the agent is free again', async () => {
     const project = await projectWithRepository(api, gitea);
     const task = ok(await api.post('/api/tasks', { projectId: project.id, title: 'Add a login page', description: 'With OAuth' }), 201);
-    const agent = await newAgent(runtime);
+    const agent = await newAgent(runtime, {}, era);
+    if (era === 'modern') expect(agent.protocolVersion).toBe('2026-07-28');
 
     const claim = await agent.call('get_next_task', { projectId: project.id });
     expect(claim.structured.task).toMatchObject({ id: task.id, state: 'in_progress' });

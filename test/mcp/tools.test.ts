@@ -105,8 +105,13 @@ describe('MCP endpoint', () => {
     // A task-augmented call is run as a plain call: this server declares no task support.
     const augmented = await call(120, { name: 'list_my_tasks', arguments: {}, task: { ttl: 1000 } });
     expect(augmented.body.result).toMatchObject({ structuredContent: { tasks: [] } });
-    // Resources that do not exist or are not the agent's: resource not found (-32002) / invalid params, with the reason.
-    expect((await call(121, { uri: 'aiworker://projects/none' }, 'resources/read')).body.error).toMatchObject({ code: -32002, message: expect.stringMatching(/Project 'none' was not found/) });
+    // Resources that do not exist or are not the agent's: resource not found (the spec's -32602 with the URI
+    // in data; -32002 before 2026-07-28) / invalid params, with the reason.
+    expect((await call(121, { uri: 'aiworker://projects/none' }, 'resources/read')).body.error).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/Project 'none' was not found/),
+      data: { uri: 'aiworker://projects/none' },
+    });
 
     for (const method of ['GET', 'DELETE']) {
       const response = await rawMcp(runtime, { token: a.token, method, headers: { accept: 'text/event-stream' } });

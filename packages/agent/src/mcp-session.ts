@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 /** A tool answered with `isError: true`: aiworker refused (its message says why). */
 export class ToolError extends Error {
@@ -46,8 +45,10 @@ const RETRIES = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One agent's connection to aiworker's MCP endpoint: the MCP SDK's Client over streamable HTTP with the
- * agent's bearer token. Network failures are retried with backoff; a tool's refusal is a ToolError.
+ * One agent's connection to aiworker's MCP endpoint: the MCP SDK v2 Client over streamable HTTP with the
+ * agent's bearer token. It negotiates the newest protocol both sides speak (2026-07-28 with aiworker:
+ * stateless, every request authorised on its own), and falls back to the 2025 handshake against an older
+ * server. Network failures are retried with backoff; a tool's refusal is a ToolError.
  */
 export class McpSession {
   private client?: Client;
@@ -60,7 +61,7 @@ export class McpSession {
 
   private async connected(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new Client({ name: this.name, version: '0.1.0' });
+    const client = new Client({ name: this.name, version: '0.1.0' }, { versionNegotiation: { mode: 'auto' } });
     const transport = new StreamableHTTPClientTransport(new URL(this.url), { requestInit: { headers: { Authorization: `Bearer ${this.token}` } } });
     await client.connect(transport);
     this.client = client;
@@ -72,7 +73,7 @@ export class McpSession {
       let result;
       try {
         const client = await this.connected();
-        result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 60_000 });
+        result = await client.callTool({ name: tool, arguments: args }, { timeout: 60_000 });
       } catch (error) {
         await this.reset();
         const message = error instanceof Error ? error.message : String(error);

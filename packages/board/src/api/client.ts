@@ -16,6 +16,8 @@ export type TaskEvent = Schemas['TaskEvent'];
 export type Job = Schemas['Job'];
 export type Me = Schemas['Me'];
 export type AgentRegistered = Schemas['AgentRegistered'];
+export type PersonToken = Schemas['PersonToken'];
+export type PersonTokenCreated = Schemas['PersonTokenCreated'];
 
 /** An API answer that was not a success, with the server's message in words. */
 export class ApiError extends Error {

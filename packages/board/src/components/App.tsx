@@ -8,8 +8,10 @@ import { Notice, type NoticeMessage } from './Notice';
 import { ProjectsView } from './ProjectsView';
 import { SignIn } from './SignIn';
 import { TaskDrawer } from './TaskDrawer';
+import { TokensPanel } from './TokensPanel';
 
-const viewFromHash = (): View => (location.hash === '#/agents' ? 'agents' : location.hash === '#/projects' ? 'projects' : 'board');
+const VIEWS: Record<string, View> = { '#/agents': 'agents', '#/projects': 'projects', '#/tokens': 'tokens' };
+const viewFromHash = (): View => VIEWS[location.hash] ?? 'board';
 
 export function App() {
   const [me, setMe] = useState<Me | null>();
@@ -101,6 +103,8 @@ export function App() {
           <AgentsView board={board} me={me} act={act} onOpenTask={(taskId) => setOpen({ taskId, returnFocus: document.activeElement as HTMLElement })} />
         ) : view === 'projects' ? (
           <ProjectsView board={board} act={act} />
+        ) : view === 'tokens' ? (
+          <TokensPanel act={act} />
         ) : (
           <BoardView board={board} projectId={projectId} act={act} onOpen={(taskId, from) => setOpen({ taskId, returnFocus: from })} />
         )}

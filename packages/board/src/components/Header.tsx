@@ -1,6 +1,6 @@
 import type { Me, Project } from '../api/client';
 
-export type View = 'board' | 'agents' | 'projects';
+export type View = 'board' | 'agents' | 'projects' | 'tokens';
 
 interface Props {
   me: Me;
@@ -25,6 +25,7 @@ export function Header({ me, view, projects, projectId, onProject, onNewTask, on
         {link('board', '#/', 'Board')}
         {link('agents', '#/agents', 'Agents')}
         {link('projects', '#/projects', 'Projects')}
+        {link('tokens', '#/tokens', 'Tokens')}
       </nav>
       <div class="tools">
         {view === 'board' && (

@@ -5,6 +5,7 @@ import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSch
 import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '../schemas/agent.js';
 import { GiteaWebhookBodySchema } from '../schemas/gitea-webhook.js';
 import { AdminTokenSignInSchema } from '../schemas/auth.js';
+import { PersonTokenCreateSchema, PersonTokenListQuerySchema } from '../schemas/person-token.js';
 import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '../schemas/job.js';
 import { TaskLogQuerySchema } from '../schemas/run.js';
 
@@ -87,6 +88,11 @@ export const agentsUpdateOperation = /* @__PURE__ */ define(() =>
 );
 export const agentsDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/agents/{id}', { params: IdParamsSchema, query: DeleteQuery }));
 export const agentsHeartbeatOperation = /* @__PURE__ */ define(() => operation('POST /api/agents/{id}/heartbeat', { params: IdParamsSchema, query: NoQuery }));
+export const peopleTokensCreateOperation = /* @__PURE__ */ define(() =>
+  operation('POST /api/people/tokens', { query: NoQuery, body: PersonTokenCreateSchema, status: 201 }),
+);
+export const peopleTokensListOperation = /* @__PURE__ */ define(() => operation('GET /api/people/tokens', { query: PersonTokenListQuerySchema, list: true }));
+export const peopleTokensDeleteOperation = /* @__PURE__ */ define(() => operation('DELETE /api/people/tokens/{id}', { params: IdParamsSchema, query: NoQuery }));
 export const webhooksGiteaOperation = /* @__PURE__ */ define(() => operation('POST /api/webhooks/gitea', { query: NoQuery, body: GiteaWebhookBodySchema }));
 export const projectsWebhookOperation = /* @__PURE__ */ define(() =>
   operation('POST /api/projects/{id}/webhook', { params: IdParamsSchema, query: NoQuery, status: 202 }),
@@ -145,6 +151,9 @@ export const contract = {
   'PATCH /api/agents/{id}': agentsUpdateOperation,
   'DELETE /api/agents/{id}': agentsDeleteOperation,
   'POST /api/agents/{id}/heartbeat': agentsHeartbeatOperation,
+  'POST /api/people/tokens': peopleTokensCreateOperation,
+  'GET /api/people/tokens': peopleTokensListOperation,
+  'DELETE /api/people/tokens/{id}': peopleTokensDeleteOperation,
   'POST /api/webhooks/gitea': webhooksGiteaOperation,
   'POST /api/projects/{id}/webhook': projectsWebhookOperation,
   'POST /api/projects/{id}/repository': projectsRepositoryOperation,

@@ -6,6 +6,7 @@ import { AgentRegisteredSchema, AgentSchema } from '../schemas/agent.js';
 import { WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
 import { MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
 import { BoardSchema } from '../schemas/board.js';
+import { PersonTokenCreatedSchema, PersonTokenSchema } from '../schemas/person-token.js';
 import { JobSchema, ProjectCreatedSchema } from '../schemas/job.js';
 import { LogEntrySchema } from '../schemas/run.js';
 import type { OperationKey } from './contract.js';
@@ -48,6 +49,9 @@ export const responseSchemas = {
   'PATCH /api/agents/{id}': AgentSchema,
   'DELETE /api/agents/{id}': AgentSchema,
   'POST /api/agents/{id}/heartbeat': AgentSchema,
+  'POST /api/people/tokens': PersonTokenCreatedSchema,
+  'GET /api/people/tokens': PersonTokenSchema,
+  'DELETE /api/people/tokens/{id}': PersonTokenSchema,
   'POST /api/webhooks/gitea': WebhookReceiptSchema,
   'POST /api/projects/{id}/webhook': JobSchema,
   'POST /api/projects/{id}/repository': JobSchema,

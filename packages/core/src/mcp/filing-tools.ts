@@ -1,15 +1,16 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/mini';
 import type { AgentRecord } from '../schemas/agent.js';
 import { TaskSchema, taskCreateFields } from '../schemas/task.js';
 import { fileAgentTask } from '../services/agent-tasks.js';
 import { toolResult } from './results.js';
+import { toolSchema } from './tool-schema.js';
 import { annotationsOf, guarded } from './tool-policy.js';
 
 /** The fields an agent gives; the project is the one of the task it holds. */
 const { projectId: _project, ...createFields } = taskCreateFields;
-const CreateTaskInput = z.strictObject(createFields);
-const CreateTaskOutput = z.object({ task: TaskSchema, message: z.string() });
+const CreateTaskInput = toolSchema(z.strictObject(createFields));
+const CreateTaskOutput = toolSchema(z.object({ task: TaskSchema, message: z.string() }));
 
 /** `create_task`: an agent files a follow-up or a subtask in the project of the task it holds. */
 export function registerFilingTools(server: McpServer, agent: AgentRecord): void {

@@ -1,5 +1,5 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import * as z from 'zod/mini';
 import type { AgentRecord } from '../schemas/agent.js';
 import { IdSchema, described } from '../schemas/common.js';
@@ -8,6 +8,7 @@ import { TaskSchema } from '../schemas/task.js';
 import { getAgentJob, getAgentTask } from '../services/agent-tasks.js';
 import { requestBranch, requestPullRequest, waitForJob } from '../services/jobs.js';
 import { toolResult } from './results.js';
+import { toolSchema } from './tool-schema.js';
 import { annotationsOf, guarded } from './tool-policy.js';
 
 /** Longest a tool call waits for a job: stays inside the MCP function's 30 s timeout. */
@@ -21,22 +22,22 @@ const WaitSchema = z.optional(
   ),
 );
 
-const JobResultShape = z.object({
+const JobResultShape = toolSchema(z.object({
   job: JobSchema,
   task: described(z.optional(TaskSchema), 'The task after the job, when you waited'),
   message: z.string(),
-});
+}));
 
 // Built once per process, not per request.
-const CreateBranchInput = z.object({ taskId: described(IdSchema, 'The task you hold'), wait: WaitSchema });
-const CreatePullRequestInput = z.object({
+const CreateBranchInput = toolSchema(z.object({ taskId: described(IdSchema, 'The task you hold'), wait: WaitSchema }));
+const CreatePullRequestInput = toolSchema(z.object({
   taskId: described(IdSchema, 'The task you hold'),
   title: pullRequestRequestFields.title,
   body: pullRequestRequestFields.body,
   wait: WaitSchema,
-});
-const GetJobInput = z.object({ jobId: IdSchema });
-const GetJobOutput = z.object({ job: JobSchema });
+}));
+const GetJobInput = toolSchema(z.object({ jobId: IdSchema }));
+const GetJobOutput = toolSchema(z.object({ job: JobSchema }));
 
 /** Gitea work for the agent's task, done by the worker from the job queue. */
 export function registerJobTools(server: McpServer, agent: AgentRecord): void {

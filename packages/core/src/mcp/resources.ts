@@ -1,5 +1,4 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { isDomainError, type ErrorCode as DomainErrorCode } from '../errors.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import { getAgentTask, listAgentTasks } from '../services/agent-tasks.js';
@@ -9,9 +8,6 @@ const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeTy
 
 const one = (value: string | string[]) => (Array.isArray(value) ? value[0] : value);
 
-/** MCP's code for a resource that does not exist (spec, "Resources: error handling"). */
-const RESOURCE_NOT_FOUND = -32002;
-
 /** Domain errors that are no fault of the request: left to the SDK, which reports an internal error. */
 const NOT_THE_CALLERS: ReadonlySet<DomainErrorCode> = new Set(['INTERNAL_ERROR', 'BAD_GATEWAY', 'SERVICE_UNAVAILABLE']);
 
@@ -19,12 +15,13 @@ const NOT_THE_CALLERS: ReadonlySet<DomainErrorCode> = new Set(['INTERNAL_ERROR',
  * Reads a resource, turning a domain error (unknown id, someone else's task) into a JSON-RPC error the
  * client can act on; the SDK would report it as an internal error.
  */
-async function read<T>(body: () => Promise<T>): Promise<T> {
+async function read<T>(uri: URL, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
     if (!isDomainError(error) || NOT_THE_CALLERS.has(error.code)) throw error;
-    throw new McpError(error.code === 'NOT_FOUND' ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, `${error.message} [${error.code}]`);
+    const message = `${error.message} [${error.code}]`;
+    throw error.code === 'NOT_FOUND' ? new ResourceNotFoundError(uri.href, message) : new ProtocolError(ProtocolErrorCode.InvalidParams, message);
   }
 }
 
@@ -43,13 +40,13 @@ export function registerResources(server: McpServer, agent: AgentRecord): void {
       }),
     }),
     { title: 'Task', description: 'A task assigned to you, as JSON', mimeType: 'application/json' },
-    async (uri, { id }) => read(async () => json(uri, await getAgentTask(agent.id, one(id)))),
+    async (uri, { id }) => read(uri, async () => json(uri, await getAgentTask(agent.id, one(id)))),
   );
 
   server.registerResource(
     'project',
     new ResourceTemplate('aiworker://projects/{id}', { list: undefined }),
     { title: 'Project', description: 'A project: its Gitea owner, repository and default branch, as JSON', mimeType: 'application/json' },
-    async (uri, { id }) => read(async () => json(uri, await getProject(one(id)))),
+    async (uri, { id }) => read(uri, async () => json(uri, await getProject(one(id)))),
   );
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { isDomainError } from '../errors.js';
 import { isThrottlingError, isTransactionConflict } from '../db/store.js';
 import { forgetNotice } from '../services/agent-tasks.js';

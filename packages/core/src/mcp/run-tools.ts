@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/mini';
 import { IdSchema, described } from '../schemas/common.js';
 import { AttemptReportSchema, LOG_BATCH_CHARS, LOG_BATCH_LINES, LogLineInputSchema, UsageSchema } from '../schemas/run.js';
@@ -7,18 +7,20 @@ import { appendTaskLog } from '../services/task-log.js';
 import { recordAttempt } from '../services/usage.js';
 import { toolResult } from './results.js';
 import { annotationsOf, guarded } from './tool-policy.js';
+import { toolSchema } from './tool-schema.js';
 
-const AppendLogInput = z.object({
+const AppendLogInput = toolSchema(z.object({
   taskId: described(IdSchema, 'The task you hold'),
   attempt: z.optional(described(z.int().check(z.gte(1), z.lte(1000)), 'Which run of the coding command the lines come from (default 1)')),
   lines: described(z.array(LogLineInputSchema).check(z.maxLength(LOG_BATCH_LINES)), `Up to ${LOG_BATCH_LINES} lines, ${LOG_BATCH_CHARS} characters in all; an empty list only asks whether to stop`),
-});
-const AppendLogOutput = z.object({
+}));
+const AppendLogOutput = toolSchema(z.object({
   stop: described(z.boolean(), 'True when a person stopped the task: end the coding command now (the task is no longer yours)'),
   written: z.int(),
   message: z.string(),
-});
-const ReportAttemptOutput = z.object({ usage: UsageSchema, dayCostUsd: z.number() });
+}));
+const ReportAttemptOutput = toolSchema(z.object({ usage: UsageSchema, dayCostUsd: z.number() }));
+const ReportAttemptInput = toolSchema(AttemptReportSchema);
 
 /** Tools for a run in progress: its live log (and the Stop it may answer with) and its usage. */
 export function registerRunTools(server: McpServer, agent: AgentRecord): void {
@@ -43,7 +45,7 @@ export function registerRunTools(server: McpServer, agent: AgentRecord): void {
       description:
         "After each run of the coding command: its wall time, how it ended and, when the command reported them (Claude Code's stream-json result line: usage, total_cost_usd; Codex's token counts), tokens and cost. " +
         "They add up on the task and its project; a project's daily budget stops claims once reached.",
-      inputSchema: AttemptReportSchema,
+      inputSchema: ReportAttemptInput,
       outputSchema: ReportAttemptOutput,
       annotations: annotationsOf('report_attempt', 'Report what a run of the coding command took'),
     },

@@ -1,10 +1,14 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { config } from '../config.js';
 import type { AgentRecord } from '../schemas/agent.js';
+import type { PersonTokenRecord } from '../schemas/person-token.js';
+import type { McpCaller } from './caller.js';
+import { registerPeopleTools } from './people-tools.js';
 import { registerFilingTools } from './filing-tools.js';
 import { registerJobTools } from './job-tools.js';
 import { registerResources } from './resources.js';
+import { rejectInvalidParams } from './request-validation.js';
 import { registerRunTools } from './run-tools.js';
 import { registerTaskTools } from './task-tools.js';
 import { canWork } from './tool-policy.js';
@@ -23,9 +27,46 @@ This token is read-only (scope read): get_task, list_my_tasks and get_job work; 
 let validator: AjvJsonSchemaValidator | undefined;
 const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
 
-/** The MCP server for one calling agent: every tool acts as that agent (taken from its token, never from arguments). */
-export function createMcpServer(agent: AgentRecord): McpServer {
-  const server = new McpServer({ name: 'aiworker', version: config().version }, { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator() });
+/**
+ * Cache hints for the 2026-07-28 revision's cacheable lists. What a token sees depends on it (an agent's
+ * scopes, a person's tools), so a list may be cached by the client that asked, never by a shared cache.
+ */
+export const CACHE_HINTS = {
+  'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'server/discover': { ttlMs: 300_000, cacheScope: 'private' },
+} as const;
+
+/** The MCP server for one caller: an agent's tools, or people's tools for a personal token. */
+export function createMcpServer(caller: McpCaller): McpServer {
+  const server = caller.kind === 'agent' ? agentServer(caller.agent) : peopleServer(caller.token);
+  // Whatever transport serves it (either era), params the SDK would misreport are refused as invalid first.
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    rejectInvalidParams(transport);
+  };
+  return server;
+}
+
+const PEOPLE_INSTRUCTIONS = `aiworker runs coding agents on tasks. With this personal token you act as yourself: list_questions shows what agents asked and wait for (tasks in needs_input); answer one with answer_question. File work with create_task (dependsOn, parentId) and look at it with list_tasks and get_task.`;
+
+function peopleServer(token: PersonTokenRecord): McpServer {
+  const readOnly = token.scope === 'read' ? '\nThis token is read-only: answering and filing need a token with scope write.' : '';
+  const server = new McpServer(
+    { name: 'aiworker', version: config().version },
+    { instructions: PEOPLE_INSTRUCTIONS + readOnly, jsonSchemaValidator: sharedValidator(), cacheHints: CACHE_HINTS },
+  );
+  registerPeopleTools(server, token);
+  return server;
+}
+
+/** The server for one calling agent: every tool acts as that agent. */
+function agentServer(agent: AgentRecord): McpServer {
+  const server = new McpServer(
+    { name: 'aiworker', version: config().version },
+    { instructions: canWork(agent) ? INSTRUCTIONS : INSTRUCTIONS + READ_ONLY, jsonSchemaValidator: sharedValidator(), cacheHints: CACHE_HINTS },
+  );
   registerTaskTools(server, agent);
   registerJobTools(server, agent);
   registerFilingTools(server, agent);

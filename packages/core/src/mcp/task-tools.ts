@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/mini';
 import { config } from '../config.js';
 import { AgentSchema, type AgentRecord } from '../schemas/agent.js';
@@ -9,36 +9,37 @@ import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatu
 import { heartbeat } from '../services/agents.js';
 import { claimNextTask } from '../services/claim.js';
 import { toolResult } from './results.js';
+import { toolSchema } from './tool-schema.js';
 import { annotationsOf, guarded } from './tool-policy.js';
 
 // Schemas are built once per process, not per request (the server is created for every request, and
 // building zod schemas is most of what that costs).
 const trimmed = z.string().check(z.trim(), z.minLength(1), z.maxLength(10_000));
-const GetNextTaskInput = z.object({ projectId: z.optional(described(IdSchema, 'Only claim a task of this project')) });
-const GetNextTaskOutput = z.object({
+const GetNextTaskInput = toolSchema(z.object({ projectId: z.optional(described(IdSchema, 'Only claim a task of this project')) }));
+const GetNextTaskOutput = toolSchema(z.object({
   task: described(z.nullable(TaskSchema), 'The task you now hold, or null when none is waiting'),
   project: z.optional(ProjectSchema),
   resumed: z.optional(described(z.boolean(), 'True when this is the task you already held')),
   message: z.string(),
-});
-const UpdateTaskStatusInput = z.object({
+}));
+const UpdateTaskStatusInput = toolSchema(z.object({
   taskId: described(IdSchema, 'The task you hold'),
   state: described(TaskStateSchema, `The new state: ${AGENT_TARGET_STATES.join(', ')}`),
   question: z.optional(described(trimmed, 'Required with needs_input: what you need a person to answer')),
   note: z.optional(described(trimmed, 'Why, for the task history')),
   hold: z.optional(described(z.boolean(), 'With backlog: you give the task up (it keeps failing); it waits for a person to retry it instead of going to the next agent')),
-});
-const UpdateTaskStatusOutput = z.object({ task: TaskSchema, message: z.string() });
-const GetTaskInput = z.object({ taskId: IdSchema });
-const GetTaskOutput = z.object({ task: TaskSchema });
-const ListMyTasksInput = z.object({
+}));
+const UpdateTaskStatusOutput = toolSchema(z.object({ task: TaskSchema, message: z.string() }));
+const GetTaskInput = toolSchema(z.object({ taskId: IdSchema }));
+const GetTaskOutput = toolSchema(z.object({ task: TaskSchema }));
+const ListMyTasksInput = toolSchema(z.object({
   state: z.optional(TaskStateSchema),
   limit: z.optional(z.int().check(z.gte(1), z.lte(100), z.describe('Tasks per page (default 25)'))),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000), z.describe('cursor from the previous page'))),
-});
-const ListMyTasksOutput = z.object({ tasks: z.array(TaskSchema), cursor: z.optional(z.string()), currentTaskId: z.optional(IdSchema) });
-const NoInput = z.object({});
-const HeartbeatOutput = z.object({ agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() });
+}));
+const ListMyTasksOutput = toolSchema(z.object({ tasks: z.array(TaskSchema), cursor: z.optional(z.string()), currentTaskId: z.optional(IdSchema) }));
+const NoInput = toolSchema(z.object({}));
+const HeartbeatOutput = toolSchema(z.object({ agent: AgentSchema, leaseSeconds: z.number(), leaseExpiresAt: z.string() }));
 
 /** Tools that claim, read and move the calling agent's tasks, and keep its lease alive. */
 export function registerTaskTools(server: McpServer, agent: AgentRecord): void {

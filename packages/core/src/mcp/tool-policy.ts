@@ -1,5 +1,5 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { runTool, withNotice } from './results.js';
 import { ForbiddenError } from '../errors.js';
 import { agentScopes, type AgentRecord, type AgentScope } from '../schemas/agent.js';

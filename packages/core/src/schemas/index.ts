@@ -8,3 +8,4 @@ export * from './auth.js';
 export * from './board.js';
 export * from './gitea-webhook.js';
 export * from './run.js';
+export * from './person-token.js';

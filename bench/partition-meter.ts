@@ -290,7 +290,9 @@ export class PartitionMeter {
         try {
           result = await send();
         } catch (error) {
-          if ((error as Error).name === 'TransactionCanceledException') writes.forEach((write, i) => this.chargeFailedWrite(write.key, befores[i], factor));
+          if ((error as Error).name === 'TransactionCanceledException') writes.forEach((write, i) => {
+            this.chargeFailedWrite(write.key, befores[i], factor);
+          });
           throw error;
         }
         const unprocessed = new Set(((result.UnprocessedItems?.[this.tableName] ?? []) as Wire[]).map((entry) => keyOf(entry.DeleteRequest?.Key ?? entry.PutRequest?.Item)));

@@ -12,7 +12,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.error(`aiworker: unknown command "${command}"; the one there is: aiworker agent (see aiworker --help)`);
     return 2;
   }
-  let config;
+  let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(rest, env);
   } catch (error) {

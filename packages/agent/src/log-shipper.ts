@@ -57,7 +57,7 @@ export class LogShipper {
   constructor(
     private readonly sink: LogSink,
     private readonly options: LogShipperOptions,
-    private readonly charsUsedBefore = 0,
+    charsUsedBefore = 0,
   ) {
     this.sentChars = charsUsedBefore;
   }

@@ -70,7 +70,7 @@ export class McpSession {
 
   async call<T = Record<string, unknown>>(tool: string, args: Record<string, unknown> = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let result;
+      let result: Awaited<ReturnType<Client['callTool']>>;
       try {
         const client = await this.connected();
         result = await client.callTool({ name: tool, arguments: args }, { timeout: 60_000 });

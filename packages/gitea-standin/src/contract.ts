@@ -129,7 +129,9 @@ export class GiteaContract {
         if ('literal' in seg) return seg.literal === parts[i];
         const m = seg.regex.exec(parts[i]);
         if (!m) return false;
-        seg.names.forEach((name, j) => (pathParams[name] = m[j + 1]));
+        seg.names.forEach((name, j) => {
+          pathParams[name] = m[j + 1];
+        });
         return true;
       });
       if (ok) return { operation: route.operation, pathParams };
@@ -283,7 +285,6 @@ function convert(schema: unknown, mode: 'request' | 'response'): unknown {
         return mode === 'response' ? nullable(converted) : converted;
       });
     } else if (key === 'type' && value === 'file') {
-      continue;
     } else {
       out[key] = convert(value, mode);
     }

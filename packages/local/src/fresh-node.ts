@@ -36,7 +36,7 @@ process.stdout.write('\\n@@DONE@@\\n', () => process.exit(0));
 const DONE = '\n@@DONE@@\n';
 
 export interface FreshInvocation {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: whatever the handler returned, as JSON; the caller knows its shape
   result: any;
   /** Spawn → the result written and said done on stdout (what a cold start costs the caller), in milliseconds. */
   ms: number;

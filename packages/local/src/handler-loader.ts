@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: handlers of every kind (HTTP, SQS, schedule) share this loader
 export type LambdaHandler = (event: any, context: any) => Promise<any>;
 
 const cache = new Map<string, Promise<LambdaHandler>>();

@@ -32,7 +32,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a Lambda handler's result, which API Gateway also takes in any shape
 function writeResult(res: ServerResponse, result: any, head = false) {
   // Like API Gateway: a result without statusCode is a 200 JSON body.
   if (!result || typeof result !== 'object' || !('statusCode' in result)) {

@@ -19,7 +19,7 @@ async function main() {
   let runtime: Runtime;
   let gitea: LocalGitea | undefined;
   let signIn: string;
-  let unlock = () => undefined as void;
+  let unlock: () => void = () => undefined;
   try {
     // Said before anything starts: a taken port, a data folder another npm start is using.
     await assertPortFree(port, host);

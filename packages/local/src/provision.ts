@@ -2,13 +2,13 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceNotFoundException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { queue } from '@aiworker/infra/queue';
 import { legacyIndexes, table, tableAttributes, type TableIndex } from '@aiworker/infra/table';
 import { migrateLegacyItems, migrateTaskText } from '@aiworker/core/db/migrate';

@@ -203,7 +203,7 @@ export function checkApp(run: AppRun, options: CheckOptions): string[] {
     const allow = (resource: string | undefined, actions: readonly string[]) => {
       if (!resource) return;
       const set = allowed.get(resource) ?? new Set<string>();
-      actions.forEach((a) => set.add(a));
+      for (const a of actions) set.add(a);
       allowed.set(resource, set);
     };
     if (uses.includes('table')) for (const r of [tableArn, `${tableArn}/index/*`]) allow(r, tableActions);

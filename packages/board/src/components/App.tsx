@@ -115,6 +115,7 @@ export function App() {
       {board && open?.taskId && !task && (
         <aside class="drawer" role="dialog" aria-modal="true" aria-label="Task">
           <p>This task no longer exists (it was deleted).</p>
+          {/* biome-ignore lint/a11y/noAutofocus: the dialog's only control gets the focus, as a modal dialog should */}
           <button type="button" onClick={closeDrawer} autoFocus>
             Close
           </button>

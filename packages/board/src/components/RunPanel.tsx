@@ -99,6 +99,7 @@ function LiveLog({ taskId }: { taskId: string }) {
           ref={box}
           aria-labelledby="log-title"
           aria-live="polite"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must be reachable by keyboard to scroll it
           tabIndex={0}
           onScroll={(event) => {
             const el = event.currentTarget;

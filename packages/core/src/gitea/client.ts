@@ -8,8 +8,6 @@ function observeGiteaCall(operation: string, ms: number, status: number | string
   logger.info('Gitea call', { operation, status, ms: Math.round(ms) });
 }
 import type {
-  CreatedBranch,
-  CreatedPullRequest,
   GiteaBranch,
   GiteaClient,
   GiteaClientOptions,

@@ -5,6 +5,7 @@ import { recordAgentActivity } from '../services/agent-tasks.js';
 import { authenticateAgent } from '../services/agents.js';
 import { authenticatePersonToken, isPersonToken } from '../services/person-tokens.js';
 import { canWork } from './tool-policy.js';
+import { logger } from '../telemetry.js';
 
 /**
  * Who calls the MCP endpoint, taken from the bearer token (never from arguments): an agent with its token,
@@ -35,5 +36,5 @@ export const isMcpCaller = (value: McpCaller | McpRefusal): value is McpCaller =
  */
 export async function recordMcpActivity(caller: McpCaller): Promise<void> {
   if (caller.kind !== 'agent' || !canWork(caller.agent)) return;
-  await recordAgentActivity(caller.agent).catch((error) => console.warn(`Could not record activity of agent ${caller.agent.id}`, error));
+  await recordAgentActivity(caller.agent).catch((error) => logger.warn(`Could not record activity of agent ${caller.agent.id}`, { error: error as Error }));
 }

@@ -3,6 +3,7 @@ import { isDomainError } from '../errors.js';
 import { isThrottlingError, isTransactionConflict } from '../db/store.js';
 import { forgetNotice } from '../services/agent-tasks.js';
 import type { AgentNotice, AgentRecord } from '../schemas/agent.js';
+import { logger } from '../telemetry.js';
 
 /** A successful tool result: the structured content, and the same as JSON text for clients that only read text. */
 export function toolResult(structured: Record<string, unknown>, options: { isError?: boolean } = {}): CallToolResult {
@@ -30,7 +31,7 @@ export function toolError(error: unknown): CallToolResult {
     const text = 'The same records were being changed by other requests at this moment and nothing was changed; retry this tool call [CONFLICT]';
     return { content: [{ type: 'text', text }], isError: true };
   }
-  console.error('MCP tool failed', error);
+  logger.error('MCP tool failed', { error: error as Error });
   return { content: [{ type: 'text', text: 'Internal error while running the tool; try again in a moment' }], isError: true };
 }
 
@@ -40,7 +41,7 @@ export function toolError(error: unknown): CallToolResult {
  * agent is told again on its next call, which is better than never.
  */
 export async function withNotice(agent: AgentRecord, notice: AgentNotice, result: CallToolResult): Promise<CallToolResult> {
-  await forgetNotice(agent.id, notice).catch((error: unknown) => console.warn(`Could not clear the notice of agent ${agent.id}`, error));
+  await forgetNotice(agent.id, notice).catch((error: unknown) => logger.warn(`Could not clear the notice of agent ${agent.id}`, { error: error as Error }));
   return { ...result, content: [...result.content, { type: 'text', text: `Notice: ${notice.message}` }] };
 }
 

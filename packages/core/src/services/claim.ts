@@ -296,6 +296,6 @@ async function letGo(agentId: string, taskId: string): Promise<void> {
     await documentClient().send(new UpdateCommand(releaseAgentUpdate(agentId, taskId, now()).Update!));
   } catch (error) {
     // Moved on meanwhile (fine), or could not be written: the agent's next claim or the sweeper clears it.
-    if (!isConditionFailure(error)) console.warn(`Could not clear agent ${agentId}'s pointer at task ${taskId}`, error);
+    if (!isConditionFailure(error)) logger.warn(`Could not clear agent ${agentId}'s pointer at task ${taskId}`, { error: error as Error });
   }
 }

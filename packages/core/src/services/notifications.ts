@@ -4,6 +4,7 @@ import { projectRepository, type ProjectRecord } from '../db/project-repository.
 import type { TransactItem } from '../db/store.js';
 import type { JobRecord, NotificationEvent } from '../schemas/job.js';
 import { sendJobMessage } from './job-queue.js';
+import { logger } from '../telemetry.js';
 
 export interface NotificationSpec {
   event: NotificationEvent;
@@ -48,7 +49,7 @@ export async function dispatchNotifications(jobIds: Array<string | undefined>): 
   for (const jobId of jobIds) {
     if (!jobId) continue;
     await sendJobMessage(jobId).catch((error: unknown) =>
-      console.warn(`Notification job ${jobId} is recorded but could not be sent to the queue; it stays queued until re-sent`, (error as Error).message),
+      logger.warn(`Notification job ${jobId} is recorded but could not be sent to the queue; it stays queued until re-sent`, { error: (error as Error).message }),
     );
   }
 }

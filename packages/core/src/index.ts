@@ -19,6 +19,7 @@ export * from './services/agent-tasks.js';
 export { sweepExpiredLeases, type SweepResult } from './services/sweeper.js';
 export { handleMcpRequest } from './mcp/endpoint.js';
 export { createMcpServer } from './mcp/server.js';
+export { requireScope } from './mcp/tool-policy.js';
 export * from './services/jobs.js';
 export { enqueueJob, publicJob, resendQueuedJobs, resendStalledJobs } from './services/job-producer.js';
 export { delayMessage, sendJobMessage, parseJobMessage } from './services/job-queue.js';

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { isDomainError, logger } from '@aiworker/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { forwardedHost, requestScheme } from './forwarded.js';
 
 
 export const redirect = (location: string, cookies: string[] = []): APIGatewayProxyStructuredResultV2 => ({
@@ -29,11 +30,9 @@ export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<A
     .handler(run);
 }
 
-/** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set). */
+/** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set; X-Forwarded-Host only from a trusted proxy). */
 export function publicOrigin(event: APIGatewayProxyEventV2, configured: string | undefined): string {
   if (configured) return configured;
-  const host = event.headers['x-forwarded-host'] ?? event.headers.host ?? event.requestContext.domainName;
-  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(host);
-  const proto = event.headers['x-forwarded-proto'] ?? (loopback ? 'http' : 'https');
-  return `${proto}://${host}`;
+  const host = forwardedHost(event) ?? event.headers.host ?? event.requestContext.domainName;
+  return `${requestScheme(event)}://${host}`;
 }

@@ -1,7 +1,7 @@
 import { sessionRepository, type SessionRecord } from '../db/session-repository.js';
 import { config } from '../config.js';
 import { now } from '../ids.js';
-import { generateSecret, hashToken, sameSecret } from './tokens.js';
+import { adminTokenMark, generateSecret, hashToken, sameSecret } from './tokens.js';
 import { UnauthorizedError } from '../errors.js';
 
 /** A person signed in to the board: with the admin token (`admin`) or with Gitea (`gitea`). */
@@ -20,6 +20,8 @@ export async function createSession(who: Omit<Session, 'expiresAt'>): Promise<{ 
   const createdAt = now();
   const expiresAt = new Date(Date.now() + config().auth.sessionHours * 3_600_000).toISOString();
   const record: SessionRecord = { ...who, createdAt, expiresAt };
+  // An admin session is bound to the admin token it was made with: rotating the token ends it.
+  if (who.subject === 'admin') record.adminTokenMark = adminTokenMark(config().adminToken ?? '');
   await sessionRepository.put(hashToken(token), record);
   return { token, session: { ...who, expiresAt } };
 }
@@ -29,7 +31,14 @@ export async function findSession(token: string): Promise<Session | undefined> {
   if (!token.startsWith(SESSION_PREFIX) || token.length > 200) return undefined;
   const record = await sessionRepository.get(hashToken(token));
   if (!record) return undefined;
+  if (record.subject === 'admin' && !madeWithCurrentAdminToken(record)) return undefined;
   return { subject: record.subject, login: record.login, admin: record.admin, expiresAt: record.expiresAt };
+}
+
+/** Whether an admin session was made with the admin token in force now (not one rotated away since). */
+function madeWithCurrentAdminToken(record: SessionRecord): boolean {
+  const adminToken = config().adminToken;
+  return Boolean(adminToken && record.adminTokenMark && sameSecret(record.adminTokenMark, adminTokenMark(adminToken)));
 }
 
 export async function endSession(token: string): Promise<void> {

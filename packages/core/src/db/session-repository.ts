@@ -15,6 +15,8 @@ export interface SessionRecord {
   admin: boolean;
   createdAt: string;
   expiresAt: string;
+  /** Admin sessions: which admin token made them (auth/tokens.ts adminTokenMark). */
+  adminTokenMark?: string;
 }
 
 export interface PendingSignIn {

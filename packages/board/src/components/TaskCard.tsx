@@ -2,6 +2,7 @@ import { memo } from 'preact/compat';
 import type { Agent, Task } from '../api/client';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
+import { isWebLink } from '../lib/links';
 
 interface Props {
   task: Task;
@@ -45,7 +46,7 @@ function Card({ task, agent, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
-        {task.prUrl && (
+        {isWebLink(task.prUrl) && (
           <div>
             <dt>Pull request</dt>
             <dd>

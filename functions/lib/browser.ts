@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import { isDomainError, logger } from '@aiworker/core';
+import { RateLimitedError, isDomainError, logger } from '@aiworker/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorResponse } from './errors.js';
 import { forwardedHost, requestScheme } from './forwarded.js';
 
 
@@ -22,6 +23,8 @@ export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<A
     .use({
       onError: (request) => {
         const error = request.error;
+        // Too many attempts: 429 with Retry-After, not a redirect (a redirect cannot say "wait").
+        if (error instanceof RateLimitedError) return void (request.response = errorResponse(error));
         if (!isDomainError(error)) logger.error('Sign-in failed', { error: error as Error });
         const message = isDomainError(error) ? error.message : 'Sign-in failed on our side; try again';
         request.response = redirect(`/?signin_error=${encodeURIComponent(message)}`);

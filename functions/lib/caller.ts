@@ -13,12 +13,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function credentialsOf(event: APIGatewayProxyEventV2): Credentials {
   const bearer = bearerToken(event.headers.authorization);
-  if (bearer) return { bearer };
+  if (bearer) return { bearer, address: clientAddress(event) };
   const session = cookieOf(event, SESSION_COOKIE);
   if (!session) return {};
   if (!SAFE_METHODS.has(event.requestContext.http.method.toUpperCase())) assertSameOrigin(event);
   return { session };
 }
+
+/** The client's address as API Gateway saw it (the local runtime: the socket's peer). */
+export const clientAddress = (event: APIGatewayProxyEventV2): string | undefined => event.requestContext?.http?.sourceIp || undefined;
 
 /** Refuses a cookie-signed write that does not come from the board's own origin (403): see credentialsOf. */
 export function assertSameOrigin(event: APIGatewayProxyEventV2) {

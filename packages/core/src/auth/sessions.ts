@@ -3,6 +3,7 @@ import { config } from '../config.js';
 import { now } from '../ids.js';
 import { adminTokenMark, generateSecret, hashToken, sameSecret } from './tokens.js';
 import { UnauthorizedError } from '../errors.js';
+import { countAttempt } from './rate-limits.js';
 
 /** A person signed in to the board: with the admin token (`admin`) or with Gitea (`gitea`). */
 export interface Session {
@@ -46,7 +47,8 @@ export async function endSession(token: string): Promise<void> {
 }
 
 /** `POST /api/auth/token`: the admin token, exchanged for a session (bootstrap and local use). */
-export async function signInWithAdminToken(token: string) {
+export async function signInWithAdminToken(token: string, address?: string) {
+  await countAttempt('tokenExchange', address);
   const adminToken = config().adminToken;
   if (!adminToken || !sameSecret(token, adminToken)) throw new UnauthorizedError('That is not the admin token');
   return createSession({ subject: 'admin', login: 'admin', admin: true });

@@ -11,6 +11,9 @@ import { assertPortFree, ignoreInsideProject, lockDataDir } from './start-checks
 /** `npm start`: the whole system on this machine, no AWS account needed. */
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
+  // On a laptop the board listens on loopback and notification receivers are usually local too; a
+  // deployment leaves this off (internal addresses refused). AIWORKER_NOTIFY_ALLOW_PRIVATE=false turns it off here.
+  process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE ??= 'true';
   // Where DynamoDB Local keeps its data and the admin token lives: AIWORKER_DATA_DIR, default .data/ in the project.
   const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;

@@ -1,8 +1,10 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import { isDomainError, logger } from '@aiworker/core';
+import { RateLimitedError, isDomainError, logger } from '@aiworker/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { headLikeGet } from './head.js';
+import { errorResponse } from './errors.js';
+import { forwardedHost, requestScheme } from './forwarded.js';
 
 
 export const redirect = (location: string, cookies: string[] = []): APIGatewayProxyStructuredResultV2 => ({
@@ -22,6 +24,8 @@ export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<A
     .use({
       onError: (request) => {
         const error = request.error;
+        // Too many attempts: 429 with Retry-After, not a redirect (a redirect cannot say "wait").
+        if (error instanceof RateLimitedError) return void (request.response = errorResponse(error));
         if (!isDomainError(error)) logger.error('Sign-in failed', { error: error as Error });
         const message = isDomainError(error) ? error.message : 'Sign-in failed on our side; try again';
         request.response = redirect(`/?signin_error=${encodeURIComponent(message)}`);
@@ -31,11 +35,9 @@ export function browserHandler(run: (event: APIGatewayProxyEventV2) => Promise<A
   return headLikeGet((event: APIGatewayProxyEventV2, context: Parameters<typeof handler>[1]) => handler(event, context));
 }
 
-/** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set). */
+/** The board's origin as the browser sees it (AIWORKER_PUBLIC_URL when set; X-Forwarded-Host only from a trusted proxy). */
 export function publicOrigin(event: APIGatewayProxyEventV2, configured: string | undefined): string {
   if (configured) return configured;
-  const host = event.headers['x-forwarded-host'] ?? event.headers.host ?? event.requestContext.domainName;
-  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(host);
-  const proto = event.headers['x-forwarded-proto'] ?? (loopback ? 'http' : 'https');
-  return `${proto}://${host}`;
+  const host = forwardedHost(event) ?? event.headers.host ?? event.requestContext.domainName;
+  return `${requestScheme(event)}://${host}`;
 }

@@ -1,6 +1,7 @@
 import { ForbiddenError, bearerToken, config, type Credentials } from '@aiworker/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { SESSION_COOKIE, cookieOf } from './cookies.js';
+import { forwardedHost } from './forwarded.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -12,14 +13,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function credentialsOf(event: APIGatewayProxyEventV2): Credentials {
   const bearer = bearerToken(event.headers.authorization);
-  if (bearer) return { bearer };
+  if (bearer) return { bearer, address: clientAddress(event) };
   const session = cookieOf(event, SESSION_COOKIE);
   if (!session) return {};
   if (!SAFE_METHODS.has(event.requestContext.http.method.toUpperCase())) assertSameOrigin(event);
   return { session };
 }
 
-function assertSameOrigin(event: APIGatewayProxyEventV2) {
+/** The client's address as API Gateway saw it (the local runtime: the socket's peer). */
+export const clientAddress = (event: APIGatewayProxyEventV2): string | undefined => event.requestContext?.http?.sourceIp || undefined;
+
+/** Refuses a cookie-signed write that does not come from the board's own origin (403): see credentialsOf. */
+export function assertSameOrigin(event: APIGatewayProxyEventV2) {
   const origin = event.headers.origin;
   if (origin) {
     if (allowedOrigins(event).has(origin.toLowerCase())) return;
@@ -33,7 +38,8 @@ function assertSameOrigin(event: APIGatewayProxyEventV2) {
 }
 
 function allowedOrigins(event: APIGatewayProxyEventV2): Set<string> {
-  const hosts = [event.headers.host, event.headers['x-forwarded-host']].filter(Boolean) as string[];
+  // X-Forwarded-Host only from a proxy AIWORKER_TRUSTED_PROXIES names: any client can send the header.
+  const hosts = [event.headers.host, forwardedHost(event)].filter(Boolean) as string[];
   const origins = new Set(hosts.flatMap((host) => [`https://${host}`, `http://${host}`].map((origin) => origin.toLowerCase())));
   const publicUrl = config().auth.publicUrl;
   if (publicUrl) origins.add(new URL(publicUrl).origin.toLowerCase());

@@ -1,4 +1,6 @@
+import { config } from '@aiworker/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { requestScheme } from './forwarded.js';
 
 export const SESSION_COOKIE = 'aiw_session';
 /** Binds a Gitea sign-in (`state`) to the browser that started it. */
@@ -14,15 +16,15 @@ export function cookieOf(event: APIGatewayProxyEventV2, name: string): string | 
   return undefined;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * `Secure` when the board's public URL (AIWORKER_PUBLIC_URL) is https, or the request came over TLS. Never
+ * decided by `Host`: a proxy that forwards to `localhost` must not strip it from a public site's cookie.
+ */
+const secure = (event: APIGatewayProxyEventV2) => config().auth.publicUrl?.toLowerCase().startsWith('https:') || requestScheme(event) === 'https';
 
-/** The host name the browser used (without port). */
-const hostName = (event: APIGatewayProxyEventV2) => (event.headers?.host ?? event.requestContext?.domainName ?? '').replace(/:\d+$/, '').toLowerCase();
-
-/** `HttpOnly; SameSite=Lax; Path=/`, and `Secure` unless the browser talks to localhost over plain HTTP. */
+/** `HttpOnly; SameSite=Lax; Path=/`, and `Secure` unless the board is served over plain HTTP. */
 export function setCookie(event: APIGatewayProxyEventV2, name: string, value: string, maxAgeSeconds: number): string {
-  const secure = LOOPBACK.has(hostName(event)) ? '' : '; Secure';
-  return `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${secure}`;
+  return `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${secure(event) ? '; Secure' : ''}`;
 }
 
 export const clearCookie = (event: APIGatewayProxyEventV2, name: string): string => setCookie(event, name, '', 0);

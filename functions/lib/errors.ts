@@ -1,4 +1,4 @@
-import { isDomainError, isThrottlingError, isTransactionConflict, logger, type ErrorCode } from '@aiworker/core';
+import { RateLimitedError, isDomainError, isThrottlingError, isTransactionConflict, logger, type ErrorCode } from '@aiworker/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json } from './json.js';
 
@@ -15,6 +15,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_ERROR: 500,
   BAD_GATEWAY: 502,
@@ -34,6 +35,7 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (isDomainError(error)) {
     const headers: Record<string, string> = error.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer realm="aiworker"' } : {};
+    if (error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);
     return json(httpStatusOf(error.code), { success: false, error: { code: error.code, message: error.message, details: error.details } }, headers);
   }
   if (isThrottlingError(error)) {

@@ -94,3 +94,29 @@ describe('agent token scopes', () => {
     expect(claimed.structured.task.id).toBe(task.id);
   });
 });
+
+describe('the REST heartbeat and token scopes', () => {
+  it("a read-only token cannot heartbeat over REST either (it would keep a held task's lease alive): 403, nothing written", async () => {
+    const project = await createProject(api);
+    const task = await createTask(api, project.id);
+    const worker = ok(await api.post('/api/agents', { name: 'demoted' }), 201);
+    const client = await connectAgent(runtime, worker.token, 'demoted');
+    clients.push(client);
+    const claimed = await client.call('get_next_task', { projectId: project.id });
+    expect(claimed.structured.task.id).toBe(task.id);
+    // A person takes the work scope away while the agent holds the task.
+    ok(await api.patch(`/api/agents/${worker.id}`, { scopes: ['read'] }));
+    const before = ok(await api.get(`/api/agents/${worker.id}`));
+
+    const response = await fetch(`${runtime.url}/api/agents/${worker.id}/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${worker.token}` } });
+    const body = (await response.json()) as any;
+    expect(response.status).toBe(403);
+    expect(body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/'work' scope/) });
+    expect(ok(await api.get(`/api/agents/${worker.id}`))).toEqual(before);
+
+    // A person (the admin token) may still record one for it, and a token with work may.
+    ok(await api.patch(`/api/agents/${worker.id}`, { scopes: ['read', 'work'] }));
+    const allowed = await fetch(`${runtime.url}/api/agents/${worker.id}/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${worker.token}` } });
+    expect(allowed.status).toBe(200);
+  });
+});

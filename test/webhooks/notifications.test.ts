@@ -35,6 +35,8 @@ const slackToken = `T000/B000/${randomBytes(12).toString('hex')}`;
 
 beforeAll(async () => {
   useFastRetries();
+  // The receiver listens on loopback: a deployment setting allows that (test/webhooks/notify-addresses.test.ts: refused by default).
+  process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE = 'true';
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -118,12 +118,15 @@ export function pullPayload(input: { owner: string; repo: string; number: number
   };
 }
 
+let commentIds = Math.floor(Math.random() * 1_000_000);
+
 export function commentPayload(input: { owner: string; repo: string; number: number; sender: string; body: string; poster?: string; action?: string }) {
   const user = (login: string) => ({ id: 1, login, full_name: '', email: `${login}@example.com` });
   return {
     action: input.action ?? 'created',
     issue: { id: input.number, number: input.number, user: user(input.poster ?? 'aiworker'), state: 'open', updated_at: new Date().toISOString() },
-    comment: { id: 99, body: input.body, user: user(input.sender) },
+    // Gitea's comment ids are unique (a replay of one comment carries the same id).
+    comment: { id: ++commentIds, body: input.body, user: user(input.sender) },
     repository: { id: 1, name: input.repo, full_name: `${input.owner}/${input.repo}`, owner: user(input.owner) },
     sender: user(input.sender),
     is_pull: true,

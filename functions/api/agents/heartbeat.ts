@@ -1,4 +1,9 @@
-import { heartbeat, agentsHeartbeatOperation } from '@aiworker/core';
+import { heartbeat, requireScope, agentsHeartbeatOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 
-export const handler = api(agentsHeartbeatOperation, ({ params, caller }) => heartbeat(params.id, caller?.kind === 'agent' ? caller.record : undefined));
+/** An agent's own token needs the `work` scope, as the MCP heartbeat tool does: a heartbeat keeps a held task's lease alive. */
+export const handler = api(agentsHeartbeatOperation, ({ params, caller }) => {
+  const record = caller?.kind === 'agent' ? caller.record : undefined;
+  if (record) requireScope(record, 'heartbeat');
+  return heartbeat(params.id, record);
+});

@@ -8,10 +8,7 @@ export const handler = browserHandler(async (event) => {
   if (query.error) throw new ValidationError(`Gitea did not sign you in: ${query.error_description ?? query.error}`);
   const { code, state } = query;
   if (!code || !state || code.length > 2000 || state.length > 200) throw new ValidationError('The sign-in answer from Gitea lacks its code or state; sign in again');
-  if (cookieOf(event, SIGN_IN_COOKIE) !== state) {
-    throw new ValidationError('This sign-in was started in another browser or has expired; sign in again');
-  }
-  const { token, session } = await finishGiteaSignIn({ code, state });
+  const { token, session } = await finishGiteaSignIn({ code, state, cookie: cookieOf(event, SIGN_IN_COOKIE) });
   const maxAge = (Date.parse(session.expiresAt) - Date.now()) / 1000;
   return redirect('/', [setCookie(event, SESSION_COOKIE, token, maxAge), clearCookie(event, SIGN_IN_COOKIE)]);
 });

@@ -9,6 +9,8 @@ export interface Config {
   version: string;
   /** Sign-in with Gitea and board sessions. */
   auth: AuthConfig;
+  /** Source addresses of reverse proxies whose X-Forwarded-Host is believed (AIWORKER_TRUSTED_PROXIES). */
+  trustedProxies: string[];
 }
 
 export interface AuthConfig {
@@ -46,6 +48,7 @@ export function config(): Config {
     adminToken: secret('AdminToken'),
     leaseSeconds: Number(env.AIWORKER_LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS),
     version: env.AIWORKER_VERSION ?? '0.1.0',
+    trustedProxies: list(env.AIWORKER_TRUSTED_PROXIES),
     auth: {
       giteaUrl: env.GITEA_URL?.replace(/\/+$/, ''),
       giteaClientId: env.AIWORKER_GITEA_CLIENT_ID,

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INVALID_TRANSITION'
   | 'INVALID_CURSOR'
+  | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'BAD_GATEWAY'
   | 'INTERNAL_ERROR';
@@ -89,3 +90,13 @@ export class InvalidCursorError extends DomainError {
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+/** Too many attempts from one client address in a window: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    what: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', `Too many ${what} from your address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}

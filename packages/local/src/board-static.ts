@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { contentSecurityPolicy } from '@aiworker/infra/web';
 import { boardDist } from './board-build.js';
 
 const TYPES: Record<string, string> = {
@@ -50,7 +51,7 @@ export function serveBoard(req: IncomingMessage, res: ServerResponse, pathname: 
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff',
-    ...(file.endsWith('.html') ? { 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'" } : {}),
+    ...(file.endsWith('.html') ? { 'content-security-policy': contentSecurityPolicy } : {}),
   });
   if (method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);

@@ -91,7 +91,8 @@ export async function startHttpServer(
       const event = httpEventV2({
         method,
         url,
-        headers: req.headers,
+        // This server speaks plain HTTP: say so the way API Gateway says https (a proxy in front may say otherwise).
+        headers: { 'x-forwarded-proto': 'http', ...req.headers },
         body,
         routeKey: match.route.routeKey,
         pathParameters: match.pathParameters,

@@ -14,6 +14,9 @@ async function main() {
   // Loopback only unless HOST says otherwise (e.g. HOST=0.0.0.0 to open the API to the network on purpose).
   // DynamoDB Local, fauxqs and the Gitea stand-in always stay on 127.0.0.1.
   const host = process.env.HOST || '127.0.0.1';
+  // On a laptop the board listens on loopback and notification receivers are usually local too; a
+  // deployment leaves this off (internal addresses refused). AIWORKER_NOTIFY_ALLOW_PRIVATE=false turns it off here.
+  process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE ??= 'true';
   // Where DynamoDB Local keeps its data and the admin token lives: AIWORKER_DATA_DIR, default .data/ in the project.
   const dataDir = process.env.AIWORKER_DATA_DIR ? resolve(process.env.AIWORKER_DATA_DIR) : join(projectRoot, '.data');
   let runtime: Runtime;

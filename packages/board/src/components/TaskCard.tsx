@@ -6,6 +6,7 @@ import { ago } from '../lib/time';
 import { UsageFact } from './UsageFact';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
+import { isWebLink } from '../lib/links';
 
 interface Props {
   task: Task;
@@ -58,7 +59,7 @@ function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
-        {task.prUrl && (
+        {isWebLink(task.prUrl) && (
           <div>
             <dt>Pull request</dt>
             <dd>

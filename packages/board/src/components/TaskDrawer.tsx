@@ -5,6 +5,7 @@ import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
 import { RunPanel } from './RunPanel';
 import { TaskForm } from './TaskForm';
+import { isWebLink } from '../lib/links';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
 
@@ -139,7 +140,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
             Branch <code>{task.branchName}</code>
           </span>
         )}
-        {task.prUrl && (
+        {isWebLink(task.prUrl) && (
           <a href={task.prUrl} target="_blank" rel="noreferrer">
             Pull request #{task.prNumber}
           </a>

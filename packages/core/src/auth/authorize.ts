@@ -2,6 +2,7 @@ import type { AgentRecord } from '../schemas/agent.js';
 import { config } from '../config.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { authenticateAgent } from '../services/agents.js';
+import { countAttempt } from './rate-limits.js';
 import { findSession } from './sessions.js';
 import { sameSecret } from './tokens.js';
 
@@ -21,6 +22,8 @@ export type AuthMode = 'none' | 'person' | 'admin' | 'agent' | 'holder';
 export interface Credentials {
   bearer?: string;
   session?: string;
+  /** The client's address (the event's sourceIp): failed bearer tokens are counted per address. */
+  address?: string;
 }
 
 /** How a caller appears in a task's events (`actor`): `admin`, `gitea:<login>` or `agent:<id>`. */
@@ -37,7 +40,7 @@ export function actorOf(caller: Caller | undefined): string | undefined {
  */
 export async function authorize(credentials: Credentials, mode: AuthMode, agentId?: string): Promise<Caller | undefined> {
   if (mode === 'none') return undefined;
-  const caller = credentials.bearer ? await bearerCaller(credentials.bearer) : credentials.session ? await sessionCaller(credentials.session) : undefined;
+  const caller = credentials.bearer ? await bearerCaller(credentials.bearer, credentials.address) : credentials.session ? await sessionCaller(credentials.session) : undefined;
   if (!caller) throw new UnauthorizedError();
   if (caller.kind === 'agent') {
     if (mode === 'holder') return caller; // the service checks that the agent holds the task
@@ -50,10 +53,12 @@ export async function authorize(credentials: Credentials, mode: AuthMode, agentI
   return caller;
 }
 
-async function bearerCaller(token: string): Promise<Caller> {
+async function bearerCaller(token: string, address: string | undefined): Promise<Caller> {
   const adminToken = config().adminToken;
   if (adminToken && sameSecret(token, adminToken)) return { kind: 'admin' };
-  const agent = await authenticateAgent(token).catch(() => {
+  const agent = await authenticateAgent(token).catch(async () => {
+    // Past the limit of unknown tokens from this address: 429 instead of 401.
+    await countAttempt('failedBearer', address);
     throw new UnauthorizedError('Invalid bearer token');
   });
   // The record just read comes along (not enumerable: it never reaches a log or a response), so a

@@ -1,19 +1,29 @@
 import { createHash } from 'node:crypto';
 import { config, type AuthConfig } from '../config.js';
 import { DomainError, ForbiddenError, ValidationError } from '../errors.js';
-import { sessionRepository } from '../db/session-repository.js';
+import { countAttempt } from './rate-limits.js';
+import { seal, unseal } from './sealed.js';
 import { createSession } from './sessions.js';
-import { generateSecret, hashToken } from './tokens.js';
+import { generateSecret, sameSecret } from './tokens.js';
 
 /**
  * Sign-in with Gitea: OAuth2 authorization code with PKCE (RFC 7636, S256) against the team's Gitea, which
- * is an OAuth2 provider. The pending sign-in (PKCE verifier, redirect URI) is kept in DynamoDB under a hash
- * of `state` for ten minutes and can be used once.
+ * is an OAuth2 provider. The pending sign-in (`state`, PKCE verifier, redirect URI, expiry) lives for ten
+ * minutes in a cookie sealed with a key only the server has (auth/sealed.ts), not in the table: starting a
+ * sign-in writes nothing but the per-address rate-limit counter. Gitea takes an authorization code once.
  */
 const SIGN_IN_MINUTES = 10;
 const GITEA_TIMEOUT_MS = 10_000;
+const SEAL_PURPOSE = 'gitea sign-in';
 
 type GiteaSettings = AuthConfig & { giteaUrl: string; giteaClientId: string };
+
+interface PendingSignIn {
+  state: string;
+  codeVerifier: string;
+  redirectUri: string;
+  expiresAt: number;
+}
 
 function giteaSettings(): GiteaSettings {
   const auth = config().auth;
@@ -26,15 +36,25 @@ function giteaSettings(): GiteaSettings {
   return auth as GiteaSettings;
 }
 
+/** The key the pending sign-in is sealed with derives from the admin token (every API function has it). */
+function sealingSecret(): string {
+  const secret = config().adminToken;
+  if (!secret) throw new DomainError('SERVICE_UNAVAILABLE', 'Sign-in is not set up here: the AdminToken secret is not set');
+  return secret;
+}
+
 const challengeOf = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
-/** Where to send the browser to sign in, and the `state` to bind to it (the caller keeps it in a cookie). */
-export async function startGiteaSignIn(redirectUri: string): Promise<{ authorizeUrl: string; state: string }> {
+/**
+ * Where to send the browser to sign in, and the cookie that carries the pending sign-in (sealed) so only
+ * this browser can finish it. Counted per client address (429 past the limit).
+ */
+export async function startGiteaSignIn(redirectUri: string, address?: string): Promise<{ authorizeUrl: string; cookie: string }> {
   const { giteaUrl, giteaClientId } = giteaSettings();
+  await countAttempt('signInStart', address);
   const state = generateSecret();
   const codeVerifier = generateSecret() + generateSecret();
-  const expiresAt = new Date(Date.now() + SIGN_IN_MINUTES * 60_000).toISOString();
-  await sessionRepository.putSignIn(hashToken(state), { codeVerifier, redirectUri, expiresAt });
+  const pending: PendingSignIn = { state, codeVerifier, redirectUri, expiresAt: Date.now() + SIGN_IN_MINUTES * 60_000 };
   const url = new URL(`${giteaUrl}/login/oauth/authorize`);
   url.search = new URLSearchParams({
     client_id: giteaClientId,
@@ -44,8 +64,11 @@ export async function startGiteaSignIn(redirectUri: string): Promise<{ authorize
     code_challenge: challengeOf(codeVerifier),
     code_challenge_method: 'S256',
   }).toString();
-  return { authorizeUrl: url.toString(), state };
+  return { authorizeUrl: url.toString(), cookie: seal(pending, sealingSecret(), SEAL_PURPOSE) };
 }
+
+/** How long the sign-in cookie lives (the browser drops it then; the sealed expiry is checked too). */
+export const SIGN_IN_COOKIE_SECONDS = SIGN_IN_MINUTES * 60;
 
 interface GiteaUser {
   login: string;
@@ -61,7 +84,7 @@ async function giteaCall<T>(what: string, url: string, init: RequestInit): Promi
   const text = await response.text();
   if (!response.ok) {
     if (response.status === 400 || response.status === 401) {
-      throw new ValidationError(`Gitea refused to ${what} (${response.status}); the sign-in link may have expired: sign in again`);
+      throw new ValidationError(`Gitea refused to ${what} (${response.status}); the sign-in may have expired or was already used: sign in again`);
     }
     throw new DomainError('BAD_GATEWAY', `Gitea answered ${response.status} when asked to ${what}; try again`);
   }
@@ -94,11 +117,18 @@ async function orgsOf(giteaUrl: string, headers: Record<string, string>): Promis
   return orgs;
 }
 
-/** The end of the dance: checks `state`, trades the code (with the PKCE verifier) for a token, asks Gitea who it is. */
-export async function finishGiteaSignIn(input: { code: string; state: string }) {
+/**
+ * The end of the dance: the sealed cookie must be this server's, unexpired and for this `state`; then the
+ * code is traded (with the PKCE verifier) for a token, and Gitea is asked who it is.
+ */
+export async function finishGiteaSignIn(input: { code: string; state: string; cookie: string | undefined }) {
   const settings = giteaSettings();
-  const pending = await sessionRepository.takeSignIn(hashToken(input.state));
-  if (!pending) throw new ValidationError('This sign-in has expired or was already used; sign in again');
+  if (!input.cookie) throw new ValidationError('This sign-in was started in another browser or has expired; sign in again');
+  const pending = unseal<PendingSignIn>(input.cookie, sealingSecret(), SEAL_PURPOSE);
+  if (!pending || typeof pending.state !== 'string' || !sameSecret(pending.state, input.state)) {
+    throw new ValidationError('This sign-in was started in another browser or has expired; sign in again');
+  }
+  if (!(pending.expiresAt > Date.now())) throw new ValidationError('This sign-in has expired or was already used; sign in again');
   const token = await giteaCall<{ access_token?: string }>('sign you in', `${settings.giteaUrl}/login/oauth/access_token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -1,8 +1,9 @@
 import { sessionRepository, type SessionRecord } from '../db/session-repository.js';
 import { config } from '../config.js';
 import { now } from '../ids.js';
-import { generateSecret, hashToken, sameSecret } from './tokens.js';
+import { adminTokenMark, generateSecret, hashToken, sameSecret } from './tokens.js';
 import { UnauthorizedError } from '../errors.js';
+import { countAttempt } from './rate-limits.js';
 
 /** A person signed in to the board: with the admin token (`admin`) or with Gitea (`gitea`). */
 export interface Session {
@@ -20,6 +21,8 @@ export async function createSession(who: Omit<Session, 'expiresAt'>): Promise<{ 
   const createdAt = now();
   const expiresAt = new Date(Date.now() + config().auth.sessionHours * 3_600_000).toISOString();
   const record: SessionRecord = { ...who, createdAt, expiresAt };
+  // An admin session is bound to the admin token it was made with: rotating the token ends it.
+  if (who.subject === 'admin') record.adminTokenMark = adminTokenMark(config().adminToken ?? '');
   await sessionRepository.put(hashToken(token), record);
   return { token, session: { ...who, expiresAt } };
 }
@@ -29,7 +32,14 @@ export async function findSession(token: string): Promise<Session | undefined> {
   if (!token.startsWith(SESSION_PREFIX) || token.length > 200) return undefined;
   const record = await sessionRepository.get(hashToken(token));
   if (!record) return undefined;
+  if (record.subject === 'admin' && !madeWithCurrentAdminToken(record)) return undefined;
   return { subject: record.subject, login: record.login, admin: record.admin, expiresAt: record.expiresAt };
+}
+
+/** Whether an admin session was made with the admin token in force now (not one rotated away since). */
+function madeWithCurrentAdminToken(record: SessionRecord): boolean {
+  const adminToken = config().adminToken;
+  return Boolean(adminToken && record.adminTokenMark && sameSecret(record.adminTokenMark, adminTokenMark(adminToken)));
 }
 
 export async function endSession(token: string): Promise<void> {
@@ -37,7 +47,8 @@ export async function endSession(token: string): Promise<void> {
 }
 
 /** `POST /api/auth/token`: the admin token, exchanged for a session (bootstrap and local use). */
-export async function signInWithAdminToken(token: string) {
+export async function signInWithAdminToken(token: string, address?: string) {
+  await countAttempt('tokenExchange', address);
   const adminToken = config().adminToken;
   if (!adminToken || !sameSecret(token, adminToken)) throw new UnauthorizedError('That is not the admin token');
   return createSession({ subject: 'admin', login: 'admin', admin: true });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const AGENT_TOKEN_PREFIX = 'aiw_';
 const PERSON_TOKEN_PREFIX = 'aiwp_';
@@ -32,3 +32,10 @@ export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1];
 }
+
+/**
+ * What an admin session records of the admin token it was made with: an HMAC keyed with the token (so the
+ * table never holds anything that helps guess the token), compared on each use, so rotating the token ends
+ * every session made with the old one.
+ */
+export const adminTokenMark = (adminToken: string): string => createHmac('sha256', adminToken).update('aiworker admin session').digest('hex');

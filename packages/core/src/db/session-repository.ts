@@ -4,9 +4,8 @@ import { documentClient } from './client.js';
 import { tableName } from './store.js';
 
 /**
- * Board sessions and pending Gitea sign-ins. Keyed by a hash of the secret (a session cookie, an OAuth2
- * `state`), so the table never holds a value that signs anyone in. Each item carries the table's TTL
- * attribute, so DynamoDB deletes it after it expires; reads check the expiry too (TTL deletion is lazy).
+ * Board sessions. Keyed by a hash of the session cookie's secret, so the table never holds a value that
+ * signs anyone in. Each item carries the table's TTL attribute, so DynamoDB deletes it after it expires; reads check the expiry too (TTL deletion is lazy).
  */
 export interface SessionRecord {
   /** `admin` (signed in with the admin token) or `gitea` (signed in with Gitea). */
@@ -15,12 +14,8 @@ export interface SessionRecord {
   admin: boolean;
   createdAt: string;
   expiresAt: string;
-}
-
-export interface PendingSignIn {
-  codeVerifier: string;
-  redirectUri: string;
-  expiresAt: string;
+  /** Admin sessions: which admin token made them (auth/tokens.ts adminTokenMark). */
+  adminTokenMark?: string;
 }
 
 const ttlAttribute = table.timeToLiveAttribute;
@@ -51,13 +46,4 @@ export const sessionRepository = {
   delete: async (hash: string) => {
     await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: { pk: `SESSION#${hash}`, sk: 'SESSION' } }));
   },
-  putSignIn: (hash: string, pending: PendingSignIn) => put(`SIGNIN#${hash}`, 'SIGNIN', pending),
-  /** Reads and deletes a pending sign-in in one call: a `state` works once. */
-  takeSignIn: async (hash: string): Promise<PendingSignIn | undefined> =>
-    live(
-      strip<PendingSignIn>(
-        (await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: { pk: `SIGNIN#${hash}`, sk: 'SIGNIN' }, ReturnValues: 'ALL_OLD' })))
-          .Attributes,
-      ),
-    ),
 };

@@ -42,7 +42,7 @@ export const IssueCommentPayloadSchema = /* @__PURE__ */ define(() =>
   z.looseObject({
     action: z.string().check(z.minLength(1), z.maxLength(64)),
     issue: z.looseObject({ number: z.int().check(z.positive()), user: z.nullish(Login), updated_at: z.nullish(upTo(64)) }),
-    comment: z.looseObject({ body: upTo(1_000_000), user: z.nullish(Login) }),
+    comment: z.looseObject({ id: z.nullish(z.int().check(z.positive())), body: upTo(1_000_000), user: z.nullish(Login) }),
     pull_request: z.nullish(PullRequest),
     is_pull: z.nullish(z.boolean()),
     repository: Repository,

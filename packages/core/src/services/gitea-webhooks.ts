@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
 import { validWebhookSignature } from '../auth/webhook-signature.js';
@@ -78,7 +79,9 @@ async function toPullEvent(deliveryId: string, eventType: string, body: Buffer):
     if (await isAiworker(base.owner, base.repo, base.login, [payload.issue.user?.login, payload.pull_request?.user?.login])) {
       return { ignore: `The comment is by ${base.login}, the account aiworker itself uses` };
     }
-    return { ...base, updatedAt: payload.issue.updated_at ?? undefined, effect: { kind: 'comment', text: payload.comment.body } };
+    // A comment is one comment, whichever delivery carries it: its id (Gitea always sends one).
+    const contentKey = keyOf(payload.comment.id ? ['comment', base.owner, base.repo, payload.comment.id] : ['comment-body', body.toString('base64')]);
+    return { ...base, contentKey, updatedAt: instant(payload.issue.updated_at, 'issue.updated_at'), effect: { kind: 'comment', text: payload.comment.body } };
   }
 
   const payload = parse(PullRequestPayloadSchema, body, eventType);
@@ -89,14 +92,29 @@ async function toPullEvent(deliveryId: string, eventType: string, body: Buffer):
     repo: payload.repository.name,
     number: payload.pull_request.number,
     login: payload.sender.login,
-    updatedAt: payload.pull_request.updated_at ?? undefined,
+    updatedAt: instant(payload.pull_request.updated_at, 'pull_request.updated_at'),
   };
   const effect = pullEffect(eventType, payload.action, payload.pull_request.merged === true, payload.review?.content ?? '', payload.pull_request.head?.sha ?? undefined);
   if (!effect) return { ignore: `aiworker does not act on ${eventType} ${payload.action}` };
+  // Gitea's review payload carries no review id: the pull request, what happened, who, when (its updated_at,
+  // which each review moves) and what was said identify it. Without updated_at, the exact body does.
+  const what = [base.owner, base.repo, base.number, eventType, payload.action, base.login, JSON.stringify(effect)];
+  const contentKey = keyOf(base.updatedAt ? ['pull', ...what, base.updatedAt] : ['pull-body', body.toString('base64')]);
   if (effect.kind === 'review' && effect.verdict === 'comment' && (await isAiworker(base.owner, base.repo, base.login, [payload.pull_request.user?.login]))) {
     return { ignore: `The review is by ${base.login}, the account aiworker itself uses` };
   }
-  return { ...base, effect };
+  return { ...base, contentKey, effect };
+}
+
+/** A short, fixed-length key for what a delivery says. */
+const keyOf = (parts: Array<string | number>): string => createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+
+/** A payload time stamp as an instant in UTC (Gitea sends RFC 3339 with the server's offset), or 400. */
+function instant(stamp: string | null | undefined, field: string): string | undefined {
+  if (!stamp) return undefined;
+  const at = Date.parse(stamp);
+  if (Number.isNaN(at)) throw new ValidationError(`${field} is not a time stamp: ${stamp.slice(0, 64)}`, { field });
+  return new Date(at).toISOString();
 }
 
 function pullEffect(eventType: string, action: string, merged: boolean, text: string, sha: string | undefined): PullEffect | undefined {

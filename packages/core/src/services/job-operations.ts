@@ -3,6 +3,7 @@ import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js
 import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
 import { deliverNotification } from './notification-delivery.js';
+import { httpUrl } from '../web-url.js';
 
 export type JobGitea = GiteaClient;
 
@@ -64,7 +65,7 @@ async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notificati
         title: input.title,
         body: input.body ?? '',
       });
-      return { number: pull.number, url: pull.htmlUrl, head: pull.head, base: pull.base, reused: !pull.created };
+      return { number: pull.number, url: httpUrl(pull.htmlUrl), head: pull.head, base: pull.base, reused: !pull.created };
     }
     case 'register_webhook': {
       const webhookSecret = secret('WebhookSecret');

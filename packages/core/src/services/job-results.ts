@@ -12,6 +12,7 @@ import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { canTransition } from '../state-machine.js';
 import { updateVersioned } from './optimistic.js';
 import { applyStateChange, saveTaskChange } from './task-changes.js';
+import { httpUrl } from '../web-url.js';
 
 /**
  * What a finished job writes: the job (guarded by the version the worker claimed it at) and, for a task's
@@ -118,8 +119,11 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
       });
     case 'create_pull_request':
       return (task) => {
-        const message = `Pull request #${String(result.number)} ${result.reused ? 'found' : 'opened'}: ${String(result.url)} (job ${job.id})`;
-        const withPr = { ...clearError(task), prUrl: String(result.url), prNumber: Number(result.number) };
+        // Only an http(s) link is kept: it is shown as a link on the board.
+        const prUrl = httpUrl(result.url);
+        const message = `Pull request #${String(result.number)} ${result.reused ? 'found' : 'opened'}${prUrl ? `: ${prUrl}` : ''} (job ${job.id})`;
+        const withPr: Task = { ...clearError(task), prUrl, prNumber: Number(result.number) };
+        if (!prUrl) delete withPr.prUrl;
         const moved = moveIfAllowed(withPr, 'ready_to_test', message);
         // The link a Gitea webhook about this pull request finds its task by.
         const link = pullRepository.link({ owner: String(job.input.owner), repo: String(job.input.repo), number: Number(result.number), taskId: task.id, projectId: task.projectId });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { projectRepository } from '../db/project-repository.js';
 import type { JobInputOf, JobRecord } from '../schemas/job.js';
 import { PermanentJobError } from './job-retry.js';
+import { InternalAddressError, postTo, type PostResult } from './public-address.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -15,6 +16,9 @@ class RetryableNotificationError extends Error {
     super(message);
   }
 }
+
+/** AIWORKER_NOTIFY_ALLOW_PRIVATE=true: notifications may go to loopback, link-local and private addresses (a laptop, a private network). */
+const internalAllowed = () => process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE === 'true';
 
 /** The URL's host only: a Slack incoming-webhook URL is itself a secret, so it is never logged or recorded. */
 const hostOf = (url: string) => {
@@ -50,17 +54,22 @@ export async function deliverNotification(job: JobRecord, input: JobInputOf<'sen
     if (project.notifySecret) headers['x-aiworker-signature'] = `sha256=${createHmac('sha256', project.notifySecret).update(body).digest('hex')}`;
   }
   const host = hostOf(project.notifyUrl);
-  let response: Response;
+  let response: PostResult;
   try {
-    response = await fetch(project.notifyUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'manual' });
-    await response.arrayBuffer();
+    response = await postTo(new URL(project.notifyUrl), { headers, body, timeoutMs: TIMEOUT_MS, allowInternal: internalAllowed() });
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS / 1000} s` : 'could not connect';
-    throw new RetryableNotificationError(`Notification to ${host}: ${reason}`);
+    if (error instanceof InternalAddressError) {
+      throw new PermanentJobError(
+        `Notification to ${host} refused: it is (or resolves to) a loopback, link-local or private address; a deployment that means it sets AIWORKER_NOTIFY_ALLOW_PRIVATE=true`,
+      );
+    }
+    // One text for refused, reset, unresolvable and silent alike: the job's record must not tell a port scan anything.
+    throw new RetryableNotificationError(`Notification to ${host}: delivery failed`);
   }
-  if (response.ok) return { delivered: true, status: response.status, host, format };
+  const ok = response.status >= 200 && response.status < 300;
+  if (ok) return { delivered: true, status: response.status, host, format };
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
-    const retryAfter = Number(response.headers.get('retry-after'));
+    const retryAfter = Number(response.headers['retry-after']);
     throw new RetryableNotificationError(`Notification to ${host} answered HTTP ${response.status}`, Number.isFinite(retryAfter) ? retryAfter : undefined);
   }
   throw new PermanentJobError(`Notification to ${host} answered HTTP ${response.status}; check the project's notifyUrl`);

@@ -26,6 +26,8 @@ export type PullEffect =
 
 export interface PullEvent {
   deliveryId: string;
+  /** What the delivery says, as a key: the same for a replay under a new delivery id (gitea-webhooks.ts). */
+  contentKey: string;
   /** X-Gitea-Event-Type, recorded with the delivery. */
   eventType: string;
   owner: string;
@@ -33,7 +35,7 @@ export interface PullEvent {
   number: number;
   /** The Gitea login of the person who did it. */
   login: string;
-  /** `pull_request.updated_at` from the payload: orders reviews. */
+  /** `pull_request.updated_at` from the payload, as an ISO instant in UTC: orders reviews. */
   updatedAt?: string;
   effect: PullEffect;
 }
@@ -136,7 +138,8 @@ async function planReview(task: Task, link: PullLink, event: PullEvent, effect: 
   });
 
   if (link.merged || link.closed) return keep(`the pull request is ${link.merged ? 'merged' : 'closed'}, so the task stays in ${task.state}`);
-  const stale = event.updatedAt && link.reviewedAt && event.updatedAt < link.reviewedAt;
+  // Instants, not strings: 10:30+01:00 is older than 10:00Z.
+  const stale = event.updatedAt && link.reviewedAt && Date.parse(event.updatedAt) < Date.parse(link.reviewedAt);
   if (stale) return keep(`a newer review was applied already, so the task stays in ${task.state}`);
   const nextLink: PullLink | undefined = event.updatedAt && effect.verdict !== 'comment' ? { ...link, reviewedAt: event.updatedAt } : undefined;
 
@@ -168,8 +171,8 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
   });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // Side by side: whether this delivery was applied, and the pull request's link to its task.
-    const [seen, link] = await Promise.all([deliveryRepository.seen(event.deliveryId), pullRepository.get(event.owner, event.repo, event.number)]);
-    if (seen) return receipt('duplicate', 'This delivery was applied before; nothing changed');
+    const [seen, link] = await Promise.all([deliveryRepository.seen(event.deliveryId, event.contentKey), pullRepository.get(event.owner, event.repo, event.number)]);
+    if (seen) return receipt('duplicate', 'This delivery (or a replay of it under another delivery id) was applied before; nothing changed');
     if (!link) return receipt('ignored', `Pull request #${event.number} of ${event.owner}/${event.repo} was not opened by aiworker`);
     const task = await taskRepository.get(link.taskId);
     if (!task) return receipt('ignored', `The task of pull request #${event.number} (${link.taskId}) no longer exists`);
@@ -177,7 +180,7 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     const outcome = await plan(task, link, event);
     const at = now();
     const taskEvent: TaskEvent = { taskId: task.id, at, ...outcome.event };
-    const extra: TransactItem[] = [deliveryRepository.markerPut(event.deliveryId, event.eventType, at), ...(outcome.extra ?? [])];
+    const extra: TransactItem[] = [...deliveryRepository.markerPuts(event.deliveryId, event.contentKey, event.eventType, at), ...(outcome.extra ?? [])];
     if (outcome.link) extra.push(pullRepository.put({ ...outcome.link, version: link.version + 1 }, link.version));
     let written: boolean;
     let result = task;

@@ -16,7 +16,7 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-function waitForPort(port: number, child: ReturnType<typeof spawn>, timeoutMs = 30_000): Promise<void> {
+function waitForPort(port: number, child: ReturnType<typeof spawn>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -28,7 +28,7 @@ function waitForPort(port: number, child: ReturnType<typeof spawn>, timeoutMs = 
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new StartupError('DynamoDB Local did not start within 30 s'));
+        if (Date.now() > deadline) reject(new StartupError(`DynamoDB Local did not start within ${timeoutMs / 1000} s`));
         else setTimeout(attempt, 100);
       });
     };

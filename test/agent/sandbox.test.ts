@@ -50,10 +50,9 @@ describe('aiworker agent: the coding command in its sandbox', { timeout: 300_000
     const home = tempFolder(world);
     const workdir = join(home, 'work');
 
-    const { code, output } = await runRunner(world, { tokens: [agent.token], workdir: home, args: ['--once', '--project', project.id, '--command', `sh ${commandPath('hostile.sh')}`] });
-    expect(code, output).toBe(0);
+    const { code, output } = await runRunner(world, { tokens: [agent.token], workdir: home, args: ['--once', '--project', project.id, '--command', `sh ${commandPath('hostile.sh')}`] }, 280_000);
     const done = await getTask(world, task.id);
-    expect(done.state, output).toBe('ready_to_test');
+    expect(done.branchName, output).toBeTruthy();
 
     // What the command found is on the pushed branch: none of the runner's secrets.
     const secrets = [agent.token, world.gitea.token, Buffer.from(`${world.gitea.owner}:${world.gitea.token}`).toString('base64')];
@@ -82,6 +81,9 @@ describe('aiworker agent: the coding command in its sandbox', { timeout: 300_000
     for (const dir of admin) expect(readdirSync(dir)).not.toContain('config.worktree');
     expect(output).not.toContain(world.gitea.token);
     expect(output).not.toContain(agent.token);
+    // And the runner did its job: the command's work went up as a pull request.
+    expect(code, output).toBe(0);
+    expect(done.state, output).toBe('ready_to_test');
   });
 
   it('a sandboxed command that hangs is killed at --timeout with everything it started', async () => {
@@ -100,6 +102,22 @@ describe('aiworker agent: the coding command in its sandbox', { timeout: 300_000
     expect(runner.output()).toContain('timed out after 8 s');
     expect(seen.filter(isAlive)).toEqual([]);
     expect(await getTask(world, task.id)).toMatchObject({ state: 'backlog' });
+  });
+
+  it('with --allow-host the command reaches those hosts only, through the runner\'s proxy; nothing else', async () => {
+    const project = await projectWithRepo(world);
+    const task = await newTask(world, project.id, 'Fetch something');
+    const agent = await newAgentToken(world);
+    const env = { GITEA_PORT: new URL(world.gitea.url).port, REPO_PATH: `/${world.gitea.owner}/${project.giteaRepo}.git/info/refs?service=git-upload-pack` };
+    const args = ['--once', '--project', project.id, '--allow-host', 'localhost', '--pass-env', 'GITEA_PORT', '--pass-env', 'REPO_PATH', '--command', `sh ${commandPath('network.sh')}`];
+    const { code, output } = await runRunner(world, { tokens: [agent.token], workdir: tempFolder(world), args, env }, 280_000);
+    expect(code, output).toBe(0);
+    const done = await getTask(world, task.id);
+    const clone = await cloneBranch(world, project.giteaRepo, done.branchName);
+    const network = readFileSync(join(clone, 'network.md'), 'utf8');
+    expect(network).toContain('allowed: 001e# service=git-upload-pack');
+    expect(network).toContain('other host: 127.0.0.1 is not an --allow-host of this runner');
+    expect(network).toContain('around the proxy: failed 7'); // curl: could not connect (no network in the sandbox)
   });
 
   it('without bubblewrap the runner refuses to start, in one line that names --no-sandbox', async () => {

@@ -32,6 +32,8 @@ export interface RunnerConfig {
   allowRead: string[];
   /** Variables of the runner's environment the command gets besides the basic ones (e.g. a model API key). */
   passEnv: string[];
+  /** With hosts, the sandboxed command's only network is a proxy to these. */
+  allowHosts: string[];
 }
 
 export const USAGE = `Usage: aiworker agent [options]
@@ -57,6 +59,9 @@ the pull request. Settings come from options or the environment.
                        TERM, TZ, USER and the AIWORKER_ task variables otherwise
   --allow-read PATH    let the sandboxed command read this path too, e.g. where its CLI is installed
                        (repeatable; AIWORKER_SANDBOX_READ, colon-separated). PATH's folders are readable
+  --allow-host HOST    the sandboxed command's only network: HTTP(S) to these hosts through the runner's
+                       proxy (HTTPS_PROXY); *.example.com allows subdomains (repeatable;
+                       AIWORKER_SANDBOX_HOSTS, comma-separated). Without it the command has the machine's network
   --no-sandbox         run the coding command without the sandbox: it can then read this runner's tokens
                        and change its repositories. Without it the runner needs bubblewrap (bwrap)
   -h, --help           this text
@@ -115,6 +120,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RunnerConfi
       verbose: { type: 'boolean' },
       'pass-env': { type: 'string', multiple: true },
       'allow-read': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
       'no-sandbox': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -142,6 +148,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RunnerConfi
   for (const path of allowRead) {
     if (exposesRunner(path, { workdir, home: homedir() })) throw new UsageError(`--allow-read ${path} would show the coding command the runner's workdir (${workdir}) or your whole home`);
   }
+  const allowHosts = listOf(values['allow-host'], env.AIWORKER_SANDBOX_HOSTS, ',').map((host) => host.toLowerCase());
+  for (const host of allowHosts) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$|^\[?[0-9a-f:.]+\]?$/.test(host)) throw new UsageError(`--allow-host takes a host name (or *.domain), got "${host}"`);
+  }
+  if (allowHosts.length > 0 && values['no-sandbox']) throw new UsageError('--allow-host limits the sandbox\'s network: it cannot go with --no-sandbox');
   return {
     mcpUrl: url('--mcp-url (or AIWORKER_MCP_URL)', values['mcp-url'] ?? env.AIWORKER_MCP_URL),
     tokens: tokens.slice(0, parallel),
@@ -160,6 +171,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RunnerConfi
     sandbox: !values['no-sandbox'],
     allowRead,
     passEnv,
+    allowHosts,
   };
 }
 

@@ -35,7 +35,7 @@ export class Runner {
   ) {
     this.git = new Git({ username: config.giteaUsername, token: config.giteaToken });
     this.workspace = new Workspace(config.workdir, this.git, config.giteaUrl);
-    if (config.sandbox) this.sandbox = new Sandbox({ bwrap: 'bwrap', allowRead: config.allowRead, path: process.env.PATH ?? '', workdir: config.workdir, home: homedir() });
+    if (config.sandbox) this.sandbox = new Sandbox({ bwrap: 'bwrap', allowRead: config.allowRead, path: process.env.PATH ?? '', workdir: config.workdir, home: homedir(), allowHosts: config.allowHosts });
   }
 
   get stopping(): boolean {
@@ -47,8 +47,13 @@ export class Runner {
   }
 
   async run(): Promise<RunSummary> {
-    const results = await Promise.all(this.config.tokens.map((token, i) => this.slot(token, i)));
-    return { ends: results.flat(), stopped: this.stopping };
+    await this.sandbox?.start();
+    try {
+      const results = await Promise.all(this.config.tokens.map((token, i) => this.slot(token, i)));
+      return { ends: results.flat(), stopped: this.stopping };
+    } finally {
+      await this.sandbox?.close();
+    }
   }
 
   private async slot(token: string, index: number): Promise<TaskEnd[]> {

@@ -2,10 +2,13 @@ import { execFile } from 'node:child_process';
 import { lstatSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { FORWARDER, SANDBOX_PROXY_PORT, startEgressProxy, type EgressProxy } from './egress-proxy.js';
 
 /** Where the coding command's home and temp live inside the sandbox (a fresh tmpfs for every run). */
 export const SANDBOX_HOME = '/tmp/home';
 export const SANDBOX_TMP = '/tmp';
+/** Where the egress proxy's socket shows inside the sandbox (with --allow-host). */
+const SANDBOX_PROXY_SOCKET = '/run/aiworker-egress.sock';
 
 export interface SandboxSettings {
   /** The bubblewrap binary (`bwrap` on PATH). */
@@ -18,6 +21,8 @@ export interface SandboxSettings {
   workdir: string;
   /** The person's home: never bound whole (a PATH folder inside it, like ~/.local/bin, is). */
   home: string;
+  /** With hosts, the sandbox has no network but an HTTP(S) proxy to these (`*.example.com` for subdomains). */
+  allowHosts: string[];
 }
 
 export interface TaskMounts {
@@ -43,11 +48,38 @@ const HIDDEN = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', 
  * logs), not the person's home. The environment is given whole by the caller (an allowlist).
  */
 export class Sandbox {
+  private egress?: EgressProxy;
+
   constructor(private readonly settings: SandboxSettings) {}
+
+  /** Starts the egress proxy when hosts are allowed (before the first command). */
+  async start(): Promise<void> {
+    if (this.settings.allowHosts.length > 0 && !this.egress) this.egress = await startEgressProxy(this.settings.allowHosts);
+  }
+
+  async close(): Promise<void> {
+    await this.egress?.close();
+    this.egress = undefined;
+  }
 
   /** The argv that runs `command` through `sh -c` inside the sandbox, in `mounts.worktree`. */
   wrap(command: string, mounts: TaskMounts): string[] {
-    return [this.settings.bwrap, ...this.args(mounts), '--', '/bin/sh', '-c', command];
+    if (this.settings.allowHosts.length > 0 && !this.egress) throw new Error('the sandbox has allowed hosts but its proxy was not started');
+    if (!this.egress) return [this.settings.bwrap, ...this.args(mounts), '--', '/bin/sh', '-c', command];
+    // No network but the proxy: node (the runner's own) forwards 127.0.0.1:3128 to it and runs the command.
+    const node = process.execPath;
+    const egress = ['--unshare-net', '--bind', this.egress.socketPath, SANDBOX_PROXY_SOCKET, ...(isCovered(node) ? [] : ['--ro-bind', node, node])];
+    return [this.settings.bwrap, ...this.args(mounts), ...egress, '--', node, '-e', FORWARDER, String(SANDBOX_PROXY_PORT), SANDBOX_PROXY_SOCKET, command];
+  }
+
+  /** What the command's environment must say inside the sandbox: its home and temp, and the proxy if any. */
+  env(): Record<string, string> {
+    const env: Record<string, string> = { HOME: SANDBOX_HOME, TMPDIR: SANDBOX_TMP };
+    if (this.settings.allowHosts.length > 0) {
+      const proxy = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
+      Object.assign(env, { HTTPS_PROXY: proxy, HTTP_PROXY: proxy, https_proxy: proxy, http_proxy: proxy, ALL_PROXY: proxy, NO_PROXY: '', no_proxy: '' });
+    }
+    return env;
   }
 
   private args(mounts: TaskMounts): string[] {
@@ -80,7 +112,7 @@ export class Sandbox {
     if (process.platform !== 'linux') return `no sandbox for ${process.platform} yet (bubblewrap is Linux only)`;
     const probe = mkdtempSync(join(tmpdir(), 'aiworker-sandbox-probe-'));
     try {
-      const [file, ...args] = new Sandbox({ ...this.settings, allowRead: [], path: '' }).wrap('true', { worktree: probe, repo: probe });
+      const [file, ...args] = new Sandbox({ ...this.settings, allowRead: [], path: '', allowHosts: [] }).wrap('true', { worktree: probe, repo: probe });
       return await new Promise((done) => {
         execFile(file, args, { env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 }, (error, _stdout, stderr) => {
           if (!error) return done(undefined);

@@ -140,7 +140,7 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
   await rm(questionFile, { force: true });
   await ctx.workspace.link(dir);
 
-  const env = commandEnv(process.env, { passEnv: ctx.config.passEnv, sandboxed: !!ctx.sandbox }, {
+  const env = commandEnv(process.env, { passEnv: ctx.config.passEnv, sandbox: ctx.sandbox?.env() }, {
     AIWORKER_TASK_ID: task.id,
     AIWORKER_TASK_TITLE: task.title,
     AIWORKER_BRANCH: branch,

@@ -26,6 +26,7 @@ export default $config({
     const { createSweeper } = await import('./stacks/sweeper.js');
     const { createRouter, routeWeb } = await import('./stacks/web.js');
     const { createAlarms } = await import('./stacks/alarms.js');
+    const { createRunners, runnerSettings } = await import('./stacks/runners.js');
 
     const { stageSettings } = await import('./infra/functions.js');
 
@@ -44,6 +45,9 @@ export default $config({
     routeWeb(router, api);
     const mcp = createMcp(linked, router);
     createSweeper(linked);
+    // Agent runners on ECS Fargate, only when the stage asks for them (AIWORKER_RUNNERS=N; README, Deploy).
+    const runners = runnerSettings(process.env);
+    if (runners) createRunners(runners, mcp.url);
     createAlarms(
       { deadLetter, workerFunctionName: worker.nodes.function.name, apiId: api.nodes.api.id },
       { email: process.env.AIWORKER_ALARM_EMAIL, url: process.env.AIWORKER_ALARM_URL },

@@ -62,7 +62,8 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     const { code, output } = await runRunner(world, {
       tokens: [agent.token],
       workdir: home,
-      args: ['--once', '--tries', '2', '--timeout', '2', '--project', project.id, '--command', `sh ${commandPath('hang.sh')}`],
+      // Unsandboxed, so the test can see the command's own pids (test/agent/sandbox.test.ts kills a sandboxed one).
+      args: ['--once', '--tries', '2', '--timeout', '2', '--project', project.id, '--command', `sh ${commandPath('hang.sh')}`, '--no-sandbox', '--pass-env', 'PIDS_FILE'],
       env: { PIDS_FILE: pids },
     });
     expect(code, output).toBe(1);
@@ -87,7 +88,7 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
       tokens: [agent.token],
       workdir: home,
       viaNpx: false,
-      args: ['--once', '--timeout', '600', '--project', project.id, '--command', `sh ${commandPath('hang.sh')}`],
+      args: ['--once', '--timeout', '600', '--project', project.id, '--command', `sh ${commandPath('hang.sh')}`, '--no-sandbox', '--pass-env', 'PIDS_FILE'],
       env: { PIDS_FILE: pids },
     });
     await waitForOutput(runner, 'running the coding command');
@@ -115,7 +116,7 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     const agent = await newAgentToken(world);
     const home = tempFolder(world);
     // This command asks by writing the question and exiting 0, as a coding CLI that cannot choose its exit code does.
-    const options = { tokens: [agent.token], workdir: home, viaNpx: false, args: ['--once', '--project', project.id, '--command', `sh ${commandPath('ask.sh')}`], env: { ASK_EXIT: '0' } };
+    const options = { tokens: [agent.token], workdir: home, viaNpx: false, args: ['--once', '--project', project.id, '--command', `sh ${commandPath('ask.sh')}`, '--pass-env', 'ASK_EXIT'], env: { ASK_EXIT: '0' } };
     const first = startRunner(world, options);
     await waitForOutput(first, 'asked a person (task needs_input)');
     first.child.kill('SIGINT');
@@ -141,7 +142,7 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     const { code, output } = await runRunner(world, {
       tokens: [agent.token],
       workdir: tempFolder(world),
-      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('slow.sh')}`],
+      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('slow.sh')}`, '--pass-env', 'SLOW_SECONDS'],
       env: { SLOW_SECONDS: slow },
     });
     expect(code, output).toBe(0);
@@ -158,7 +159,7 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     const other = await newTask(world, project.id, 'Claimed and forgotten');
     const home = tempFolder(world);
     const pids = join(home, 'pids');
-    const killed = startRunner(world, { tokens: [silent.token], workdir: home, viaNpx: false, args: ['--once', '--project', project.id, '--timeout', '600', '--command', `sh ${commandPath('hang.sh')}`], env: { PIDS_FILE: pids } });
+    const killed = startRunner(world, { tokens: [silent.token], workdir: home, viaNpx: false, args: ['--once', '--project', project.id, '--timeout', '600', '--command', `sh ${commandPath('hang.sh')}`, '--no-sandbox', '--pass-env', 'PIDS_FILE'], env: { PIDS_FILE: pids } });
     await waitForOutput(killed, 'running the coding command');
     killed.child.kill('SIGKILL');
     await killed.exited;

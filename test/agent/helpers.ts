@@ -29,7 +29,7 @@ export const commandPath = (name: string) => join(projectRoot, 'test', 'agent', 
 const run = promisify(execFile);
 
 export async function startAgentWorld(): Promise<AgentWorld> {
-  useFastRetries();
+  useFastRetries(10_000); // fast retries, but a loaded machine answers slowly: the runner tests do not test timeouts
   process.env.AIWORKER_LEASE_SECONDS = String(LEASE_SECONDS);
   const gitea = await standInTarget();
   const runtime = await startTestRuntime({
@@ -91,7 +91,8 @@ export interface RunnerProcess {
  */
 export function startRunner(world: AgentWorld, options: { tokens: string[]; args: string[]; env?: Record<string, string>; workdir: string; viaNpx?: boolean }): RunnerProcess {
   const env = {
-    PATH: process.env.PATH ?? '',
+    // The scripted commands' folder is on PATH: the sandbox lets the command read PATH's folders.
+    PATH: `${commandPath('')}:${process.env.PATH ?? ''}`,
     HOME: options.workdir,
     AIWORKER_MCP_URL: `${world.runtime.url}/mcp`,
     AIWORKER_AGENT_TOKEN: options.tokens.join(','),

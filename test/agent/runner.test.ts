@@ -130,7 +130,7 @@ describe('aiworker agent', { timeout: 180_000 }, () => {
     const { code, output } = await runRunner(world, {
       tokens: agents.map((agent) => agent.token),
       workdir: home,
-      args: ['--once', '--parallel', '2', '--project', project.id, '--command', `sh ${commandPath('slow.sh')}`],
+      args: ['--once', '--parallel', '2', '--project', project.id, '--command', `sh ${commandPath('slow.sh')}`, '--pass-env', 'SLOW_SECONDS'],
       env: { SLOW_SECONDS: '3' },
     });
     expect(code, output).toBe(0);

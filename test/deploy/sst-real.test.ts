@@ -26,7 +26,16 @@ const env: Record<string, string> = {
 };
 const check = (run: AppRun, root = projectRoot) => checkApp(run, { root, secretValues: Object.values(secretValues) });
 
-const runs: Record<'personal' | 'dev' | 'production', AppRun> = {} as never;
+const runs: Record<'personal' | 'dev' | 'production' | 'fleet', AppRun> = {} as never;
+// A stage with two agent runners on Fargate (stacks/runners.ts), their tokens set as SST secrets.
+const runnerSecrets = { RunnerAgentTokens: 'agt_runner_one_0123456789,agt_runner_two_0123456789', RunnerGiteaToken: 'gitea_runner_0123456789', RunnerModelKey: 'sk-model-0123456789' };
+const fleetEnv = {
+  ...env,
+  ...Object.fromEntries(Object.entries(runnerSecrets).map(([name, value]) => [`SST_SECRET_${name}`, value])),
+  AIWORKER_RUNNERS: '2',
+  AIWORKER_RUNNER_COMMAND: 'claude -p --permission-mode acceptEdits',
+  AIWORKER_RUNNER_CLIS: '@anthropic-ai/claude-code',
+};
 
 beforeAll(async () => {
   ensurePlatform();
@@ -36,6 +45,7 @@ beforeAll(async () => {
   runs.personal = await runApp({ stage: 'alice', env });
   runs.dev = await runApp({ stage: 'alice', dev: true, env });
   runs.production = await runApp({ stage: 'production', env });
+  runs.fleet = await runApp({ stage: 'fleet', env: fleetEnv });
 }, 600_000);
 
 describe('the SST app, through SST’s real components', () => {
@@ -93,6 +103,50 @@ describe('the SST app, through SST’s real components', () => {
     const subscriptions = runs.production.resources.filter((r) => r.type === 'aws:sns/topicSubscription:TopicSubscription');
     expect(subscriptions.map((s) => unwrap(s.inputs)).map(({ protocol, endpoint }) => ({ protocol, endpoint }))).toEqual([{ protocol: 'email', endpoint: 'ops@example.test' }]);
   });
+
+  it('runs no runner unless the stage asks for them', () => {
+    for (const which of ['personal', 'dev', 'production'] as const) expect(runs[which].resources.filter((r) => r.type.startsWith('aws:ecs/'))).toEqual([]);
+  });
+
+  it('runs AIWORKER_RUNNERS runners on Fargate, each one agent with its own token, the tokens never in plain text', () => {
+    const run = runs.fleet;
+    expect(check(run)).toEqual([]);
+    const of = (type: string) => run.resources.filter((r) => r.type === type).map((r) => ({ ...r, inputs: unwrap(r.inputs) }));
+    expect(of('aws:ecs/cluster:Cluster')).toHaveLength(1);
+    const services = of('aws:ecs/service:Service');
+    expect(services.map((s) => ({ launchType: s.inputs.launchType, desiredCount: s.inputs.desiredCount }))).toEqual([
+      { launchType: 'FARGATE', desiredCount: 1 },
+      { launchType: 'FARGATE', desiredCount: 1 },
+    ]);
+
+    // Each container: the runner image, the MCP URL and command in its environment, its secrets from Secrets Manager.
+    expect(of('aws:secretsmanager/secret:Secret').map((r) => r.name)).toEqual(['RunnerSecrets']);
+    const containers = of('aws:ecs/taskDefinition:TaskDefinition').map((t) => JSON.parse(t.inputs.containerDefinitions)[0]);
+    expect(containers).toHaveLength(2);
+    containers.forEach((container, i) => {
+      const environment = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(environment).toMatchObject({ AIWORKER_AGENT_COMMAND: fleetEnv.AIWORKER_RUNNER_COMMAND, AIWORKER_PASS_ENV: 'ANTHROPIC_API_KEY', GITEA_URL: env.GITEA_URL, AIWORKER_MCP_URL: expect.stringMatching(/^https:\/\/.*\/mcp$/) });
+      const secrets = Object.fromEntries(container.secrets.map((e: { name: string; valueFrom: string }) => [e.name, e.valueFrom]));
+      expect(secrets).toEqual({ AIWORKER_AGENT_TOKEN: expect.stringMatching(new RegExp(`:agent${i + 1}::$`)), GITEA_TOKEN: expect.stringMatching(/:giteaToken::$/), ANTHROPIC_API_KEY: expect.stringMatching(/:modelKey::$/) });
+    });
+    // The secret's value holds one token per runner; no other resource carries a token.
+    const version = of('aws:secretsmanager/secretVersion:SecretVersion')[0];
+    expect(JSON.parse(version.inputs.secretString)).toEqual({ agent1: 'agt_runner_one_0123456789', agent2: 'agt_runner_two_0123456789', giteaToken: runnerSecrets.RunnerGiteaToken, modelKey: runnerSecrets.RunnerModelKey });
+    // (SST keeps each secret's value, marked secret, in its own link record, sst:sst:LinkRef, as for every sst.Secret.)
+    const elsewhere = JSON.stringify(run.resources.filter((r) => !['aws:secretsmanager/secretVersion:SecretVersion', 'sst:sst:Secret', 'sst:sst:LinkRef'].includes(r.type)));
+    for (const token of Object.values(runnerSecrets).flatMap((value) => value.split(','))) expect(elsewhere).not.toContain(token);
+
+    // The image: packages/agent/Dockerfile, its coding CLIs from the build argument.
+    const images = run.resources.filter((r) => /docker.*Image/i.test(r.type)).map((r) => unwrap(r.inputs));
+    expect(images).toHaveLength(2);
+    for (const image of images) expect(JSON.stringify(image)).toContain('packages/agent/Dockerfile');
+    expect(JSON.stringify(images[0])).toContain('@anthropic-ai/claude-code');
+  });
+
+  it('fails a stage with more runners than agent tokens, saying so', async () => {
+    const run = await runApp({ stage: 'carol', env: { ...fleetEnv, AIWORKER_RUNNERS: '3' } });
+    expect(run.failure).toMatch(/RunnerAgentTokens holds 2 agent token\(s\); AIWORKER_RUNNERS=3 needs 3/);
+  }, 120_000);
 
   it('fails a deploy whose secret has not been set', async () => {
     const { SST_SECRET_GiteaToken: _unset, ...withoutGiteaToken } = env;

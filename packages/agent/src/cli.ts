@@ -28,6 +28,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   const runner = new Runner(config);
+  if (runner.sandbox) {
+    const why = await runner.sandbox.unavailable();
+    if (why) {
+      console.error(`aiworker agent: no sandbox for the coding command (${why}); install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox to run it unsandboxed, with access to this runner's tokens`);
+      return 2;
+    }
+  } else {
+    console.log('aiworker agent: --no-sandbox: the coding command runs unsandboxed and can read this runner\'s tokens and repositories');
+  }
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Sandbox, TaskMounts } from './sandbox.js';
 
 export type CommandOutcome =
   | { kind: 'exited'; code: number; tail: string }
@@ -20,6 +21,8 @@ export interface CommandRun {
   signal: AbortSignal;
   /** Also hands each chunk of output on (the live log). */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Run inside this sandbox (the runner's default); without it the command runs as the runner's child. */
+  sandbox?: { sandbox: Sandbox; mounts: TaskMounts };
 }
 
 const GRACE_MS = 5000;
@@ -45,7 +48,8 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
     run.onOutput?.(stream, chunk);
   };
 
-  const child = spawn(run.command, { shell: true, cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [file, ...args] = run.sandbox ? run.sandbox.sandbox.wrap(run.command, run.sandbox.mounts) : ['/bin/sh', '-c', run.command];
+  const child = spawn(file, args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.on('data', forward('stdout'));
   child.stderr.on('data', forward('stderr'));
   child.stdin.on('error', () => undefined); // a command that does not read its stdin

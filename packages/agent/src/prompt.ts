@@ -26,7 +26,7 @@ export function buildPrompt(task: TaskView, project: ProjectView, branch: string
     [
       '## How to work',
       '',
-      '- Change the files in this worktree to do the task. When you exit with code 0, everything you leave (committed or not) is committed, pushed to the branch and proposed as a pull request.',
+      '- Change the files in this worktree to do the task. When you exit with code 0, everything you leave is committed, pushed to the branch and proposed as a pull request. You need not commit (in the sandbox the repository\'s git data is read-only: git log and git diff work, git commit does not).',
       `- If you cannot go on without a person's answer, write the question to .aiworker/question.md and stop (exit with code ${ASK_EXIT_CODE} if you can choose; 0 works too). You will be run again, in this same worktree, with the answer in this prompt; what you changed so far stays.`,
       '- Any other exit code counts as a failed attempt.',
       '- Do not push, and do not change git remotes or credentials: the runner does that.',

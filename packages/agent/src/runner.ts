@@ -1,7 +1,9 @@
+import { homedir } from 'node:os';
 import type { RunnerConfig } from './config.js';
 import { Git } from './git.js';
 import { McpSession, type ProjectView, type TaskView } from './mcp-session.js';
 import { Progress } from './progress.js';
+import { Sandbox } from './sandbox.js';
 import { pause, workOnTask, type TaskEnd } from './task-work.js';
 import { Workspace } from './workspace.js';
 
@@ -24,6 +26,8 @@ export class Runner {
   private readonly controller = new AbortController();
   private readonly workspace: Workspace;
   private readonly git: Git;
+  /** Where coding commands run; undefined with --no-sandbox. */
+  readonly sandbox?: Sandbox;
 
   constructor(
     private readonly config: RunnerConfig,
@@ -31,6 +35,7 @@ export class Runner {
   ) {
     this.git = new Git({ username: config.giteaUsername, token: config.giteaToken });
     this.workspace = new Workspace(config.workdir, this.git, config.giteaUrl);
+    if (config.sandbox) this.sandbox = new Sandbox({ bwrap: 'bwrap', allowRead: config.allowRead, path: process.env.PATH ?? '', workdir: config.workdir, home: homedir(), allowHosts: config.allowHosts });
   }
 
   get stopping(): boolean {
@@ -42,8 +47,13 @@ export class Runner {
   }
 
   async run(): Promise<RunSummary> {
-    const results = await Promise.all(this.config.tokens.map((token, i) => this.slot(token, i)));
-    return { ends: results.flat(), stopped: this.stopping };
+    await this.sandbox?.start();
+    try {
+      const results = await Promise.all(this.config.tokens.map((token, i) => this.slot(token, i)));
+      return { ends: results.flat(), stopped: this.stopping };
+    } finally {
+      await this.sandbox?.close();
+    }
   }
 
   private async slot(token: string, index: number): Promise<TaskEnd[]> {
@@ -79,7 +89,7 @@ export class Runner {
           continue;
         }
         idleDelay = 2000;
-        const end = await workOnTask({ config: this.config, session, workspace: this.workspace, progress, identity, signal }, { task: claim.task, project: claim.project, resumed: claim.resumed });
+        const end = await workOnTask({ config: this.config, session, workspace: this.workspace, progress, identity, signal, sandbox: this.sandbox }, { task: claim.task, project: claim.project, resumed: claim.resumed });
         ends.push(end);
         if (this.config.once) break;
         // A task given back may be the top of the backlog again: let others have a go before claiming.

@@ -1,9 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAttempt } from './attempt.js';
+import { commandEnv } from './command-env.js';
 import { ASK_EXIT_CODE, type RunnerConfig } from './config.js';
 import { ToolError, type JobView, type McpSession, type ProjectView, type TaskView } from './mcp-session.js';
 import type { Progress } from './progress.js';
+import type { Sandbox } from './sandbox.js';
 import { buildPrompt, type QuestionAndAnswer } from './prompt.js';
 import type { Identity, Workspace } from './workspace.js';
 
@@ -23,6 +25,8 @@ export interface SlotContext {
   identity: Identity;
   /** Aborted on Ctrl-C: the coding command and any wait end, and the task is put in a stated state. */
   signal: AbortSignal;
+  /** Where the coding command runs; absent only with --no-sandbox. */
+  sandbox?: Sandbox;
 }
 
 interface Claim {
@@ -34,8 +38,6 @@ interface Claim {
 const JOB_WAIT_SECONDS = 20;
 const QUESTION_FILE = join('.aiworker', 'question.md');
 const PROMPT_FILE = join('.aiworker', 'prompt.md');
-/** Settings the coding command must not see: it codes; the runner holds the credentials. */
-const SECRET_VARIABLES = /^(AIWORKER_AGENT_TOKEN|AIWORKER_ADMIN_TOKEN|GITEA_TOKEN|AIWORKER_LOCAL_GITEA_TOKEN|GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+))$/;
 
 class Stopped extends Error {}
 
@@ -138,10 +140,9 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
   await mkdir(join(dir, '.aiworker'), { recursive: true });
   await writeFile(promptFile, prompt);
   await rm(questionFile, { force: true });
+  await ctx.workspace.link(dir);
 
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!SECRET_VARIABLES.test(key)) env[key] = value;
-  Object.assign(env, {
+  const env = commandEnv(process.env, { passEnv: ctx.config.passEnv, sandbox: ctx.sandbox?.env() }, {
     AIWORKER_TASK_ID: task.id,
     AIWORKER_TASK_TITLE: task.title,
     AIWORKER_BRANCH: branch,
@@ -167,6 +168,7 @@ async function runOnce(ctx: SlotContext, task: TaskView, project: ProjectView, b
     session: ctx.session,
     secrets: [...ctx.config.tokens, ...(ctx.config.giteaToken ? [ctx.config.giteaToken] : [])],
     say: (message) => ctx.progress.line(message, task.id),
+    sandbox: ctx.sandbox && { sandbox: ctx.sandbox, mounts: { worktree: dir, repo: ctx.workspace.repoDir(project) } },
   });
   if (outcome.kind === 'stopped_by_person') return { kind: 'stopped_by_person', message: outcome.message };
   if (outcome.kind === 'stopped') return { kind: 'stopped' };

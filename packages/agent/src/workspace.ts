@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Git } from './git.js';
+import type { Git, WorktreeGit } from './git.js';
 import type { ProjectView } from './mcp-session.js';
 
 export interface Identity {
@@ -16,6 +16,8 @@ export interface Identity {
  */
 export class Workspace {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Each prepared worktree's git data in its bare repository (never what the worktree's `.git` says). */
+  private readonly linked = new Map<string, WorktreeGit>();
 
   constructor(
     readonly root: string,
@@ -66,35 +68,61 @@ export class Workspace {
       const dir = this.worktreeDir(taskId);
       const remoteBranch = `refs/remotes/origin/${branch}`;
       const start = (await this.git.succeeds(['rev-parse', '--verify', '--quiet', remoteBranch], { cwd: repo })) ? remoteBranch : `refs/remotes/origin/${project.defaultBranch}`;
-      if (existsSync(join(dir, '.git'))) {
-        await this.git.run(['checkout', '--quiet', branch], { cwd: dir });
+      const known = await adminDirOf(repo, dir);
+      if (known && existsSync(dir)) {
+        const worktree = await this.link(dir, known);
+        await this.git.run(['checkout', '--quiet', branch], { worktree });
         // Whatever reached the branch meanwhile (e.g. a person's fixup) comes in when it can be fast-forwarded.
-        await this.git.succeeds(['merge', '--quiet', '--ff-only', start], { cwd: dir });
+        await this.git.succeeds(['merge', '--quiet', '--ff-only', start], { worktree });
         return { dir, resumed: true };
       }
       await this.git.run(['worktree', 'prune'], { cwd: repo });
       await mkdir(join(this.root, 'tasks'), { recursive: true });
       await this.git.run(['worktree', 'add', '--quiet', '-B', branch, dir, start], { cwd: repo });
+      const added = await adminDirOf(repo, dir);
+      if (!added) throw new Error(`git worktree add made no entry for ${dir} in ${repo}`);
+      await this.link(dir, added);
       return { dir, resumed: false };
     });
   }
 
+  /**
+   * (Re)writes the worktree's `.git` file to point at its git data, replacing whatever the coding command put
+   * there (so its own git keeps working), and remembers where that data is for the runner's git.
+   */
+  async link(dir: string, gitDir = this.linked.get(dir)?.gitDir): Promise<WorktreeGit> {
+    if (!gitDir) throw new Error(`${dir} is not a prepared worktree`);
+    await rm(join(dir, '.git'), { recursive: true, force: true });
+    await writeFile(join(dir, '.git'), `gitdir: ${gitDir}\n`);
+    const worktree = { gitDir, workTree: dir };
+    this.linked.set(dir, worktree);
+    return worktree;
+  }
+
+  private worktree(dir: string): WorktreeGit {
+    const worktree = this.linked.get(dir);
+    if (!worktree) throw new Error(`${dir} is not a prepared worktree`);
+    return worktree;
+  }
+
   /** Commits everything the command left uncommitted; false when there was nothing. */
   async commitAll(dir: string, message: string, who: Identity): Promise<boolean> {
-    await this.git.run(['add', '--all'], { cwd: dir });
-    if (await this.git.succeeds(['diff', '--cached', '--quiet'], { cwd: dir })) return false;
-    await this.git.run(['-c', `user.name=${who.name}`, '-c', `user.email=${who.email}`, 'commit', '--quiet', '--no-verify', '-m', message], { cwd: dir });
+    const worktree = this.worktree(dir);
+    await this.git.run(['add', '--all'], { worktree });
+    if (await this.git.succeeds(['diff', '--cached', '--quiet'], { worktree })) return false;
+    await this.git.run(['-c', `user.name=${who.name}`, '-c', `user.email=${who.email}`, 'commit', '--quiet', '--no-verify', '-m', message], { worktree });
     return true;
   }
 
   /** Commits on the branch that the default branch does not have. */
   async commitsAhead(dir: string, defaultBranch: string): Promise<number> {
-    return Number(await this.git.run(['rev-list', '--count', `refs/remotes/origin/${defaultBranch}..HEAD`], { cwd: dir }));
+    return Number(await this.git.run(['rev-list', '--count', `refs/remotes/origin/${defaultBranch}..HEAD`], { worktree: this.worktree(dir) }));
   }
 
   async push(dir: string, branch: string): Promise<string> {
-    await this.git.run(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { cwd: dir, network: true });
-    return this.git.run(['rev-parse', 'HEAD'], { cwd: dir });
+    const worktree = this.worktree(dir);
+    await this.git.run(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { worktree, network: true });
+    return this.git.run(['rev-parse', 'HEAD'], { worktree });
   }
 
   async readIfExists(path: string): Promise<string | undefined> {
@@ -104,4 +132,20 @@ export class Workspace {
       return undefined;
     }
   }
+}
+
+/** The bare repository's admin folder (`worktrees/<name>`) of the worktree at `dir`, read from the repository. */
+async function adminDirOf(repo: string, dir: string): Promise<string | undefined> {
+  const admin = join(repo, 'worktrees');
+  let names: string[];
+  try {
+    names = await readdir(admin);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const pointer = (await readFile(join(admin, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+    if (pointer === join(dir, '.git') || (existsSync(dir) && pointer === join(realpathSync(dir), '.git'))) return join(admin, name);
+  }
+  return undefined;
 }

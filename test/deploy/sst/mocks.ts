@@ -116,6 +116,9 @@ await pulumi.runtime.setMocks(
           return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/mock`, userId: 'mock', id: ACCOUNT };
         case 'aws:iam/getPolicyDocument:getPolicyDocument':
           return { json: JSON.stringify(args.inputs), statements: args.inputs.statements, id: 'policy' };
+        // sst.aws.Vpc (the runners' stack) spreads its subnets over the region's zones.
+        case 'aws:index/getAvailabilityZones:getAvailabilityZones':
+          return { names: ['us-east-1a', 'us-east-1b', 'us-east-1c'], zoneIds: ['use1-az1', 'use1-az2', 'use1-az3'], id: 'us-east-1' };
         default:
           return args.inputs;
       }

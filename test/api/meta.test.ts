@@ -13,6 +13,9 @@ let api: ApiClient;
 let anonymous: ApiClient;
 
 beforeAll(async () => {
+  // This file sends hundreds of unknown tokens on purpose (every route × every wrong header): far past the
+  // per-address limit of unknown bearer tokens, which test/api/rate-limits.test.ts checks on its own.
+  process.env.AIWORKER_RATE_LIMIT_SCALE = '1000';
   runtime = await startTestRuntime();
   api = apiClient(runtime.url, runtime.adminToken);
   anonymous = apiClient(runtime.url);

@@ -11,6 +11,8 @@ export interface Config {
   auth: AuthConfig;
   /** Source addresses of reverse proxies whose X-Forwarded-Host is believed (AIWORKER_TRUSTED_PROXIES). */
   trustedProxies: string[];
+  /** Multiplies the per-address rate limits (AIWORKER_RATE_LIMIT_SCALE, default 1), e.g. for an office behind one NAT address. */
+  rateLimitScale: number;
 }
 
 export interface AuthConfig {
@@ -49,6 +51,7 @@ export function config(): Config {
     leaseSeconds: Number(env.AIWORKER_LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS),
     version: env.AIWORKER_VERSION ?? '0.1.0',
     trustedProxies: list(env.AIWORKER_TRUSTED_PROXIES),
+    rateLimitScale: Math.max(1, Number(env.AIWORKER_RATE_LIMIT_SCALE ?? 1) || 1),
     auth: {
       giteaUrl: env.GITEA_URL?.replace(/\/+$/, ''),
       giteaClientId: env.AIWORKER_GITEA_CLIENT_ID,

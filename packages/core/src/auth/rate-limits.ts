@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { rateLimitRepository } from '../db/rate-limit-repository.js';
 
@@ -21,5 +22,5 @@ export async function countAttempt(kind: RateLimited, address: string | undefine
   const nowSeconds = Math.floor(Date.now() / 1000);
   const windowStart = nowSeconds - (nowSeconds % windowSeconds);
   const hits = await rateLimitRepository.hit(kind, address, windowStart, windowSeconds);
-  if (hits > limit) throw new RateLimitedError(what, Math.max(1, windowStart + windowSeconds - nowSeconds));
+  if (hits > limit * config().rateLimitScale) throw new RateLimitedError(what, Math.max(1, windowStart + windowSeconds - nowSeconds));
 }

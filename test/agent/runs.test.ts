@@ -35,7 +35,9 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
     const runner = startRunner(world, {
       tokens: [agent.token],
       workdir: home,
-      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('stream-json.sh')}`],
+      // The command waits for a file in the test's folder, which the sandbox would hide (test/agent/sandbox.test.ts
+      // covers the sandbox); the runner's token is handed to it on purpose, and the log still masks it.
+      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('stream-json.sh')}`, '--no-sandbox', '--pass-env', 'GO_FILE', '--pass-env', 'AIWORKER_LEAK_CHECK'],
       env: { GO_FILE: go, AIWORKER_LEAK_CHECK: agent.token },
     });
     try {
@@ -96,7 +98,8 @@ describe('a run people can watch, stop and retry', { timeout: 240_000 }, () => {
     const runner = startRunner(world, {
       tokens: [agent.token],
       workdir: home,
-      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('long.sh')}`],
+      // Outside the sandbox, so the test sees the command's process ids as the machine does (the sandbox has its own PID namespace).
+      args: ['--once', '--project', project.id, '--command', `sh ${commandPath('long.sh')}`, '--no-sandbox', '--pass-env', 'PIDS_FILE'],
       env: { PIDS_FILE: pids },
     });
     try {

@@ -202,7 +202,7 @@ const cursorValue = fc.oneof(fc.string({ maxLength: 100 }), fc.base64String({ ma
 /** Per tool: the arguments it takes, each with values from right to hostile. */
 const fieldValues: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   get_next_task: { projectId: idValue },
-  update_task_status: { taskId: idValue, state: stateValue, question: textValue, note: textValue },
+  update_task_status: { taskId: idValue, state: stateValue, question: textValue, note: textValue, hold: fc.boolean() },
   create_branch: { taskId: idValue, wait: waitValue },
   create_pull_request: { taskId: idValue, title: textValue, body: textValue, wait: waitValue },
   get_task: { taskId: idValue },
@@ -210,6 +210,12 @@ const fieldValues: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   get_job: { jobId: idValue },
   heartbeat: {},
   create_task: { title: textValue, description: textValue, priority: limitValue, dependsOn: fc.array(idValue, { maxLength: 3 }), parentId: idValue },
+  append_log: {
+    taskId: idValue,
+    attempt: limitValue,
+    lines: fc.array(fc.record({ stream: fc.constantFrom('stdout', 'stderr', 'step', 'bogus'), text: textValue, at: fc.constantFrom('2026-01-01T00:00:00Z', 'yesterday') }, { requiredKeys: [] }), { maxLength: 3 }),
+  },
+  report_attempt: { taskId: idValue, attempt: limitValue, seconds: limitValue, exit: textValue, inputTokens: limitValue, outputTokens: limitValue, costUsd: fc.oneof(fc.double(), limitValue) },
 };
 
 /** Tools that can succeed in this scene: the reads, get_next_task (no task waiting) and heartbeat. */

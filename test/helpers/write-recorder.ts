@@ -18,8 +18,23 @@ export interface RecordedWrite {
   input: unknown;
 }
 
+/** The partition key of a write, in either the document client's or the low-level client's shape. */
+function partitionKey(input: unknown): string | undefined {
+  const pk = (input as { Key?: Record<string, unknown> }).Key?.pk;
+  return typeof pk === 'string' ? pk : (pk as { S?: string } | undefined)?.S;
+}
+
 /**
- * Records every DynamoDB write the handlers make in this process (they share core's document client),
+ * Whether a write is the rate limiter counting an attempt (RATE#… items, core/db/rate-limit-repository).
+ * A refused sign-in or a wrong bearer token is counted on purpose: that count is what ends a guessing run.
+ * It changes no state a user sees, so the recorder leaves it out.
+ */
+function isRateCounterWrite(input: unknown): boolean {
+  return partitionKey(input)?.startsWith('RATE#') ?? false;
+}
+
+/**
+ * Records every DynamoDB write that took effect (but the rate limiter's counters) the handlers make in this process (they share core's document client),
  * so a test can prove a rejected request wrote nothing.
  */
 export function recordWrites() {
@@ -27,8 +42,10 @@ export function recordWrites() {
   const name = `write-recorder-${Math.random().toString(36).slice(2)}`;
   documentClient().middlewareStack.add(
     (next, context) => async (args) => {
-      if (WRITE_COMMANDS.has(context.commandName ?? '')) writes.push({ command: context.commandName!, input: args.input });
-      return next(args);
+      // Recorded once DynamoDB took it: a conditional write it refused (a delete of someone else's token) changed nothing.
+      const result = await next(args);
+      if (WRITE_COMMANDS.has(context.commandName ?? '') && !isRateCounterWrite(args.input)) writes.push({ command: context.commandName!, input: args.input });
+      return result;
     },
     { step: 'initialize', name },
   );

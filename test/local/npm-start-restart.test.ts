@@ -75,11 +75,14 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
 }
 
-/** `npx aiworker agent --once` as a user runs it, against this npm start; resolves with its exit code and output. */
+/**
+ * `npx aiworker agent --once` as a user runs it, against this npm start; resolves with its exit code and output.
+ * The coding command is a script in this repository: the sandbox shows it only with --allow-read.
+ */
 function runner(run: Running, agentToken: string, workdir: string, projectId: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'node_modules', '.bin', 'aiworker'), 'agent', '--workdir', workdir, '--max-poll', '2', '--once', '--project', projectId, '--command', `sh ${commandPath('edit.sh')}`],
+    [join(projectRoot, 'node_modules', '.bin', 'aiworker'), 'agent', '--workdir', workdir, '--max-poll', '2', '--once', '--project', projectId, '--allow-read', commandPath(''), '--command', `sh ${commandPath('edit.sh')}`],
     {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: workdir, AIWORKER_MCP_URL: `${run.base}/mcp`, AIWORKER_AGENT_TOKEN: agentToken, GITEA_URL: run.giteaUrl, GITEA_TOKEN: run.giteaToken },

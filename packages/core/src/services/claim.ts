@@ -46,8 +46,12 @@ async function overBudget(candidate: Candidate, refusals: Map<string, string | u
   return refusals.get(candidate.projectId) !== undefined;
 }
 
+/**
+ * `livenessRecorded`: the claim wrote the agent's lastSeenAt (its agent half does), so the request that
+ * made it owes no separate sign-of-life write.
+ */
 export type ClaimResult =
-  | { task: Task; project: Project; resumed: boolean }
+  | { task: Task; project: Project; resumed: boolean; livenessRecorded?: boolean }
   | { task: null; message: string };
 
 /** What a claim needs to know of the agent: the MCP layer has just read it to authenticate the call. */
@@ -118,7 +122,7 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     if (outcome.kind === 'won') {
       recordMetric('Claims');
       logger.info('Task claimed', { taskId: outcome.task.id, agentId });
-      return { task: outcome.task, project: outcome.project, resumed: false };
+      return { task: outcome.task, project: outcome.project, resumed: false, livenessRecorded: true };
     }
     if (outcome.kind === 'agent-busy') {
       // The agent points at a task: a parallel call of the same agent got one (or is getting it).

@@ -9,7 +9,7 @@ import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../packages/core/src/db/client.js';
 import { assignAgentUpdate } from '../packages/core/src/db/agent-repository.js';
 import { createProject, createTask, registerAgent } from '../packages/core/src/index.js';
-import { claimTaskUpdate } from '../packages/core/src/services/claim.js';
+import { claimTaskUpdate } from '../packages/core/src/db/claim-repository.js';
 import type { BenchContext } from './context.js';
 import { inParallel, seconds } from './pool.js';
 import { figure, round, type Figure } from './stats.js';
@@ -52,8 +52,8 @@ export async function benchClaimWrites(ctx: BenchContext): Promise<Figure[]> {
     ['floor', (i) => floorWrite(i)],
     ['two floor writes side by side', (i) => Promise.all([floorWrite(total + 2 * i), floorWrite(total + 2 * i + 1)])],
     ["the claim's agent write (its status key moves)", (i) => documentClient().send(new UpdateCommand(assignAgentUpdate(agents[i], tasks[i], at()).Update!))],
-    ["the claim's task write, ALL_OLD (as claims ask)", (i) => documentClient().send(new UpdateCommand(claimTaskUpdate({ id: tasks[i], projectId: project.id, rank: '' }, agents[i], at())))],
-    ["the claim's task write, ALL_NEW (as claims asked before)", (i) => documentClient().send(new UpdateCommand(claimTaskUpdate({ id: tasks[total + i], projectId: project.id, rank: '' }, agents[i], at(), 'ALL_NEW')))],
+    ["the claim's task write, ALL_OLD (as claims ask)", (i) => documentClient().send(new UpdateCommand(claimTaskUpdate({ id: tasks[i], projectId: project.id }, agents[i], at())))],
+    ["the claim's task write, ALL_NEW (as claims asked before)", (i) => documentClient().send(new UpdateCommand(claimTaskUpdate({ id: tasks[total + i], projectId: project.id }, agents[i], at(), 'ALL_NEW')))],
     // Diagnostics: the same items, written without moving their index keys.
     [
       'an agent write moving no index key (a pointer only)',

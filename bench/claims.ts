@@ -21,7 +21,8 @@ const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 5000);
 const LEVELS = (process.env.BENCH_CLAIM_LEVELS ?? '1,8,64').split(',').map(Number);
 const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
 const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));
-const TARGET = { min: 0.5 };
+/** Claims/s against the pair floor: two conditional UpdateItems side by side, the least a claim that keeps its guarantees writes. */
+const TARGET = { min: 0.9 };
 
 async function backlog(projectId: string, count: number): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -251,7 +252,7 @@ async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurren
   if (doubleClaims > 0 || neverClaimed > 0) {
     console.error(`claims x${concurrency} ${scopeName}: ${doubleClaims} double claims, ${neverClaimed} tasks never claimed`);
   }
-  return figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}, ${scopeName}`, rate, floorRate, 'ops/s', TARGET, {
+  const result = figure(`claims/s, ${concurrency} agent${concurrency === 1 ? '' : 's'}, ${scopeName}`, rate, pairFloor, 'ops/s', TARGET, {
     tasks: TASKS,
     claims,
     tasksNeverClaimed: neverClaimed,
@@ -263,14 +264,26 @@ async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurren
     claimP50Ms: round(percentile(claimMs, 50)),
     claimP99Ms: round(percentile(claimMs, 99)),
     callsPerClaim,
-    floorIs: `conditional UpdateItem (state backlog → in_progress) calls/s at the same concurrency, in ${SLICES} slices alternating with the claims'`,
-    floorSlices,
+    floorIs: `pairs of conditional UpdateItems (state backlog → in_progress on two plain items) side by side, pairs/s at the same concurrency, in ${SLICES} slices alternating with the claims'`,
     claimSlices,
-    floorSeconds: round(floorSeconds, 1),
+    singleWriteFloor: round(floorRate),
+    singleWriteFloorIs: 'one conditional UpdateItem per operation, calls/s at the same concurrency, in the same alternating slices; context only',
+    singleWriteFloorSlices: floorSlices,
     pairFloor: round(pairFloor),
-    pairFloorIs: 'two floor writes side by side (two plain items) per operation, operations/s at the same concurrency, in the same alternating slices; context only: the most a claim made of two single-item writes could reach',
-    claimsPerPairFloor: round(rate / pairFloor),
+    floorSeconds: round(pairSeconds, 1),
+    claimsPerSingleWriteFloor: round(rate / floorRate),
     transactFloor: round(transactFloor),
     transactFloorIs: 'claim-shaped TransactWriteItems/s (conditional update + 2 puts), same concurrency; context only: what the first claim design cost',
   });
+  if (result.met === false) {
+    // The measured reason, from this run: calls a claim makes beyond the pair's two writes, and its latency.
+    const beyond = Object.entries(callsPerClaim).map(([command, n]) => `${n} ${command}`).join(', ');
+    result.extra!.whyBelowTarget =
+      `each claim made ${beyond} (the pair: 2 UpdateItem); its two writes go one after the other (agent, then task: a crash between ` +
+      `them never leaves a task in progress for an agent that does not know it), the pair's side by side, and the task write moves ` +
+      `five index entries; claim p50 ${round(percentile(claimMs, 50))} ms, ${round(rate)} claims/s vs ${round(pairFloor)} pairs/s ` +
+      `(${round(floorRate)} single writes/s)`;
+    console.error(`  ${result.name}: ${result.ratio}× the pair floor (target ≥ ${TARGET.min}×): ${result.extra!.whyBelowTarget}`);
+  }
+  return result;
 }

@@ -6,7 +6,8 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { claimNextTask, createProject, createTask, registerAgent, updateAgentTaskStatus } from '../packages/core/src/index.js';
+import { claimNextTask, createMcpServer, createProject, createTask, registerAgent, updateAgentTaskStatus } from '../packages/core/src/index.js';
+import { documentClient } from '../packages/core/src/db/client.js';
 import type { BenchContext } from './context.js';
 import { inParallel } from './pool.js';
 import { figure, percentile, round, type Figure } from './stats.js';
@@ -14,6 +15,41 @@ import { figure, percentile, round, type Figure } from './stats.js';
 const CALLS = Number(process.env.BENCH_MCP_CALLS ?? 400);
 const WARMUP = 20;
 const ROUND = 25;
+/** `get_next_task` over MCP against the in-process claim, p50. */
+const TARGET = { max: 1.3 };
+
+/** DynamoDB calls on the shared client while `counting` is set, per side. */
+function callCounter() {
+  const counts = { mcp: 0, inProcess: 0 };
+  let counting: keyof typeof counts | undefined;
+  const name = 'benchMcpCallCounter';
+  documentClient().middlewareStack.add((next) => async (args) => {
+    if (counting) counts[counting]++;
+    return next(args);
+  }, { step: 'initialize', name });
+  return {
+    counts,
+    during: async <T>(side: keyof typeof counts, run: () => Promise<T>): Promise<T> => {
+      counting = side;
+      try {
+        return await run();
+      } finally {
+        counting = undefined;
+      }
+    },
+    stop: () => void documentClient().middlewareStack.remove(name),
+  };
+}
+
+/** What building the agent's MCP server costs in this process (per request, if it is built per request), in µs. */
+function serverBuildMicros(agent: { id: string }): number {
+  const caller = { kind: 'agent' as const, agent: { ...agent, name: 'b', capabilities: [], status: 'idle' as const, lastSeenAt: new Date().toISOString(), createdAt: '', updatedAt: '', version: 1, tokenHash: '' } };
+  for (let i = 0; i < 50; i++) createMcpServer(caller);
+  const n = 500;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) createMcpServer(caller);
+  return Number(process.hrtime.bigint() - start) / 1e3 / n;
+}
 
 export async function benchMcp(ctx: BenchContext): Promise<Figure[]> {
   const project = await createProject({ name: 'mcp bench', giteaOwner: 'bench', giteaRepo: 'mcp', defaultBranch: 'main' });
@@ -26,9 +62,10 @@ export async function benchMcp(ctx: BenchContext): Promise<Figure[]> {
   const transport = new StreamableHTTPClientTransport(new URL(`${ctx.runtime.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${remote.token}` } } });
   await client.connect(transport);
 
+  const counter = callCounter();
   const overMcp = async (): Promise<number> => {
     const start = process.hrtime.bigint();
-    const result = await client.callTool({ name: 'get_next_task', arguments: { projectId: project.id } });
+    const result = await counter.during('mcp', () => client.callTool({ name: 'get_next_task', arguments: { projectId: project.id } }));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const task = (result.structuredContent as { task?: { id: string } | null } | undefined)?.task;
     if (result.isError || !task) throw new Error(`get_next_task over MCP: ${JSON.stringify(result).slice(0, 500)}`);
@@ -37,7 +74,7 @@ export async function benchMcp(ctx: BenchContext): Promise<Figure[]> {
   };
   const inProcess = async (): Promise<number> => {
     const start = process.hrtime.bigint();
-    const claim = await claimNextTask(local.id, { projectId: project.id });
+    const claim = await counter.during('inProcess', () => claimNextTask(local.id, { projectId: project.id }));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (!claim.task || claim.resumed) throw new Error(`claimNextTask in-process: ${JSON.stringify(claim).slice(0, 500)}`);
     await updateAgentTaskStatus(local.id, { taskId: claim.task.id, state: 'ready_to_test' });
@@ -57,12 +94,28 @@ export async function benchMcp(ctx: BenchContext): Promise<Figure[]> {
       for (let i = 0; i < n; i++) mcpMs.push(await overMcp());
     }
     const p = (samples: number[], q: number) => percentile(samples, q);
-    const extra = { calls: CALLS, floorIs: 'claimNextTask in-process (the claim alone)', client: 'MCP SDK Client + StreamableHTTPClientTransport → runtime /mcp' };
-    return [
-      figure('mcp get_next_task p50', p(mcpMs, 50), p(claimMs, 50), 'ms', undefined, { ...extra, overheadP50Ms: round(p(mcpMs, 50) - p(claimMs, 50)) }),
-      figure('mcp get_next_task p99', p(mcpMs, 99), p(claimMs, 99), 'ms', undefined, extra),
-    ];
+    const sides = WARMUP + CALLS;
+    const extra = {
+      calls: CALLS,
+      floorIs: 'claimNextTask in-process (the claim alone, reading the agent as the MCP endpoint does to authenticate)',
+      client: 'MCP SDK Client + StreamableHTTPClientTransport → runtime /mcp',
+      dynamoCallsPerMcpClaim: round(counter.counts.mcp / sides),
+      dynamoCallsPerInProcessClaim: round(counter.counts.inProcess / sides),
+    };
+    const p50 = figure('mcp get_next_task p50', p(mcpMs, 50), p(claimMs, 50), 'ms', TARGET, { ...extra, overheadP50Ms: round(p(mcpMs, 50) - p(claimMs, 50)) });
+    if (p50.met === false) {
+      // The measured reason, from this run: what the MCP request adds around the claim.
+      const build = serverBuildMicros(remote);
+      p50.extra!.serverBuildUs = round(build, 1);
+      p50.extra!.whyAboveTarget =
+        `MCP adds ${round(p(mcpMs, 50) - p(claimMs, 50))} ms at p50 over the claim's ${round(p(claimMs, 50))} ms: ` +
+        `${extra.dynamoCallsPerMcpClaim} DynamoDB calls per MCP claim vs ${extra.dynamoCallsPerInProcessClaim} in-process; ` +
+        `building the MCP server ${round(build / 1000, 2)} ms; the rest is HTTP, JSON-RPC and the SDK's validation on both ends`;
+      console.error(`  ${p50.name}: ${p50.ratio}× (target ≤ ${TARGET.max}×): ${p50.extra!.whyAboveTarget}`);
+    }
+    return [p50, figure('mcp get_next_task p99', p(mcpMs, 99), p(claimMs, 99), 'ms', undefined, extra)];
   } finally {
+    counter.stop();
     await client.close();
   }
 }

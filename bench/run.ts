@@ -13,6 +13,7 @@ import { benchColdStart } from './cold-start.js';
 import type { BenchContext } from './context.js';
 import { benchJobs } from './jobs.js';
 import { benchMcp } from './mcp.js';
+import { benchMcpFleet } from './mcp-fleet.js';
 import { benchBoard } from './board.js';
 import { benchFleet } from './fleet.js';
 import { writePerformanceDoc } from './docs.js';
@@ -27,6 +28,7 @@ const sections: Array<[string, string, (ctx: BenchContext) => Promise<Figure[]>]
   ['claim-writes', "Where a claim's time goes (its writes alone)", benchClaimWrites],
   ['jobs', 'Job pipeline', benchJobs],
   ['mcp', 'MCP get_next_task latency', benchMcp],
+  ['mcp-fleet', '64 agents looping over MCP', benchMcpFleet],
   ['board', 'The board in a browser', benchBoard],
   ['fleet', 'Fleet simulation (partition meter)', benchFleet],
   ['logs', 'Live logs: ingestion, claims while runners stream, the runner\'s added latency', benchLogs],
@@ -41,7 +43,7 @@ const markdownTable = (figures: Figure[]) =>
 
 /**
  * `npm run bench`: every figure against its floor, measured in one run on the embedded emulators.
- * BENCH_SECTIONS=api,cold,claims,claim-writes,jobs,mcp,board,fleet,logs runs only some, written to results.partial.json instead.
+ * BENCH_SECTIONS=api,cold,claims,claim-writes,jobs,mcp,mcp-fleet,board,fleet,logs runs only some, written to results.partial.json instead.
  */
 async function main() {
   const only = process.env.BENCH_SECTIONS?.split(',').map((key) => key.trim()).filter(Boolean);

@@ -4,7 +4,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
-import { authenticateMcpCaller, bearerToken, createMcpServer, isMcpCaller, isThrottlingError, logger, recordMcpActivity, type McpCaller } from '@aiworker/core';
+import { authenticateMcpCaller, bearerToken, createMcpServer, isClaimCall, isMcpCaller, isThrottlingError, logger, recordMcpActivity, type McpCaller } from '@aiworker/core';
 
 const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
@@ -42,12 +42,12 @@ const modern = createMcpHandler(({ authInfo }) => createMcpServer(callerOf(authI
  * while a Lambda function URL buffers the whole answer anyway; plain JSON is what 2025 clients have
  * always received here.
  */
-async function legacy(request: Request, authInfo: AuthInfo): Promise<Response> {
+async function legacy(request: Request, authInfo: AuthInfo, parsedBody: unknown): Promise<Response> {
   const server = createMcpServer(callerOf(authInfo));
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   try {
     await server.connect(transport);
-    const response = await transport.handleRequest(request, { authInfo });
+    const response = await transport.handleRequest(request, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) });
     // With JSON responses the body is complete once handleRequest resolves: read it before closing.
     const body = response.body ? await response.text() : null;
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
@@ -76,6 +76,22 @@ export async function serveMcp(request: Request): Promise<Response> {
   }
 }
 
+/**
+ * The JSON body, read once for the era check, the claim check and the SDK; undefined when it is not JSON
+ * (the SDK then reads the body itself and answers with the spec's parse error).
+ */
+const MAX_BODY_CHARS = 1024 * 1024;
+async function parsedBody(request: Request): Promise<unknown> {
+  if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) return undefined;
+  try {
+    const text = await request.clone().text();
+    // Past the SDK's bound it is the SDK's to refuse (413), which it only does for a body it reads itself.
+    return text.length > MAX_BODY_CHARS ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function answer(request: Request): Promise<Response> {
   if (request.method !== 'POST') {
     return jsonRpcError(405, -32000, `Method not allowed: ${request.method}. This MCP endpoint is stateless and offers no SSE stream; send JSON-RPC messages with POST`, {
@@ -88,12 +104,13 @@ async function answer(request: Request): Promise<Response> {
     const challenge = caller.reason === 'invalid' ? `Bearer realm="aiworker", error="invalid_token", error_description="${caller.message}"` : 'Bearer realm="aiworker"';
     return jsonRpcError(401, -32001, caller.message, { 'www-authenticate': challenge });
   }
+  const body = await parsedBody(request);
   // Written while the request is answered (it only moves lastSeenAt, or brings an offline agent back), and
-  // done before the answer goes out.
-  const activity = recordMcpActivity(caller);
+  // done before the answer goes out. A claim records it itself (its agent write carries lastSeenAt).
+  const activity = isClaimCall(body) ? undefined : recordMcpActivity(caller);
   try {
     const authInfo = authInfoOf(caller, token!);
-    return (await isLegacyRequest(request)) ? await legacy(request, authInfo) : await modern.fetch(request, { authInfo });
+    return (await isLegacyRequest(request, body)) ? await legacy(request, authInfo, body) : await modern.fetch(request, { authInfo, parsedBody: body });
   } finally {
     await activity;
   }

@@ -20,7 +20,7 @@ export { claimNextTask, type ClaimResult } from './services/claim.js';
 export * from './services/agent-tasks.js';
 export { sweepExpiredLeases, type SweepResult } from './services/sweeper.js';
 export { createMcpServer } from './mcp/server.js';
-export { authenticateMcpCaller, isMcpCaller, recordMcpActivity, type McpCaller, type McpRefusal } from './mcp/caller.js';
+export { authenticateMcpCaller, isClaimCall, isMcpCaller, recordMcpActivity, type McpCaller, type McpRefusal } from './mcp/caller.js';
 export { requireScope } from './mcp/tool-policy.js';
 export * from './services/jobs.js';
 export { enqueueJob, publicJob, resendQueuedJobs, resendStalledJobs } from './services/job-producer.js';

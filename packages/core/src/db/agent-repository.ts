@@ -1,8 +1,22 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentListQuery, AgentNotice, AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import { allShards, indexEntry, indexKeys, shardOf, timeKey } from './keys.js';
 import { queryPage, queryShardedPage } from './page.js';
+import { documentClient } from './client.js';
 import { getItem, tableName, versionedPut, type Item, type TransactItem } from './store.js';
+
+/** Runs a conditional update: true when it went through, false when its condition refused it. */
+async function conditionalUpdate(item: TransactItem): Promise<boolean> {
+  try {
+    await documentClient().send(new UpdateCommand(item.Update!));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
 
 export const agentPk = (id: string) => `AGENT#${id}`;
 export const AGENT_SK = 'AGENT';
@@ -34,6 +48,10 @@ export const agentRepository = {
     query.status
       ? queryShardedPage<AgentRecord>({ tableName: tableName(), index: 'status', partitionValues: statusShards(query.status), limit: query.limit, cursor: query.cursor })
       : queryPage<AgentRecord>({ tableName: tableName(), index: 'all', partitionValue: 'AGENTS', limit: query.limit, cursor: query.cursor }),
+  /** Records activity of an agent that is not offline (one conditional update, no read): false when it is offline or gone. */
+  touch: (agentId: string, at: string): Promise<boolean> => conditionalUpdate(touchAgentUpdate(agentId, at)),
+  /** Forgets the notice given at `noticeAt` (a newer one stays): false when it is no longer there. */
+  forgetNotice: (agentId: string, noticeAt: string): Promise<boolean> => conditionalUpdate(clearNoticeUpdate(agentId, noticeAt)),
   /** Agents of one status last seen before `before`, one shard at a time: what the lease sweeper looks at. */
   silentSince: (status: AgentStatus, shard: number, before: string, limit: number, cursor?: string): Promise<Page<AgentRecord>> =>
     queryPage<AgentRecord>({ tableName: tableName(), index: 'status', partitionValue: `AGENT_STATUS#${status}#${shard}`, sortBefore: before, limit, cursor }),

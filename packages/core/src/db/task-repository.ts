@@ -56,20 +56,34 @@ export const withInternal = (task: Task, internal: TaskInternal): StoredTask => 
 /** A backlog task is claimable when none of its dependencies is open. */
 export const isClaimable = (task: Pick<Task, 'state' | 'openDependencies' | 'held'>) => task.state === 'backlog' && !(task.openDependencies ?? 0) && !task.held;
 
+/**
+ * The partition values of a task's index entries: built here only (the claim's single-item write moves a
+ * task between them too, see claim-repository.ts).
+ */
+export type BacklogKind = 'READY' | 'BLOCKED';
+export const taskPartitions = {
+  assignee: (agentId: string) => `AGENT_TASKS#${agentId}`,
+  status: (state: TaskState, taskId: string) => `TASK_STATE#${state}#${shardOf(taskId)}`,
+  projectState: (projectId: string, state: TaskState) => `PROJECT_STATE#${projectId}#${state}`,
+  /** The sharded backlog of every project: one partition per shard. */
+  backlog: (kind: BacklogKind, shard: number) => `${kind}#${shard}`,
+  projectBacklog: (kind: BacklogKind, projectId: string) => `${kind}#${projectId}`,
+};
+
 /** The index entries a task is in, by its state: see infra/table.ts. */
 export function taskIndexEntries(task: Task): Item {
   const rank = rankKey(task.priority, task.createdAt, task.id);
   const created = timeKey(task.createdAt, task.id);
   const shard = shardOf(task.id);
-  const backlogKind = isClaimable(task) ? 'READY' : 'BLOCKED';
+  const backlogKind: BacklogKind = isClaimable(task) ? 'READY' : 'BLOCKED';
   return {
     ...indexEntry('all', 'TASKS', created),
     ...indexEntry('owner', `PROJECT_TASKS#${task.projectId}`, created),
-    ...(task.assignedAgentId ? indexEntry('assignee', `AGENT_TASKS#${task.assignedAgentId}`, created) : {}),
-    ...indexEntry('status', `TASK_STATE#${task.state}#${shard}`, rank),
-    ...indexEntry('projectState', `PROJECT_STATE#${task.projectId}#${task.state}`, rank),
+    ...(task.assignedAgentId ? indexEntry('assignee', taskPartitions.assignee(task.assignedAgentId), created) : {}),
+    ...indexEntry('status', taskPartitions.status(task.state, task.id), rank),
+    ...indexEntry('projectState', taskPartitions.projectState(task.projectId, task.state), rank),
     ...(task.state === 'backlog'
-      ? { ...indexEntry('backlog', `${backlogKind}#${shard}`, rank), ...indexEntry('projectBacklog', `${backlogKind}#${task.projectId}`, rank) }
+      ? { ...indexEntry('backlog', taskPartitions.backlog(backlogKind, shard), rank), ...indexEntry('projectBacklog', taskPartitions.projectBacklog(backlogKind, task.projectId), rank) }
       : {}),
   };
 }
@@ -164,17 +178,17 @@ function listTaskItems(query: TaskListQuery): Promise<Page<Record<string, unknow
     if (assignedAgentId || (state && state !== 'backlog')) {
       throw new ValidationError("'ready' and 'blocked' select backlog tasks; they go with projectId only");
     }
-    const kind = ready ? 'READY' : 'BLOCKED';
-    if (projectId) return queryPage<Task>({ ...page, index: 'projectBacklog', partitionValue: `${kind}#${projectId}` });
-    return queryShardedPage<Task>({ ...page, index: 'backlog', partitionValues: allShards().map((shard) => `${kind}#${shard}`) });
+    const kind: BacklogKind = ready ? 'READY' : 'BLOCKED';
+    if (projectId) return queryPage<Task>({ ...page, index: 'projectBacklog', partitionValue: taskPartitions.projectBacklog(kind, projectId) });
+    return queryShardedPage<Task>({ ...page, index: 'backlog', partitionValues: allShards().map((shard) => taskPartitions.backlog(kind, shard)) });
   }
   if (assignedAgentId) {
     const filters: Record<string, string> = {};
     if (projectId) filters.projectId = projectId;
     if (state) filters.state = state;
-    return queryPage({ ...page, index: 'assignee', partitionValue: `AGENT_TASKS#${assignedAgentId}`, filters });
+    return queryPage({ ...page, index: 'assignee', partitionValue: taskPartitions.assignee(assignedAgentId), filters });
   }
-  if (projectId && state) return queryPage({ ...page, index: 'projectState', partitionValue: `PROJECT_STATE#${projectId}#${state}` });
+  if (projectId && state) return queryPage({ ...page, index: 'projectState', partitionValue: taskPartitions.projectState(projectId, state) });
   if (projectId) return queryPage({ ...page, index: 'owner', partitionValue: `PROJECT_TASKS#${projectId}` });
   if (state) return queryShardedPage({ ...page, index: 'status', partitionValues: allShards().map((shard) => `TASK_STATE#${state}#${shard}`) });
   return queryPage({ ...page, index: 'all', partitionValue: 'TASKS' });

@@ -35,6 +35,21 @@ export const isMcpCaller = (value: McpCaller | McpRefusal): value is McpCaller =
  * observer) is none. Failures are logged, never the caller's problem.
  */
 export async function recordMcpActivity(caller: McpCaller): Promise<void> {
-  if (caller.kind !== 'agent' || !canWork(caller.agent)) return;
-  await recordAgentActivity(caller.agent).catch((error) => logger.warn(`Could not record activity of agent ${caller.agent.id}`, { error: error as Error }));
+  if (caller.kind !== 'agent') return;
+  await recordAgentLiveness(caller.agent);
+}
+
+/** The same for an agent; a claim (get_next_task) calls it only when its own writes did not already record it. */
+export async function recordAgentLiveness(agent: AgentRecord): Promise<void> {
+  if (!canWork(agent)) return;
+  await recordAgentActivity(agent).catch((error) => logger.warn(`Could not record activity of agent ${agent.id}`, { error: error as Error }));
+}
+
+/**
+ * Whether a request body is one `tools/call` of `get_next_task`: the claim writes the agent (lastSeenAt
+ * with it), so the endpoint leaves the sign of life to the tool instead of writing it beside the claim.
+ */
+export function isClaimCall(body: unknown): boolean {
+  const message = body as { method?: unknown; params?: { name?: unknown } } | undefined;
+  return !!message && !Array.isArray(message) && message.method === 'tools/call' && message.params?.name === 'get_next_task';
 }

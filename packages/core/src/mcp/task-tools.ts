@@ -8,6 +8,7 @@ import { TaskSchema, TaskStateSchema } from '../schemas/task.js';
 import { AGENT_TARGET_STATES, getAgentTask, listAgentTasks, updateAgentTaskStatus } from '../services/agent-tasks.js';
 import { heartbeat } from '../services/agents.js';
 import { claimNextTask } from '../services/claim.js';
+import { recordAgentLiveness } from './caller.js';
 import { toolResult } from './results.js';
 import { toolSchema } from './tool-schema.js';
 import { annotationsOf, guarded } from './tool-policy.js';
@@ -58,7 +59,12 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
     },
     ({ projectId }) =>
       guarded(agent, 'get_next_task', async () => {
-        const claim = await claimNextTask(agent.id, { projectId, agent });
+        // The endpoint left this request's sign of life to the claim: a fresh claim writes lastSeenAt with
+        // the agent; anything else (resumed, no task, refused) records it here.
+        let livenessRecorded = false;
+        const claim = await claimNextTask(agent.id, { projectId, agent })
+          .then((result) => ((livenessRecorded = result.task !== null && result.livenessRecorded === true), result))
+          .finally(() => (livenessRecorded ? undefined : recordAgentLiveness(agent)));
         if (!claim.task) return toolResult({ task: null, message: claim.message });
         const message = claim.resumed
           ? `You already hold task ${claim.task.id} ('${claim.task.title}', ${claim.task.state}); continue it.${claim.task.feedback ? ' Reviewers left feedback in Gitea: read task.feedback, change the code and push to the same branch.' : ''} Finish it with update_task_status before claiming another.`

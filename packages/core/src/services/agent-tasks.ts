@@ -1,11 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { now } from '../ids.js';
 import { config } from '../config.js';
-import { agentRepository, clearNoticeUpdate, touchAgentUpdate } from '../db/agent-repository.js';
+import { agentRepository } from '../db/agent-repository.js';
 import { taskRepository } from '../db/task-repository.js';
-import { documentClient } from '../db/client.js';
 import type { AgentNotice, AgentRecord } from '../schemas/agent.js';
 import type { Page } from '../schemas/common.js';
 import type { Job } from '../schemas/job.js';
@@ -94,25 +91,14 @@ export async function getAgentJob(agentId: string, jobId: string): Promise<Job> 
 export async function recordAgentActivity(agent: AgentRecord): Promise<void> {
   const freshForMs = Math.min(1_000, (config().leaseSeconds * 1000) / 20);
   if (agent.status !== 'offline' && Date.now() - Date.parse(agent.lastSeenAt) < freshForMs) return;
-  try {
-    if (agent.status !== 'offline') {
-      await documentClient().send(new UpdateCommand(touchAgentUpdate(agent.id, now()).Update!));
-      return;
-    }
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // Marked offline meanwhile: come back through touchAgent below.
-  }
+  // Marked offline (or meanwhile): come back through touchAgent.
+  if (agent.status !== 'offline' && (await agentRepository.touch(agent.id, now()))) return;
   await touchAgent(agent.id, false);
 }
 
 /** Forgets a notice the agent has now been told (a newer one stays). */
 export async function forgetNotice(agentId: string, notice: AgentNotice): Promise<void> {
-  try {
-    await documentClient().send(new UpdateCommand(clearNoticeUpdate(agentId, notice.at).Update!));
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await agentRepository.forgetNotice(agentId, notice.at);
 }
 
 /**

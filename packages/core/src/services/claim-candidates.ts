@@ -1,7 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../db/client.js';
-import { allShards, indexKeys } from '../db/keys.js';
-import { tableName } from '../db/store.js';
+import { claimRepository, type Candidate, type CandidatePartition } from '../db/claim-repository.js';
+import { allShards } from '../db/keys.js';
 
 /**
  * Claimable tasks as this process last read them from the sparse `backlog` / `projectBacklog` indexes
@@ -15,11 +13,7 @@ import { tableName } from '../db/store.js';
  * Picking spreads agents from the first try: the next claim takes a random one of the oldest few tasks
  * of the highest priority waiting, so claims in different processes (Lambda instances) rarely collide.
  */
-export interface Candidate {
-  id: string;
-  projectId: string;
-  rank: string;
-}
+export type { Candidate };
 
 const FRESH_MS = 250;
 /** Candidates read per shard (global) or per project: about what a busy process claims in FRESH_MS. */
@@ -63,30 +57,17 @@ const scopeKey = (projectId?: string) => projectId ?? '*';
  * The first claimable tasks of one partition, skipping those this process has just handed out (their
  * claims are in flight): reads on while a page holds only such tasks.
  */
-async function readPartition(index: 'backlog' | 'projectBacklog', partitionValue: string, projectId?: string): Promise<{ found: Candidate[]; inFlight: number }> {
-  const { partitionKey, sortKey } = indexKeys(index);
+async function readPartition(partition: CandidatePartition): Promise<{ found: Candidate[]; inFlight: number }> {
   const found: Candidate[] = [];
   let inFlight = 0;
   let startKey: Record<string, unknown> | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: index,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': partitionKey },
-        ExpressionAttributeValues: { ':pk': partitionValue },
-        Limit: pageSize(),
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      const id = String(item.pk).slice('TASK#'.length);
-      if (taken.has(id)) inFlight++;
-      // `backlog` projects the task's project; `projectBacklog` (keys only) is one project's partition.
-      else found.push({ id, projectId: projectId ?? String(item.projectId), rank: String(item[sortKey]) });
+    const result = await claimRepository.candidates(partition, pageSize(), startKey);
+    for (const candidate of result.candidates) {
+      if (taken.has(candidate.id)) inFlight++;
+      else found.push(candidate);
     }
-    startKey = result.LastEvaluatedKey;
+    startKey = result.startKey;
     if (found.length > 0 || !startKey) break;
   }
   return { found, inFlight };
@@ -101,8 +82,8 @@ async function read(projectId?: string): Promise<Copy> {
   for (const [id, at] of taken) if (at < cutoff) taken.delete(id);
   const promise = (async () => {
     const parts = projectId
-      ? [await readPartition('projectBacklog', `READY#${projectId}`, projectId)]
-      : await Promise.all(allShards().map((shard) => readPartition('backlog', `READY#${shard}`)));
+      ? [await readPartition({ projectId })]
+      : await Promise.all(allShards().map((shard) => readPartition({ shard })));
     const items = parts.flatMap((part) => part.found).sort((a, b) => a.rank.localeCompare(b.rank));
     const inFlight = parts.reduce((sum, part) => sum + part.inFlight, 0);
     const copy = { readAt: started, items, found: items.length, ids: items.map((item) => item.id), inFlight };

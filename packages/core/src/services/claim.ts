@@ -1,36 +1,17 @@
 import { logger, recordMetric } from '../telemetry.js';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now } from '../ids.js';
-import { agentRepository, assignAgentUpdate, releaseAgentUpdate } from '../db/agent-repository.js';
-import { documentClient } from '../db/client.js';
-import { indexKeys, shardOf, stripKeys } from '../db/keys.js';
-import { fromItem, internalOf, isClaimable, taskPk, TASK_SK, taskRepository, withInternal, type StoredTask } from '../db/task-repository.js';
-import { tableName } from '../db/store.js';
+import { agentRepository } from '../db/agent-repository.js';
+import { claimRepository } from '../db/claim-repository.js';
+import { isClaimable, taskRepository } from '../db/task-repository.js';
 import type { AgentRecord } from '../schemas/agent.js';
 import type { Project } from '../schemas/project.js';
-import type { Task, TaskEvent } from '../schemas/task.js';
+import type { Task } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { nextCandidate, settleCandidate, type Candidate } from './claim-candidates.js';
-import { getProject } from './projects.js';
+import { getProject, recentProject } from './projects.js';
 import { budgetRefusal } from './usage.js';
 import { transitionTask } from './tasks.js';
-
-/**
- * Projects as a claim recently read them: a claim returns the task's project (Gitea owner, repo, branch),
- * and a fleet claims in a handful of projects, so a copy a moment old saves a read per claim.
- */
-const PROJECT_FRESH_MS = 2_000;
-const projects = new Map<string, { at: number; project: Promise<Project> }>();
-function recentProject(id: string): Promise<Project> {
-  const copy = projects.get(id);
-  if (copy && Date.now() - copy.at < PROJECT_FRESH_MS) return copy.project;
-  const project = getProject(id);
-  projects.set(id, { at: Date.now(), project });
-  project.catch(() => projects.delete(id));
-  return project;
-}
 
 /** Lost races per claim before giving up on a very busy backlog ("call again"). */
 const MAX_ATTEMPTS = 30;
@@ -46,8 +27,12 @@ async function overBudget(candidate: Candidate, refusals: Map<string, string | u
   return refusals.get(candidate.projectId) !== undefined;
 }
 
+/**
+ * `livenessRecorded`: the claim wrote the agent's lastSeenAt (its agent half does), so the request that
+ * made it owes no separate sign-of-life write.
+ */
 export type ClaimResult =
-  | { task: Task; project: Project; resumed: boolean }
+  | { task: Task; project: Project; resumed: boolean; livenessRecorded?: boolean }
   | { task: null; message: string };
 
 /** What a claim needs to know of the agent: the MCP layer has just read it to authenticate the call. */
@@ -118,7 +103,7 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
     if (outcome.kind === 'won') {
       recordMetric('Claims');
       logger.info('Task claimed', { taskId: outcome.task.id, agentId });
-      return { task: outcome.task, project: outcome.project, resumed: false };
+      return { task: outcome.task, project: outcome.project, resumed: false, livenessRecorded: true };
     }
     if (outcome.kind === 'agent-busy') {
       // The agent points at a task: a parallel call of the same agent got one (or is getting it).
@@ -165,16 +150,13 @@ async function resolvePointer(agentId: string, taskId: string): Promise<ClaimRes
     return undefined;
   }
   if (task && isClaimable(task)) {
-    try {
-      const at = now();
-      const result = await documentClient().send(new UpdateCommand(claimTaskUpdate({ id: task.id, projectId: task.projectId, rank: '' }, agentId, at)));
-      const claimed = await taskRepository.withText(asClaimed(result.Attributes ?? {}, agentId, at));
+    const won = await claimRepository.claimTask(task, agentId, now());
+    if (won) {
+      const claimed = await claimRepository.withText(won);
       return { task: claimed, project: await getProject(claimed.projectId), resumed: false };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const now = await taskRepository.get(taskId);
-      if (mine(now)) return { task: now!, project: await getProject(now!.projectId), resumed: true };
     }
+    const current = await taskRepository.get(taskId);
+    if (mine(current)) return { task: current!, project: await getProject(current!.projectId), resumed: true };
   }
   await letGo(agentId, taskId);
   return undefined;
@@ -185,8 +167,6 @@ type Outcome =
   | { kind: 'lost'; agentPointsAt?: string }
   | { kind: 'agent-busy' };
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-
 /**
  * One try at one candidate: the agent first (it must hold nothing, or still point at the task this claim
  * just lost), then the task (it must still be claimable). In this order a crash or an error between the
@@ -196,106 +176,28 @@ const isConditionFailure = (error: unknown) => error instanceof ConditionalCheck
  */
 async function tryClaim(agentId: string, candidate: Candidate, pointer: string | undefined, scope: Project | undefined): Promise<Outcome> {
   const at = now();
-  const [agentWrite, project] = await Promise.allSettled([
-    documentClient().send(new UpdateCommand(assignAgentUpdate(agentId, candidate.id, at, pointer).Update!)),
-    scope ?? recentProject(candidate.projectId),
-  ]);
-  if (agentWrite.status === 'rejected') {
-    if (isConditionFailure(agentWrite.reason)) return { kind: 'agent-busy' };
-    throw agentWrite.reason;
-  }
+  const [agentWrite, project] = await Promise.allSettled([claimRepository.assignAgent(agentId, candidate.id, at, pointer), scope ?? recentProject(candidate.projectId)]);
+  if (agentWrite.status === 'rejected') throw agentWrite.reason;
+  if (!agentWrite.value) return { kind: 'agent-busy' };
   if (project.status === 'rejected') {
     // A task is never handed out without its project (a task cannot outlive it; one left from before is skipped).
     if (project.reason instanceof NotFoundError) return { kind: 'lost', agentPointsAt: candidate.id };
     await letGo(agentId, candidate.id);
     throw project.reason;
   }
-  try {
-    const taskWrite = await documentClient().send(new UpdateCommand(claimTaskUpdate(candidate, agentId, at)));
-    // The claim's answer carries the task's text (a second read only for a task that has any).
-    return { kind: 'won', task: await taskRepository.withText(asClaimed(taskWrite.Attributes ?? {}, agentId, at)), project: project.value };
-  } catch (error) {
-    if (isConditionFailure(error)) return { kind: 'lost', agentPointsAt: candidate.id };
+  const claimed = await claimRepository.claimTask(candidate, agentId, at).catch(async (error: unknown) => {
     await letGo(agentId, candidate.id);
     throw error;
-  }
-}
-
-/** The `claimed` event a claim keeps in the task item (its key fixed, so writing it out twice writes one item). */
-const claimEvent = (taskId: string, agentId: string, at: string): TaskEvent & { key: string } => ({
-  taskId,
-  at,
-  type: 'claimed',
-  from: 'backlog',
-  to: 'in_progress',
-  agentId,
-  actor: `agent:${agentId}`,
-  message: `Agent ${agentId} claimed the task`,
-  key: `claimed-${agentId}`,
-});
-
-/**
- * The task as the claim left it, from the item as it was before (ReturnValues ALL_OLD) and exactly what the
- * update below SETs and REMOVEs: the answer does not carry back the event the claim just stored (bench
- * section `claim-writes` compares the two; within its noise they cost the same on DynamoDB Local).
- */
-function asClaimed(before: Record<string, unknown>, agentId: string, at: string): StoredTask {
-  const task = fromItem(stripKeys(before));
-  const internal = internalOf(task);
-  const claimed: Task = { ...task, state: 'in_progress', assignedAgentId: agentId, claimedAt: at, updatedAt: at, version: task.version + 1 };
-  delete claimed.question;
-  return withInternal(claimed, { ...internal, pendingEvents: [...(internal.pendingEvents ?? []), claimEvent(task.id, agentId, at)] });
-}
-
-/** The claim's task half: one conditional UpdateItem that moves the task and its index keys, and keeps the event in the item (`returnValues` other than ALL_OLD: for the bench only). */
-export function claimTaskUpdate(candidate: Candidate, agentId: string, at: string, returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_OLD') {
-  const key = (name: Parameters<typeof indexKeys>[0]) => indexKeys(name);
-  const event = claimEvent(candidate.id, agentId, at);
-  return {
-    TableName: tableName(),
-    Key: { pk: taskPk(candidate.id), sk: TASK_SK },
-    UpdateExpression:
-      // claimedAt: the claim a job asked for under is recorded on the job (fencing of stale job results).
-      'SET #state = :inProgress, assignedAgentId = :agent, claimedAt = :at, updatedAt = :at, version = version + :one, ' +
-      'pendingEvents = list_append(if_not_exists(pendingEvents, :none), :events), ' +
-      '#assigneePk = :assigneePk, #assigneeSk = #allSk, #statusPk = :statusPk, #projectStatePk = :projectStatePk ' +
-      'REMOVE #backlogPk, #backlogSk, #projectBacklogPk, #projectBacklogSk, question',
-    ConditionExpression: '#state = :backlog AND (attribute_not_exists(openDependencies) OR openDependencies = :zero) AND attribute_not_exists(held)',
-    ExpressionAttributeNames: {
-      '#state': 'state',
-      '#assigneePk': key('assignee').partitionKey,
-      '#assigneeSk': key('assignee').sortKey,
-      '#allSk': key('all').sortKey,
-      '#statusPk': key('status').partitionKey,
-      '#projectStatePk': key('projectState').partitionKey,
-      '#backlogPk': key('backlog').partitionKey,
-      '#backlogSk': key('backlog').sortKey,
-      '#projectBacklogPk': key('projectBacklog').partitionKey,
-      '#projectBacklogSk': key('projectBacklog').sortKey,
-    },
-    ExpressionAttributeValues: {
-      ':inProgress': 'in_progress',
-      ':backlog': 'backlog',
-      ':agent': agentId,
-      ':at': at,
-      ':one': 1,
-      ':zero': 0,
-      ':none': [],
-      ':events': [event],
-      ':assigneePk': `AGENT_TASKS#${agentId}`,
-      ':statusPk': `TASK_STATE#in_progress#${shardOf(candidate.id)}`,
-      ':projectStatePk': `PROJECT_STATE#${candidate.projectId}#in_progress`,
-    },
-    ReturnValues: returnValues,
-  };
+  });
+  if (!claimed) return { kind: 'lost', agentPointsAt: candidate.id };
+  // The claim's answer carries the task's text (a second read only for a task that has any).
+  return { kind: 'won', task: await claimRepository.withText(claimed), project: project.value };
 }
 
 /** Clears the agent's pointer at a task it did not get (only if it still points there). */
 async function letGo(agentId: string, taskId: string): Promise<void> {
-  try {
-    await documentClient().send(new UpdateCommand(releaseAgentUpdate(agentId, taskId, now()).Update!));
-  } catch (error) {
-    // Moved on meanwhile (fine), or could not be written: the agent's next claim or the sweeper clears it.
-    if (!isConditionFailure(error)) logger.warn(`Could not clear agent ${agentId}'s pointer at task ${taskId}`, { error: error as Error });
-  }
+  // Moved on meanwhile (fine), or could not be written: the agent's next claim or the sweeper clears it.
+  await claimRepository.releaseAgent(agentId, taskId, now()).catch((error: unknown) => {
+    logger.warn(`Could not clear agent ${agentId}'s pointer at task ${taskId}`, { error: error as Error });
+  });
 }

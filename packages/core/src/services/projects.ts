@@ -22,6 +22,24 @@ async function getProjectRecord(id: string): Promise<ProjectRecord> {
 
 export const getProject = async (id: string): Promise<Project> => publicProject(await getProjectRecord(id));
 
+/**
+ * Projects as this instance recently read them, for claims: a claim answers with the task's project (Gitea
+ * owner, repo, branch) and checks its budget, and a fleet claims in a handful of projects, so a copy saves
+ * a read per claim. A project with tasks cannot be deleted, so a claimable task's project exists; an edit
+ * made in this process drops the copy at once, one made elsewhere (another Lambda instance) is seen within
+ * PROJECT_FRESH_MS.
+ */
+const PROJECT_FRESH_MS = 30_000;
+const recent = new Map<string, { at: number; project: Promise<Project> }>();
+export function recentProject(id: string): Promise<Project> {
+  const copy = recent.get(id);
+  if (copy && Date.now() - copy.at < PROJECT_FRESH_MS) return copy.project;
+  const project = getProject(id);
+  recent.set(id, { at: Date.now(), project });
+  project.catch(() => recent.delete(id));
+  return project;
+}
+
 export const listProjects = (query: PageQuery) => projectRepository.list(query.limit, query.cursor);
 
 export function updateProject(id: string, input: ProjectUpdate): Promise<Project> {
@@ -32,7 +50,8 @@ export function updateProject(id: string, input: ProjectUpdate): Promise<Project
     expectedVersion: version,
     load: () => projectRepository.get(id),
     change: (current) => withoutNulls({ ...current, ...changes }),
-    save: (next, current) => projectRepository.save(next, current.version, current),
+    // The copy dropped once the edit is written (a claim reading meanwhile may still get the old one).
+    save: (next, current) => projectRepository.save(next, current.version, current).finally(() => recent.delete(id)),
     result: publicProject,
   });
 }
@@ -59,7 +78,10 @@ export async function deleteProject(id: string, expectedVersion?: number): Promi
       throw new VersionConflictError('Project', id, expectedVersion, project.version);
     }
     if (await hasTasks(project)) throw new ConflictError(`Project '${id}' still has tasks; delete them first`, { projectId: id });
-    if (await projectRepository.delete(project, project.version)) return publicProject(project);
+    if (await projectRepository.delete(project, project.version)) {
+      recent.delete(id);
+      return publicProject(project);
+    }
     // Changed or given a task meanwhile: look again (a version the caller sent is checked again above).
     if (attempt >= 20) throw new ConflictError(`Project '${id}' kept changing while it was being deleted; try again`, { projectId: id });
   }

@@ -36,7 +36,7 @@ async function conditionalUpdate(link: Pick<IssueLink, 'owner' | 'repo' | 'numbe
       new UpdateCommand({
         TableName: tableName(),
         Key: { pk: issuePk(link.owner, link.repo, link.number), sk: SK },
-        UpdateExpression: `SET ${update}, version = version + :one${remove ? ` REMOVE ${remove}` : ''}`,
+        UpdateExpression: `SET ${[update, 'version = version + :one'].filter(Boolean).join(', ')}${remove ? ` REMOVE ${remove}` : ''}`,
         ConditionExpression: `attribute_exists(pk) AND ${condition}`,
         ExpressionAttributeValues: { ...values, ':one': 1 },
       }),
@@ -56,6 +56,8 @@ export const issueRepository = {
   /** Takes the right to create the progress comment until `until`, unless it exists or another job holds it. */
   leaseComment: (link: IssueLink, at: string, until: string) =>
     conditionalUpdate(link, 'commentLease = :until', 'attribute_not_exists(commentId) AND (attribute_not_exists(commentLease) OR commentLease < :at)', { ':until': until, ':at': at }),
+  /** Gives the lease back (a job that failed after taking it): only the lease taken until `until`. */
+  releaseLease: (link: IssueLink, until: string) => conditionalUpdate(link, '', 'commentLease = :until', { ':until': until }, 'commentLease'),
   /** Records the comment made under the lease (only if no other one was recorded). */
   recordComment: (link: IssueLink, commentId: number, shownVersion: number) =>
     conditionalUpdate(link, 'commentId = :id, commentVersion = :shown', 'attribute_not_exists(commentId)', { ':id': commentId, ':shown': shownVersion }, 'commentLease'),

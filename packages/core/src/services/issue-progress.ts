@@ -18,7 +18,7 @@ import { enqueueJob } from './job-producer.js';
  * The comment's id is kept on the issue's link; the first job to make it takes a short lease on the link, and
  * looks for a comment it made before (a marker in the body) in case it died after creating one: never two.
  */
-const LEASE_MS = 60_000;
+const LEASE_MS = 30_000;
 const ATTEMPTS = 6;
 
 /** Hidden in the comment: how a job finds the comment it made when it died before recording its id. */
@@ -91,14 +91,22 @@ export async function syncIssueComment(input: JobInputOf<'update_issue_comment'>
       await issueRepository.shown(link, task.version);
     } else {
       const at = new Date();
-      if (!(await issueRepository.leaseComment(link, at.toISOString(), new Date(at.getTime() + LEASE_MS).toISOString()))) {
+      const until = new Date(at.getTime() + LEASE_MS).toISOString();
+      if (!(await issueRepository.leaseComment(link, at.toISOString(), until))) {
         const again = await issueRepository.get(owner, repo, number);
         if (again?.commentId !== undefined) continue;
-        throw new GiteaError(`Another job is making the progress comment on issue #${number}; trying again`, { operation: 'createIssueComment', retryable: true });
+        const wait = again?.commentLease ? Math.max(1, Math.ceil((Date.parse(again.commentLease) - Date.now()) / 1000)) : 1;
+        throw new GiteaError(`Another job is making the progress comment on issue #${number}; trying again`, { operation: 'createIssueComment', retryable: true, retryAfterSeconds: wait });
       }
-      const mine = (await gitea.listIssueComments(owner, repo, number)).find((comment) => comment.body.includes(progressMarker(taskId)));
-      const comment = mine ? ((await gitea.editIssueComment(owner, repo, mine.id, body)) ?? mine) : await gitea.createIssueComment(owner, repo, number, body);
-      await issueRepository.recordComment(link, comment.id, task.version);
+      try {
+        const mine = (await gitea.listIssueComments(owner, repo, number)).find((comment) => comment.body.includes(progressMarker(taskId)));
+        const comment = mine ? ((await gitea.editIssueComment(owner, repo, mine.id, body)) ?? mine) : await gitea.createIssueComment(owner, repo, number, body);
+        if (!(await issueRepository.recordComment(link, comment.id, task.version))) throw new Error(`The progress comment ${comment.id} on issue #${number} could not be recorded`);
+      } catch (error) {
+        // Failed after taking the lease: give it back, so the retry (or another job) need not wait it out.
+        await issueRepository.releaseLease(link, until).catch(() => undefined);
+        throw error;
+      }
     }
     // The task may have moved while Gitea was called: show that too (another job for it may have shown an older state last).
     const now = await taskRepository.get(taskId);

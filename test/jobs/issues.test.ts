@@ -170,7 +170,11 @@ describe('an issue with the label', () => {
     expect((await agent.call('get_next_task', { projectId: project.id })).structured.task.id).toBe(task.id);
     expect((await agent.call('update_task_status', { taskId: task.id, state: 'needs_input', question: 'Blue or green?' })).isError).toBe(false);
     await commentsWhen(issue.number, 'the question on the issue', (c) => c.length === 1 && /Blue or green\?/.test(c[0].body));
-    // The progress comment itself (aiworker's account, edited again and again) answers nothing.
+    // The progress comment itself (aiworker's account) answers nothing, even delivered as new while the task waits.
+    await idle();
+    const own = world.gitea.standIn!.reviewLoop.deliveries.find((d) => d.eventType === 'issue_comment' && JSON.parse(d.body).issue.number === issue.number && JSON.parse(d.body).action === 'created')!;
+    expect(JSON.parse(own.body).sender.login).toBe('aiworker');
+    expect((await world.deliver('issue_comment', JSON.parse(own.body), { raw: own.body })).body.data.outcome).toBe('ignored');
     expect(ok(await world.api.get(`/api/tasks/${task.id}`)).state).toBe('needs_input');
 
     await bob('POST', `${repoPath}/issues/${issue.number}/comments`, { body: 'Green, please.' });

@@ -1,5 +1,6 @@
 import { ConflictError, DomainError } from '../errors.js';
 import { now } from '../ids.js';
+import { logger } from '../telemetry.js';
 import { deliveryRepository } from '../db/delivery-repository.js';
 import { issueRepository, type IssueLink } from '../db/issue-repository.js';
 import { projectRepository, type ProjectRecord } from '../db/project-repository.js';
@@ -156,7 +157,8 @@ async function createFromIssue(project: ProjectRecord, owner: string, repo: stri
     if (error instanceof ConflictError && (error.details as { extra?: boolean } | undefined)?.extra) return undefined;
     throw error;
   }
-  await requestIssueProgress(task, owner, repo).catch(() => undefined);
+  // The task is made either way; its first comment follows with its next change if this request is lost.
+  await requestIssueProgress(task, owner, repo).catch((error: unknown) => logger.warn('The first progress comment of an issue task could not be requested', { taskId: task.id, error: (error as Error).message }));
   return task;
 }
 

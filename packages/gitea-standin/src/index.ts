@@ -7,3 +7,4 @@ export { ReviewLoop, reviewLoopOf, type Delivery } from './review-loop.js';
 export { OAuthProvider } from './oauth.js';
 export type { OAuthOptions, StandInPerson } from './oauth.js';
 export { StateFile, StateFileError, type StandInSnapshot } from './state-file.js';
+export { IssueTracker, issueTrackerOf, type StandInIssue, type StandInLabel } from './issues.js';

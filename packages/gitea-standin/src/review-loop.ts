@@ -171,6 +171,30 @@ export class ReviewLoop {
     this.emit(repo, 'pull_request_comment', payload, IssueCommentPayloadSchema);
   }
 
+  /** An IssueCommentPayload about a comment on an issue that is not a pull request (`issue_comment`). */
+  issueCommentEvent(repo: StandInRepo, issue: unknown, comment: StandInComment, sender: StandInUser, action: 'created' | 'edited', changes?: unknown): void {
+    const payload = {
+      action,
+      issue,
+      comment: this.shapes.comment(repo, comment, false),
+      ...(changes ? { changes } : {}),
+      repository: this.base.repository(repo),
+      sender: this.shapes.sender(sender),
+      is_pull: false,
+    };
+    this.emit(repo, 'issue_comment', payload, IssueCommentPayloadSchema);
+  }
+
+  /** The repository as webhook payloads carry it. */
+  repositoryShape(repo: StandInRepo) {
+    return this.base.repository(repo);
+  }
+
+  /** Checks a payload against `schema` and delivers it to the repository's hooks that take `eventType`. */
+  emitEvent(repo: StandInRepo, eventType: string, payload: unknown, schema: Record<string, unknown>): void {
+    this.emit(repo, eventType, payload, schema);
+  }
+
   /**
    * New commits on a branch (a push): `pull_request_sync` for each open pull request from it. The stand-in
    * calls this for its own pushes; a git receive path calls it after updating a ref.

@@ -33,6 +33,8 @@ export interface StandInComment {
   author: string;
   body: string;
   createdAt: string;
+  /** Set when the comment was edited. */
+  updatedAt?: string;
 }
 
 /** Renders hooks, reviews, comments and issues in Gitea's JSON shapes (Swagger definitions Hook, PullReview, Comment, Issue). */
@@ -96,7 +98,7 @@ export class ReviewShapes {
       body: c.body,
       assets: [],
       created_at: c.createdAt,
-      updated_at: c.createdAt,
+      updated_at: c.updatedAt ?? c.createdAt,
     };
   }
 

@@ -5,6 +5,7 @@ import { GiteaContract, defaultSwaggerPath, type MatchedOperation } from './cont
 import { isGitRequest, serveGit } from './git-http.js';
 import { handlers, type Reply } from './handlers.js';
 import { reviewHandlers } from './review-handlers.js';
+import { attachIssueTracker, issueHandlers, type IssueTracker } from './issues.js';
 import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
 import { GiteaState, type StandInUser } from './state.js';
@@ -75,6 +76,8 @@ export interface GiteaStandIn {
   requests: RecordedRequest[];
   /** Hooks, people, reviews, comments and the webhooks delivered (review-loop.ts). */
   reviewLoop: ReviewLoop;
+  /** Issues and repository labels (issues.ts). */
+  issues: IssueTracker;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
   /** The next `n` API requests fail with `mode`. */
@@ -125,6 +128,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   let failing: { mode: FailureMode; opts: FailOptions } | undefined;
   let shapes: Shapes;
   let loop: ReviewLoop;
+  let tracker: IssueTracker;
 
   const takeFault = () => {
     if (failing) return failing;
@@ -227,7 +231,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
+    const handler = issueHandlers[op] ?? reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -275,9 +279,11 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   shapes = new Shapes(url, state);
   loop = attachReviewLoop(state, shapes, url, contract, violations);
   if (saved) loop.restore(saved.reviewLoop);
+  tracker = attachIssueTracker(state, url);
+  tracker.restore(saved?.issues);
   function persist(): void {
     if (!stateFile) return;
-    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save() };
+    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save(), issues: tracker.save() };
     try {
       stateFile.save(snapshot);
     } catch (error) {
@@ -300,6 +306,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     violations,
     requests,
     reviewLoop: loop,
+    issues: tracker,
     get latencyMs() {
       return handle.latencyMs;
     },
@@ -319,6 +326,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     reset() {
       state.clearRepos();
       loop.reset();
+      tracker.reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;
@@ -346,7 +354,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
  * Statuses Gitea really answers that its API description does not declare. POST /orgs/{org}/repos shares
  * its code with POST /user/repos (409 on an existing repository) but only the latter declares 409.
  */
-const KNOWN_UNDECLARED = new Set(['createOrgRepo:409', 'repoCreateHook:422', 'repoEditHook:422']);
+const KNOWN_UNDECLARED = new Set(['createOrgRepo:409', 'repoCreateHook:422', 'repoEditHook:422', 'issueCreateComment:422', 'issueEditComment:422', 'issueEditIssue:422']);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

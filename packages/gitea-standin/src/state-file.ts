@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { SavedIssues } from './issues.js';
 import type { SavedOAuth } from './oauth.js';
 import type { SavedReviewLoop } from './review-loop.js';
 import type { SavedGiteaState } from './state.js';
@@ -15,6 +16,8 @@ export interface StandInSnapshot {
   state: SavedGiteaState;
   reviewLoop: SavedReviewLoop;
   oauth: SavedOAuth;
+  /** Issues and labels (absent in a file written before the stand-in had them). */
+  issues?: SavedIssues;
 }
 
 export class StateFileError extends Error {}

@@ -16,6 +16,10 @@ export function eventHeader(eventType: string): string {
       return 'pull_request_rejected';
     case 'pull_request_review_comment':
       return 'pull_request_comment';
+    case 'issue_assign':
+    case 'issue_label':
+    case 'issue_milestone':
+      return 'issues';
     default:
       return eventType.startsWith('pull_request') ? 'pull_request' : eventType;
   }
@@ -35,11 +39,15 @@ export const PULL_REQUEST_EVENTS = [
   'pull_request_review_request',
 ] as const;
 
+/** `issues` in a hook's events turns on these (Gitea's issuesHook). */
+export const ISSUE_EVENTS = ['issues', 'issue_assign', 'issue_label', 'issue_milestone'] as const;
+
 /** The hook event types a hook's `events` option turns on (routers/api/v1/utils/hook.go). */
 export function expandEvents(events: string[] | undefined): string[] {
   const asked = new Set((events && events.length ? events : ['push']).map((event) => event.toLowerCase()));
   const on = new Set<string>();
   for (const event of asked) if (!event.startsWith('pull_request')) on.add(event);
+  if (asked.has('issues')) for (const event of ISSUE_EVENTS) on.add(event);
   for (const event of PULL_REQUEST_EVENTS) {
     const review = event.startsWith('pull_request_review_') && event !== 'pull_request_review_request' && asked.has('pull_request_review');
     if (asked.has('pull_request') || asked.has(event) || review) on.add(event);
@@ -84,5 +92,21 @@ export const IssueCommentPayloadSchema = {
     repository: ref('Repository'),
     sender: ref('User'),
     is_pull: { type: 'boolean' },
+  },
+};
+
+/** Gitea's IssuePayload (`issues`, `issue_label`, …). */
+export const IssuePayloadSchema = {
+  type: 'object',
+  required: ['action', 'number', 'issue', 'repository', 'sender', 'commit_id'],
+  additionalProperties: false,
+  properties: {
+    action: { type: 'string', enum: ['opened', 'closed', 'reopened', 'edited', 'assigned', 'unassigned', 'label_updated', 'label_cleared', 'milestoned', 'demilestoned'] },
+    number: { type: 'integer' },
+    changes: { type: 'object' },
+    issue: ref('Issue'),
+    repository: ref('Repository'),
+    sender: ref('User'),
+    commit_id: { type: 'string' },
   },
 };

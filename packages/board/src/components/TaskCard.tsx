@@ -69,6 +69,16 @@ function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
+        {task.issue && isWebLink(task.issue.url) && (
+          <div>
+            <dt>Issue</dt>
+            <dd>
+              <a href={task.issue.url} target="_blank" rel="noreferrer">
+                #{task.issue.number}
+              </a>
+            </dd>
+          </div>
+        )}
         {task.usage && <UsageFact usage={task.usage} />}
         {blockedBy && (
           <div class="blocked">

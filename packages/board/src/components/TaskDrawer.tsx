@@ -145,6 +145,11 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
             Pull request #{task.prNumber}
           </a>
         )}
+        {task.issue && isWebLink(task.issue.url) && (
+          <a href={task.issue.url} target="_blank" rel="noreferrer">
+            Issue #{task.issue.number}
+          </a>
+        )}
       </p>
       {task.lastError && (
         <div class="banner error" role="note">

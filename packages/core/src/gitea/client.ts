@@ -7,6 +7,7 @@ function observeGiteaCall(operation: string, ms: number, status: number | string
   recordMetric('GiteaLatency', Math.round(ms), MetricUnit.Milliseconds, { operation });
   logger.info('Gitea call', { operation, status, ms: Math.round(ms) });
 }
+import { issueComments } from './issue-comments.js';
 import type {
   GiteaBranch,
   GiteaClient,
@@ -220,6 +221,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     async getVersion() {
       return (await call('getVersion', () => api.version.getVersion())).version ?? '';
     },
+
+    ...issueComments(api, call),
   };
   return client;
 }

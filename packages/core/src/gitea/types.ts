@@ -96,4 +96,16 @@ export interface GiteaClient {
   getPullRequest(owner: string, repo: string, number: number): Promise<GiteaPullRequest>;
   mergePullRequest(owner: string, repo: string, number: number, opts?: { style?: MergeStyle }): Promise<MergeResult>;
   getVersion(): Promise<string>;
+  /** An issue's comments (all pages). */
+  listIssueComments(owner: string, repo: string, number: number): Promise<GiteaComment[]>;
+  createIssueComment(owner: string, repo: string, number: number, body: string): Promise<GiteaComment>;
+  /** Edits a comment in place (PATCH /repos/{owner}/{repo}/issues/comments/{id}); null when it is gone (404). */
+  editIssueComment(owner: string, repo: string, id: number, body: string): Promise<GiteaComment | null>;
+}
+
+export interface GiteaComment {
+  id: number;
+  body: string;
+  /** The login of who wrote it. */
+  login: string;
 }

@@ -74,7 +74,7 @@ export const GiteaWebhookBodySchema = /* @__PURE__ */ define(() =>
   z
     .looseObject({ action: z.optional(z.string()), repository: z.optional(z.looseObject({})), sender: z.optional(z.looseObject({})) })
     .check(
-      z.describe('A Gitea webhook payload (pull_request, pull_request_sync, pull_request_review_*, pull_request_comment), signed with X-Gitea-Signature'),
+      z.describe('A Gitea webhook payload (pull_request, pull_request_sync, pull_request_review_*, pull_request_comment; issues, issue_label, issue_comment), signed with X-Gitea-Signature'),
       z.meta({ id: 'GiteaWebhook' }),
     ),
 );

@@ -46,6 +46,12 @@ export const JobInputSchema = /* @__PURE__ */ define(() =>
         agentId: z.optional(z.string()),
         failedJobId: z.optional(z.string()),
       }),
+      z.object({
+        type: z.literal('update_issue_comment'),
+        ...repository,
+        number: described(z.int().check(z.gte(1)), 'The issue the task came from'),
+        taskId: described(z.string().check(z.minLength(1)), 'The task whose progress the comment shows'),
+      }),
       z.object({ type: z.literal('register_webhook'), ...repository, url: described(z.url(), "The receiver's public URL, where Gitea sends the events") }),
     ])
     .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' })),

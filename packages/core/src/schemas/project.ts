@@ -27,6 +27,19 @@ const notifySecret = /* @__PURE__ */ define(() =>
   z.string().check(z.minLength(16), z.maxLength(200), z.describe('Signs json notifications (X-Aiworker-Signature); write-only')),
 );
 
+/** The Gitea label that makes an issue a task (issue-sync.ts); Gitea's label names are at most 50 characters. */
+const issueLabel = /* @__PURE__ */ define(() =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(50),
+      z.regex(/^[^,\s](?:[^,]*[^,\s])?$/, 'must not contain a comma (Gitea lists labels comma-separated)'),
+      z.describe('Issues in the repository with this Gitea label become tasks (docs/issues.md); unset: off'),
+    ),
+);
+
 export const ProjectSchema = /* @__PURE__ */ define(() =>
   z
     .object({
@@ -36,6 +49,7 @@ export const ProjectSchema = /* @__PURE__ */ define(() =>
       notifyUrl: z.optional(z.string()),
       notifyFormat: z.optional(NotifyFormatSchema),
       budget: z.optional(BudgetSchema),
+      issueLabel: z.optional(z.string()),
       usage: described(z.optional(UsageSchema), "Totals over every task's reported attempts"),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,
@@ -51,6 +65,7 @@ export const projectCreateFields = /* @__PURE__ */ define(() => ({
   notifyUrl: z.optional(notifyUrl),
   notifyFormat: z.optional(NotifyFormatSchema),
   notifySecret: z.optional(notifySecret),
+  issueLabel: z.optional(issueLabel),
 }));
 export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
@@ -67,6 +82,7 @@ export const ProjectUpdateSchema = /* @__PURE__ */ define(() =>
       notifyFormat: z.optional(NotifyFormatSchema),
       notifySecret: z.optional(z.nullable(notifySecret)),
       budget: z.optional(described(z.nullable(BudgetSchema), 'null removes the budget')),
+      issueLabel: z.optional(described(z.nullable(issueLabel), 'null turns issues-to-tasks off')),
       version: z.optional(VersionSchema),
     })
     .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })),

@@ -47,6 +47,9 @@ export const TaskSchema = /* @__PURE__ */ define(() =>
       feedback: optionalString('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
       usage: described(z.optional(UsageSchema), 'What the runs of the coding command took and cost, summed over its attempts'),
       held: optionalString('Why this backlog task waits for a person (the runner gave it back, or a person stopped it): no agent claims it until someone retries it (POST /api/tasks/{id}/retry)'),
+      issue: z.optional(
+        described(z.object({ number: z.int(), url: z.string() }), 'The Gitea issue the task came from (docs/issues.md): its number and link'),
+      ),
       stopped: z.optional(described(StopRecordSchema, 'Who stopped the task last, when, and which agent was working on it')),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,

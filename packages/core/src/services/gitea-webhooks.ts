@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
 import { validWebhookSignature } from '../auth/webhook-signature.js';
@@ -6,6 +5,8 @@ import { secret as linkedSecret } from '../secrets.js';
 import { projectRepository } from '../db/project-repository.js';
 import { IssueCommentPayloadSchema, PullRequestPayloadSchema, type WebhookReceipt } from '../schemas/gitea-webhook.js';
 import { applyPullEvent, type PullEffect, type PullEvent } from './review-effects.js';
+import { ISSUE_EVENT_TYPES, applyIssueDelivery } from './issue-sync.js';
+import { instant, isAiworker, keyOf, parse } from './webhook-payload.js';
 
 /** The largest webhook body taken (Gitea's payloads are tens of KiB; a pull request body is capped at 64 KiB). */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -25,22 +26,10 @@ const HANDLED = new Set([
   'pull_request_review_rejected',
   'pull_request_review_comment',
   'pull_request_comment',
+  ...ISSUE_EVENT_TYPES,
 ]);
 
 const DeliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"'));
-
-function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new DomainError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new ValidationError(`Not a ${eventType} payload: ${problems.join('; ')}`, { issues: problems });
-}
 
 /**
  * `POST /api/webhooks/gitea`. Authenticated only by `X-Gitea-Signature` (HMAC-SHA256 of the raw body with
@@ -62,6 +51,7 @@ export async function receiveGiteaWebhook(request: WebhookRequest, secret = link
   if (!eventType) throw new ValidationError('Header X-Gitea-Event-Type is required');
   const ignored = (message: string): WebhookReceipt => ({ delivery: delivery.data, event: eventType, outcome: 'ignored', message });
   if (!HANDLED.has(eventType)) return ignored(`aiworker does not act on ${eventType} events`);
+  if (ISSUE_EVENT_TYPES.includes(eventType)) return applyIssueDelivery(delivery.data, eventType, request.body);
 
   const event = await toPullEvent(delivery.data, eventType, request.body);
   if ('ignore' in event) return ignored(event.ignore);
@@ -106,17 +96,6 @@ async function toPullEvent(deliveryId: string, eventType: string, body: Buffer):
   return { ...base, contentKey, effect };
 }
 
-/** A short, fixed-length key for what a delivery says. */
-const keyOf = (parts: Array<string | number>): string => createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
-
-/** A payload time stamp as an instant in UTC (Gitea sends RFC 3339 with the server's offset), or 400. */
-function instant(stamp: string | null | undefined, field: string): string | undefined {
-  if (!stamp) return undefined;
-  const at = Date.parse(stamp);
-  if (Number.isNaN(at)) throw new ValidationError(`${field} is not a time stamp: ${stamp.slice(0, 64)}`, { field });
-  return new Date(at).toISOString();
-}
-
 function pullEffect(eventType: string, action: string, merged: boolean, text: string, sha: string | undefined): PullEffect | undefined {
   switch (eventType) {
     case 'pull_request':
@@ -134,14 +113,4 @@ function pullEffect(eventType: string, action: string, merged: boolean, text: st
     default:
       return undefined;
   }
-}
-
-/**
- * Whether a login is the Gitea account aiworker uses: AIWORKER_GITEA_LOGIN, else the one the hook
- * registration job recorded, else the poster of the pull request (aiworker opened it with that account).
- */
-async function isAiworker(owner: string, repo: string, login: string, posters: Array<string | undefined>): Promise<boolean> {
-  const configured = process.env.AIWORKER_GITEA_LOGIN;
-  const known = configured ? [configured] : [(await projectRepository.getHook(owner, repo))?.giteaLogin, ...posters];
-  return known.some((candidate) => candidate?.toLowerCase() === login.toLowerCase());
 }

@@ -141,6 +141,8 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
       return (task) => ({ next: task, event: { type: 'webhook_registered', message: `Webhook of ${where} ${result.created ? 'created' : 'updated'} (job ${job.id})` } });
     case 'send_notification':
       return (task) => ({ next: task, event: { type: 'notification_sent', message: `Notification sent (job ${job.id})` } });
+    case 'update_issue_comment':
+      return (task) => ({ next: task, event: { type: 'issue_comment_updated', message: `Progress shown on the issue (job ${job.id})` } });
   }
 }
 

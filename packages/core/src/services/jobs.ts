@@ -120,8 +120,15 @@ export async function requestPullRequest(taskId: string, options: PullRequestReq
     head,
     base: project.defaultBranch,
     title: options.title ?? task.title,
-    body: options.body ?? task.description ?? '',
+    body: closingIssue(task, options.body ?? task.description ?? ''),
   }), options.actor);
+}
+
+/** A task that came from a Gitea issue closes it when its pull request is merged: `Closes #N` in the body (docs/issues.md). */
+function closingIssue(task: Task, body: string): string {
+  if (!task.issue) return body;
+  const closes = `Closes #${task.issue.number}`;
+  return new RegExp(`\\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\\s+#${task.issue.number}\\b`, 'i').test(body) ? body : `${body.trimEnd()}${body.trim() ? '\n\n' : ''}${closes}`;
 }
 
 /**

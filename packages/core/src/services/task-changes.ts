@@ -5,6 +5,7 @@ import { taskRepository } from '../db/task-repository.js';
 import { dependentUpdates } from './dependencies.js';
 import { transact, type TransactItem } from '../db/store.js';
 import { dispatchNotifications, projectNotification } from './notifications.js';
+import { issueProgressJob } from './issue-progress.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import type { AgentNotice } from '../schemas/agent.js';
 import { assertTransition, isActive } from '../state-machine.js';
@@ -92,6 +93,8 @@ export async function saveTaskChange(
   const items: TransactItem[] = [...taskRepository.change(task, next), ...(options.extra ?? []), ...(await dependentUpdates(task, next, event?.actor))];
   const notice = await entryNotification(task, next);
   if (notice) items.push(notice.put);
+  const progress = await issueProgressJob(task, next);
+  if (progress) items.push(progress.put);
   if (event) items.push(taskRepository.eventPut(event));
   const releaseId = agentToRelease(task, next);
   let releaseIndex = -1;
@@ -102,12 +105,12 @@ export async function saveTaskChange(
     }
   }
   const failed = await transact(items);
-  if (failed.length === 0) return notified(notice, true);
+  if (failed.length === 0) return notified([notice, progress], true);
   if (failed.includes(0)) return false;
   if (failed.length === 1 && failed[0] === releaseIndex) {
     // The agent let go of this task meanwhile: nothing to free, write the rest.
     items.splice(releaseIndex, 1);
-    return notified(notice, (await transact(items)).length === 0);
+    return notified([notice, progress], (await transact(items)).length === 0);
   }
   return false;
 }
@@ -144,7 +147,7 @@ async function entryNotification(task: Task, next: Task) {
   });
 }
 
-async function notified(notice: { jobId: string } | undefined, written: boolean): Promise<boolean> {
-  if (written && notice) await dispatchNotifications([notice.jobId]);
+async function notified(jobs: Array<{ jobId: string } | undefined>, written: boolean): Promise<boolean> {
+  if (written && jobs.some(Boolean)) await dispatchNotifications(jobs.map((job) => job?.jobId));
   return written;
 }

@@ -26,7 +26,7 @@ const CREATE_ATTEMPTS = 20;
  * kept) or the task is refused with 404. `actor`: who asked (`admin`, `gitea:<login>`, `agent:<id>`),
  * recorded in the task's events.
  */
-export async function createTask(input: TaskCreate, actor?: string): Promise<Task> {
+export async function createTask(input: TaskCreate & Pick<Task, 'issue'>, actor?: string, options: { extra?: (taskId: string) => TransactItem[] } = {}): Promise<Task> {
   const at = now();
   const id = newId();
   for (let attempt = 1; ; attempt++) {
@@ -49,10 +49,14 @@ export async function createTask(input: TaskCreate, actor?: string): Promise<Tas
       }),
       ...plan.items,
     ];
+    // What must be written with the task (an issue's link, issue-sync.ts): if one of its guards fails, nothing is.
+    const extra = options.extra?.(id) ?? [];
+    const extraFrom = items.push(...extra) - extra.length;
     try {
       const failed = await transact(items);
       if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
       if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
+      if (failed.some((index) => index >= extraFrom)) throw new ConflictError(`Task '${task.id}' was not created: what goes with it changed meanwhile`, { extra: true });
       if (failed.length) {
         // A dependency changed (or has as many dependents as it may): plan again, or say which.
         if (attempt >= CREATE_ATTEMPTS) throw new ConflictError('The tasks this one depends on keep changing; try again');

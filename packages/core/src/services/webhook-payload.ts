@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type * as z from 'zod/mini';
+import { DomainError, ValidationError } from '../errors.js';
+import { projectRepository } from '../db/project-repository.js';
+
+/** What reading Gitea's webhook payloads needs, whichever event (gitea-webhooks.ts, issue-sync.ts). */
+
+/** The body as `schema` says, or 400 naming what is wrong. */
+export function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new DomainError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ValidationError(`Not a ${eventType} payload: ${problems.join('; ')}`, { issues: problems });
+}
+
+/** A short, fixed-length key for what a delivery says. */
+export const keyOf = (parts: Array<string | number>): string => createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+
+/** A payload time stamp as an instant in UTC (Gitea sends RFC 3339 with the server's offset), or 400. */
+export function instant(stamp: string | null | undefined, field: string): string | undefined {
+  if (!stamp) return undefined;
+  const at = Date.parse(stamp);
+  if (Number.isNaN(at)) throw new ValidationError(`${field} is not a time stamp: ${stamp.slice(0, 64)}`, { field });
+  return new Date(at).toISOString();
+}
+
+/**
+ * Whether a login is the Gitea account aiworker uses: AIWORKER_GITEA_LOGIN, else the one the hook
+ * registration job recorded, else the poster of the pull request (aiworker opened it with that account).
+ */
+export async function isAiworker(owner: string, repo: string, login: string, posters: Array<string | undefined>): Promise<boolean> {
+  const configured = process.env.AIWORKER_GITEA_LOGIN;
+  const known = configured ? [configured] : [(await projectRepository.getHook(owner, repo))?.giteaLogin, ...posters];
+  return known.some((candidate) => candidate?.toLowerCase() === login.toLowerCase());
+}

@@ -7,3 +7,4 @@ export { ReviewLoop, reviewLoopOf, type Delivery } from './review-loop.js';
 export { OAuthProvider } from './oauth.js';
 export type { OAuthOptions, StandInPerson } from './oauth.js';
 export { StateFile, StateFileError, type StandInSnapshot } from './state-file.js';
+export { statusesOf, combinedState, type StandInStatus } from './statuses.js';

@@ -3,7 +3,7 @@ import type { GiteaContract } from './contract.js';
 import { ReviewShapes, type StandInComment, type StandInHook, type StandInReview } from './review-shapes.js';
 import type { Shapes } from './shapes.js';
 import { now, type GiteaState, type StandInPull, type StandInRepo, type StandInUser } from './state.js';
-import { IssueCommentPayloadSchema, PullRequestPayloadSchema, eventHeader } from './webhook-payloads.js';
+import { CommitStatusPayloadSchema, IssueCommentPayloadSchema, PullRequestPayloadSchema, eventHeader } from './webhook-payloads.js';
 
 /** One webhook delivery the stand-in made, as Gitea's hook_task records it. */
 export interface Delivery {
@@ -169,6 +169,11 @@ export class ReviewLoop {
       is_pull: true,
     };
     this.emit(repo, 'pull_request_comment', payload, IssueCommentPayloadSchema);
+  }
+
+  /** A `status` event (CommitStatusPayload) to the hooks that asked for `status`. */
+  statusEvent(repo: StandInRepo, payload: unknown): void {
+    this.emit(repo, 'status', payload, CommitStatusPayloadSchema);
   }
 
   /**

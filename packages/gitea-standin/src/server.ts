@@ -11,6 +11,7 @@ import { GiteaState, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 import { StateFile, type StandInSnapshot } from './state-file.js';
 import { servePage } from './web-pages.js';
+import { statusHandlers, statusesOf } from './statuses.js';
 
 export interface GiteaStandInOptions {
   /** Gitea's Swagger 2.0 description; defaults to the package's copy in packages/gitea-standin/reference/. */
@@ -227,7 +228,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
+    const handler = reviewHandlers[op] ?? statusHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -275,9 +276,10 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   shapes = new Shapes(url, state);
   loop = attachReviewLoop(state, shapes, url, contract, violations);
   if (saved) loop.restore(saved.reviewLoop);
+  statusesOf(state).restore(saved?.statuses);
   function persist(): void {
     if (!stateFile) return;
-    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save() };
+    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save(), statuses: statusesOf(state).save() };
     try {
       stateFile.save(snapshot);
     } catch (error) {
@@ -319,6 +321,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     reset() {
       state.clearRepos();
       loop.reset();
+      statusesOf(state).reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;

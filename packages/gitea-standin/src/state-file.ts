@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname } from 'node:path';
 import type { SavedOAuth } from './oauth.js';
 import type { SavedReviewLoop } from './review-loop.js';
+import type { SavedStatuses } from './statuses.js';
 import type { SavedGiteaState } from './state.js';
 
 /**
@@ -15,6 +16,8 @@ export interface StandInSnapshot {
   state: SavedGiteaState;
   reviewLoop: SavedReviewLoop;
   oauth: SavedOAuth;
+  /** Commit statuses (absent in files written before they were kept). */
+  statuses?: SavedStatuses;
 }
 
 export class StateFileError extends Error {}

@@ -44,6 +44,8 @@ export interface GiteaPullRequest {
   mergeable: boolean;
   /** Head branch name. */
   head: string;
+  /** The head commit. */
+  headSha: string;
   /** Base branch name. */
   base: string;
 }
@@ -96,4 +98,21 @@ export interface GiteaClient {
   getPullRequest(owner: string, repo: string, number: number): Promise<GiteaPullRequest>;
   mergePullRequest(owner: string, repo: string, number: number, opts?: { style?: MergeStyle }): Promise<MergeResult>;
   getVersion(): Promise<string>;
+  /** The combined status of a commit (its newest status per context); `state` undefined when it has none. */
+  getCombinedStatus(owner: string, repo: string, ref: string): Promise<GiteaCombinedStatus>;
+}
+
+export interface GiteaCommitStatus {
+  id: number;
+  context: string;
+  state: 'pending' | 'success' | 'error' | 'failure' | 'warning';
+  description: string;
+  targetUrl: string;
+  updatedAt: string;
+}
+
+export interface GiteaCombinedStatus {
+  sha: string;
+  state?: GiteaCommitStatus['state'];
+  statuses: GiteaCommitStatus[];
 }

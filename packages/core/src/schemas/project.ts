@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
 import { BudgetSchema, UsageSchema } from './run.js';
+import { ciProjectCreateFields, ciProjectFields, ciProjectUpdateFields } from './ci.js';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, define } from './common.js';
 
 const projectFields = /* @__PURE__ */ define(() => ({
@@ -36,6 +37,7 @@ export const ProjectSchema = /* @__PURE__ */ define(() =>
       notifyUrl: z.optional(z.string()),
       notifyFormat: z.optional(NotifyFormatSchema),
       budget: z.optional(BudgetSchema),
+      ...ciProjectFields,
       usage: described(z.optional(UsageSchema), "Totals over every task's reported attempts"),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,
@@ -51,6 +53,7 @@ export const projectCreateFields = /* @__PURE__ */ define(() => ({
   notifyUrl: z.optional(notifyUrl),
   notifyFormat: z.optional(NotifyFormatSchema),
   notifySecret: z.optional(notifySecret),
+  ...ciProjectCreateFields,
 }));
 export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
@@ -67,6 +70,7 @@ export const ProjectUpdateSchema = /* @__PURE__ */ define(() =>
       notifyFormat: z.optional(NotifyFormatSchema),
       notifySecret: z.optional(z.nullable(notifySecret)),
       budget: z.optional(described(z.nullable(BudgetSchema), 'null removes the budget')),
+      ...ciProjectUpdateFields,
       version: z.optional(VersionSchema),
     })
     .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields, define } from './common.js';
 import { StopRecordSchema, UsageSchema } from './run.js';
+import { ciTaskFields } from './ci.js';
 
 export const TASK_STATES = ['backlog', 'in_progress', 'needs_input', 'ready_to_test', 'approved', 'staging', 'production', 'cancelled'] as const;
 export const TaskStateSchema = /* @__PURE__ */ define(() => described(z.enum(TASK_STATES), 'Task state'));
@@ -47,6 +48,7 @@ export const TaskSchema = /* @__PURE__ */ define(() =>
       feedback: optionalString('Review text for the agent: changes requested and comments people left on the pull request in Gitea, oldest first'),
       usage: described(z.optional(UsageSchema), 'What the runs of the coding command took and cost, summed over its attempts'),
       held: optionalString('Why this backlog task waits for a person (the runner gave it back, or a person stopped it): no agent claims it until someone retries it (POST /api/tasks/{id}/retry)'),
+      ...ciTaskFields,
       stopped: z.optional(described(StopRecordSchema, 'Who stopped the task last, when, and which agent was working on it')),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,

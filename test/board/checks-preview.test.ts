@@ -28,6 +28,8 @@ const shots = process.env.AIWORKER_SCREENSHOTS ?? join(tmpdir(), 'aiworker-board
 
 beforeAll(async () => {
   useFastRetries();
+  // A sync per project every second (default every minute), so the tests need not wait.
+  process.env.AIWORKER_CHECK_SYNC_SECONDS = '1';
   mkdirSync(shots, { recursive: true });
   ({ runtime, gitea } = await startSignInRuntime([{ login: 'alice', password: 'alice-pw', orgs: ['acme'] }], { orgs: ['acme'], admins: ['alice'] }));
   admin = apiClient(runtime.url, runtime.adminToken);

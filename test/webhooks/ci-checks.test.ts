@@ -21,6 +21,8 @@ const notified: Array<{ event: string; message: string; taskId?: string }> = [];
 beforeAll(async () => {
   process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE = 'true';
   process.env.AIWORKER_PREVIEW_GRACE_SECONDS = '0';
+  // A sync per project every second (default every minute), so the tests need not wait.
+  process.env.AIWORKER_CHECK_SYNC_SECONDS = '1';
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -17,6 +17,8 @@ let api: ApiClient;
 
 beforeAll(async () => {
   useFastRetries();
+  // A sync per project every second (default every minute), so the tests need not wait.
+  process.env.AIWORKER_CHECK_SYNC_SECONDS = '1';
   gitea = await standInTarget();
   runtime = await startTestRuntime({ giteaUrl: gitea.url, giteaToken: gitea.token, sweeper: { intervalMs: 500 } });
   api = apiClient(runtime.url, runtime.adminToken);

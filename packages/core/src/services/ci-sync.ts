@@ -37,17 +37,24 @@ export async function watchedTasks(projectId?: string): Promise<Task[]> {
   return (await Promise.all(WATCHED.map((state) => tasksIn(state, projectId)))).flat().filter(watched);
 }
 
-export async function requestCheckSync(projectId: string, requestedBy = 'system'): Promise<string | undefined> {
+/** How often the sweeper asks for a project's sync at most (AIWORKER_CHECK_SYNC_SECONDS, default 60): one job per project per period. */
+export const checkSyncSeconds = () => {
+  const seconds = Number(process.env.AIWORKER_CHECK_SYNC_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds >= 1 ? seconds : 60;
+};
+
+export async function requestCheckSync(projectId: string, requestedBy = 'system', key?: string): Promise<string | undefined> {
   const project = await projectRepository.get(projectId);
   if (!project) return undefined;
-  const job = await enqueueJob({ projectId, input: { type: 'sync_checks', owner: project.giteaOwner, repo: project.giteaRepo }, requestedBy });
+  const job = await enqueueJob({ projectId, input: { type: 'sync_checks', owner: project.giteaOwner, repo: project.giteaRepo }, requestedBy }, { key });
   return job.id;
 }
 
-/** From the sweeper: one sync_checks job per project with watched tasks. */
-export async function scheduleCheckSyncs(): Promise<number> {
+/** From the sweeper: one sync_checks job per project with watched tasks, once per period whatever the sweeper's pace. */
+export async function scheduleCheckSyncs(at: Date = new Date()): Promise<number> {
   const projects = new Set((await watchedTasks()).map((task) => task.projectId));
-  for (const projectId of projects) await requestCheckSync(projectId);
+  const period = Math.floor(at.getTime() / (checkSyncSeconds() * 1000));
+  for (const projectId of projects) await requestCheckSync(projectId, 'system', `sync_checks/${projectId}/${period}`);
   return projects.size;
 }
 

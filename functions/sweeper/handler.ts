@@ -1,4 +1,4 @@
-import { logger, resendStalledJobs, sweepExpiredLeases } from '@aiworker/core';
+import { logger, resendStalledJobs, scheduleCheckSyncs, sweepExpiredLeases } from '@aiworker/core';
 
 /**
  * Scheduled (EventBridge, see infra/functions.ts): agents silent past their lease go offline, their
@@ -10,5 +10,10 @@ export const handler = async () => {
   if (result.expiredAgents.length) logger.info('Leases expired', { ...result });
   const resentJobs = await resendStalledJobs();
   if (resentJobs) logger.info('Stalled jobs sent to the queue again', { resentJobs });
-  return { ...result, resentJobs };
+  // CI statuses of tasks in review, read from Gitea (the path that needs no status webhook): docs/ci.md.
+  const checkSyncs = await scheduleCheckSyncs().catch((error: unknown) => {
+    logger.warn('CI status syncs not asked for', { error: (error as Error).message });
+    return 0;
+  });
+  return { ...result, resentJobs, checkSyncs };
 };

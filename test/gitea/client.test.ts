@@ -76,6 +76,7 @@ describe('Gitea client: success paths and idempotency', () => {
       merged: false,
       mergeable: true,
       head: 'f1',
+      headSha: expect.stringMatching(/^[0-9a-f]{40}$/),
       base: 'main',
       created: true,
     });
@@ -85,6 +86,25 @@ describe('Gitea client: success paths and idempotency', () => {
     expect(await client.findOpenPullRequest('aiworker', 'demo', { head: 'aiworker:f1', base: 'main' })).toMatchObject({ number: 1 });
     expect(await client.findOpenPullRequest('aiworker', 'demo', { head: 'f1', base: 'dev' })).toBeNull();
     expect(await client.getPullRequest('aiworker', 'demo', 1)).toMatchObject({ number: 1, state: 'open', merged: false, mergeable: true });
+  });
+
+  it('reads the combined status of a commit: none yet, then the newest status of each context (docs/ci.md)', async () => {
+    const sha = gitea.state.pushCommit('aiworker', 'demo', 'f2');
+    expect(await client.getCombinedStatus('aiworker', 'demo', sha)).toEqual({ sha: '', state: undefined, statuses: [] });
+    for (const [state, context, description] of [['pending', 'ci/test', 'running'], ['failure', 'ci/test', '2 failed'], ['success', 'lint', 'clean']]) {
+      const response = await fetch(`${gitea.baseUrl}/repos/aiworker/demo/statuses/${sha}`, {
+        method: 'POST',
+        headers: { authorization: `token ${gitea.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ state, context, description, target_url: `https://ci.example.com/${context}` }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const combined = await client.getCombinedStatus('aiworker', 'demo', sha);
+    expect(combined).toMatchObject({ sha, state: 'failure' });
+    expect(combined.statuses.map(({ context, state, description, targetUrl, id }) => ({ context, state, description, targetUrl, id }))).toEqual([
+      { context: 'ci/test', state: 'failure', description: '2 failed', targetUrl: 'https://ci.example.com/ci/test', id: 2 },
+      { context: 'lint', state: 'success', description: 'clean', targetUrl: 'https://ci.example.com/lint', id: 3 },
+    ]);
   });
 
   it('returns the existing pull request when Gitea answers 409 (a concurrent attempt created it)', async () => {

@@ -20,7 +20,9 @@ export function buildPrompt(task: TaskView, project: ProjectView, branch: string
     parts.push(`## Your questions and a person's answers\n\n${known.map((qa) => `Question:\n${qa.question.trim()}\n\nAnswer:\n${qa.answer.trim()}`).join('\n\n---\n\n')}`);
   }
   if (task.feedback?.trim()) {
-    parts.push(`## Review feedback on your pull request\n\nThe pull request was reviewed and changes were asked for. Address this feedback in the same branch:\n\n${task.feedback.trim()}`);
+    // Failing CI comes back as feedback too (docs/ci.md): its entries start with "CI failed on <sha>".
+    const ci = /^CI failed on /m.test(task.feedback) ? ' Entries that start with "CI failed on" are checks that failed on your last push: open their links, find the cause and fix it.' : '';
+    parts.push(`## Review feedback on your pull request\n\nThe pull request was reviewed and changes were asked for.${ci} Address this feedback in the same branch:\n\n${task.feedback.trim()}`);
   }
   parts.push(
     [

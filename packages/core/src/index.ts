@@ -19,6 +19,8 @@ export * from './services/person-tokens.js';
 export { claimNextTask, type ClaimResult } from './services/claim.js';
 export * from './services/agent-tasks.js';
 export { sweepExpiredLeases, type SweepResult } from './services/sweeper.js';
+export { scheduleCheckSyncs, requestCheckSync } from './services/ci-sync.js';
+export { watchPreviewLeak } from './services/previews.js';
 export { createMcpServer } from './mcp/server.js';
 export { authenticateMcpCaller, isClaimCall, isMcpCaller, recordMcpActivity, type McpCaller, type McpRefusal } from './mcp/caller.js';
 export { requireScope } from './mcp/tool-policy.js';

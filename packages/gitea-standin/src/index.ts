@@ -8,3 +8,4 @@ export { OAuthProvider } from './oauth.js';
 export type { OAuthOptions, StandInPerson } from './oauth.js';
 export { StateFile, StateFileError, type StandInSnapshot } from './state-file.js';
 export { IssueTracker, issueTrackerOf, type StandInIssue, type StandInLabel } from './issues.js';
+export { statusesOf, combinedState, type StandInStatus } from './statuses.js';

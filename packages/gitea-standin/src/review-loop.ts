@@ -3,7 +3,7 @@ import type { GiteaContract } from './contract.js';
 import { ReviewShapes, type StandInComment, type StandInHook, type StandInReview } from './review-shapes.js';
 import type { Shapes } from './shapes.js';
 import { now, type GiteaState, type StandInPull, type StandInRepo, type StandInUser } from './state.js';
-import { IssueCommentPayloadSchema, PullRequestPayloadSchema, eventHeader } from './webhook-payloads.js';
+import { CommitStatusPayloadSchema, IssueCommentPayloadSchema, PullRequestPayloadSchema, eventHeader } from './webhook-payloads.js';
 
 /** One webhook delivery the stand-in made, as Gitea's hook_task records it. */
 export interface Delivery {
@@ -193,6 +193,11 @@ export class ReviewLoop {
   /** Checks a payload against `schema` and delivers it to the repository's hooks that take `eventType`. */
   emitEvent(repo: StandInRepo, eventType: string, payload: unknown, schema: Record<string, unknown>): void {
     this.emit(repo, eventType, payload, schema);
+  }
+
+  /** A `status` event (CommitStatusPayload) to the hooks that asked for `status`. */
+  statusEvent(repo: StandInRepo, payload: unknown): void {
+    this.emit(repo, 'status', payload, CommitStatusPayloadSchema);
   }
 
   /**

@@ -12,6 +12,7 @@ import { GiteaState, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 import { StateFile, type StandInSnapshot } from './state-file.js';
 import { servePage } from './web-pages.js';
+import { statusHandlers, statusesOf } from './statuses.js';
 
 export interface GiteaStandInOptions {
   /** Gitea's Swagger 2.0 description; defaults to the package's copy in packages/gitea-standin/reference/. */
@@ -231,7 +232,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
 
   const dispatch = (matched: MatchedOperation, query: URLSearchParams, raw: string, user: StandInUser | undefined, label: string): Reply => {
     const op = matched.operation.operationId;
-    const handler = issueHandlers[op] ?? reviewHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
+    const handler = issueHandlers[op] ?? reviewHandlers[op] ?? statusHandlers[op] ?? handlers[op] ?? oauthHandlers[op];
     if (!handler) {
       violations.push(`${label} (${op}): the Gitea stand-in does not implement this operation`);
       return { status: 501, body: shapes.apiError(`${op} is not implemented by the Gitea stand-in`), middleware: true };
@@ -281,9 +282,18 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
   if (saved) loop.restore(saved.reviewLoop);
   tracker = attachIssueTracker(state, url);
   tracker.restore(saved?.issues);
+  statusesOf(state).restore(saved?.statuses);
   function persist(): void {
     if (!stateFile) return;
-    const snapshot: StandInSnapshot = { format: 1, port, state: state.save(), reviewLoop: loop.save(), oauth: oauth.save(), issues: tracker.save() };
+    const snapshot: StandInSnapshot = {
+      format: 1,
+      port,
+      state: state.save(),
+      reviewLoop: loop.save(),
+      oauth: oauth.save(),
+      issues: tracker.save(),
+      statuses: statusesOf(state).save(),
+    };
     try {
       stateFile.save(snapshot);
     } catch (error) {
@@ -327,6 +337,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
       state.clearRepos();
       loop.reset();
       tracker.reset();
+      statusesOf(state).reset();
       violations.length = 0;
       requests.length = 0;
       failing = undefined;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { SavedIssues } from './issues.js';
 import type { SavedOAuth } from './oauth.js';
 import type { SavedReviewLoop } from './review-loop.js';
+import type { SavedStatuses } from './statuses.js';
 import type { SavedGiteaState } from './state.js';
 
 /**
@@ -18,6 +19,8 @@ export interface StandInSnapshot {
   oauth: SavedOAuth;
   /** Issues and labels (absent in a file written before the stand-in had them). */
   issues?: SavedIssues;
+  /** Commit statuses (absent in files written before they were kept). */
+  statuses?: SavedStatuses;
 }
 
 export class StateFileError extends Error {}

@@ -110,3 +110,23 @@ export const IssuePayloadSchema = {
     commit_id: { type: 'string' },
   },
 };
+
+/** CommitStatusPayload (`status` events; Gitea sends them from 1.23 on, the stand-in does too). */
+export const CommitStatusPayloadSchema = {
+  type: 'object',
+  required: ['commit', 'context', 'created_at', 'description', 'id', 'repository', 'sender', 'sha', 'state', 'target_url'],
+  additionalProperties: false,
+  properties: {
+    commit: ref('PayloadCommit'),
+    context: { type: 'string' },
+    created_at: { type: 'string', format: 'date-time' },
+    description: { type: 'string' },
+    id: { type: 'integer' },
+    repository: ref('Repository'),
+    sender: ref('User'),
+    sha: { type: 'string' },
+    state: { type: 'string', enum: ['pending', 'success', 'error', 'failure', 'warning'] },
+    target_url: { type: 'string' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+};

@@ -4,6 +4,7 @@ import { failedJobText, retryOf } from '../lib/retry';
 import { reviewState } from '../lib/states';
 import { ago } from '../lib/time';
 import { UsageFact } from './UsageFact';
+import { CheckFacts } from './ChecksFacts';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
 import { isWebLink } from '../lib/links';
@@ -79,6 +80,7 @@ function Card({ task, agent, project, act, blockedBy, onOpen }: Props) {
             </dd>
           </div>
         )}
+        <CheckFacts task={task} />
         {task.usage && <UsageFact usage={task.usage} />}
         {blockedBy && (
           <div class="blocked">

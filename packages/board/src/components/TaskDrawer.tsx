@@ -5,6 +5,7 @@ import { STATE_LABEL, canMove } from '../lib/states';
 import { ago, when } from '../lib/time';
 import { RunPanel } from './RunPanel';
 import { TaskForm } from './TaskForm';
+import { ChecksSection } from './ChecksFacts';
 import { isWebLink } from '../lib/links';
 
 type Act = (what: string, change: () => Promise<unknown>) => Promise<boolean>;
@@ -162,6 +163,7 @@ function TaskDetails({ board, task, act, onClose }: { board: Board; task: Task; 
         </div>
       )}
 
+      <ChecksSection task={task} />
       <Actions task={task} act={act} move={move} onDeleted={onClose} />
       <RunPanel task={task} act={act} />
 

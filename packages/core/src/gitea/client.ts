@@ -1,4 +1,4 @@
-import { giteaApi, type Branch, type PullRequest, type Repository } from 'gitea-js';
+import { giteaApi, type Branch, type CombinedStatus, type PullRequest, type Repository } from 'gitea-js';
 import { GiteaError, toGiteaError } from './errors.js';
 import { logger, MetricUnit, recordMetric } from '../telemetry.js';
 
@@ -11,6 +11,7 @@ import { issueComments } from './issue-comments.js';
 import type {
   GiteaBranch,
   GiteaClient,
+  GiteaCombinedStatus,
   GiteaClientOptions,
   GiteaPullRequest,
   GiteaRepository,
@@ -54,8 +55,21 @@ function toPullRequest(p: PullRequest): GiteaPullRequest {
     merged: p.merged ?? false,
     mergeable: p.mergeable ?? false,
     head: p.head?.ref ?? '',
+    headSha: p.head?.sha ?? '',
     base: p.base?.ref ?? '',
   };
+}
+
+const COMMIT_STATES = ['pending', 'success', 'error', 'failure', 'warning'] as const;
+const commitState = (value: unknown) => (COMMIT_STATES as readonly unknown[]).includes(value) ? (value as (typeof COMMIT_STATES)[number]) : undefined;
+
+/** Gitea answers zero values (state "") for a commit without statuses; a state it may add later is left out. */
+function toCombinedStatus(c: CombinedStatus): GiteaCombinedStatus {
+  const statuses = (c.statuses ?? []).flatMap((s) => {
+    const state = commitState(s.status);
+    return state ? [{ id: s.id ?? 0, context: s.context ?? '', state, description: s.description ?? '', targetUrl: s.target_url ?? '', updatedAt: s.updated_at ?? s.created_at ?? '' }] : [];
+  });
+  return { sha: c.sha ?? '', state: commitState(c.state), statuses };
 }
 
 /** `owner:branch` (a fork's branch) → `branch`. */
@@ -216,6 +230,11 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
         if (pr.merged) return { merged: true, alreadyMerged: true };
         throw err;
       }
+    },
+
+    async getCombinedStatus(owner, repo, commit) {
+      const combined = await call('getCombinedStatus', () => api.repos.repoGetCombinedStatusByRef(seg(owner), seg(repo), ref(commit), { limit: PAGE_SIZE }));
+      return toCombinedStatus(combined);
     },
 
     async getVersion() {

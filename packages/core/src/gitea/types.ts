@@ -44,6 +44,8 @@ export interface GiteaPullRequest {
   mergeable: boolean;
   /** Head branch name. */
   head: string;
+  /** The head commit. */
+  headSha: string;
   /** Base branch name. */
   base: string;
 }
@@ -101,6 +103,8 @@ export interface GiteaClient {
   createIssueComment(owner: string, repo: string, number: number, body: string): Promise<GiteaComment>;
   /** Edits a comment in place (PATCH /repos/{owner}/{repo}/issues/comments/{id}); null when it is gone (404). */
   editIssueComment(owner: string, repo: string, id: number, body: string): Promise<GiteaComment | null>;
+  /** The combined status of a commit (its newest status per context); `state` undefined when it has none. */
+  getCombinedStatus(owner: string, repo: string, ref: string): Promise<GiteaCombinedStatus>;
 }
 
 export interface GiteaComment {
@@ -108,4 +112,19 @@ export interface GiteaComment {
   body: string;
   /** The login of who wrote it. */
   login: string;
+}
+
+export interface GiteaCommitStatus {
+  id: number;
+  context: string;
+  state: 'pending' | 'success' | 'error' | 'failure' | 'warning';
+  description: string;
+  targetUrl: string;
+  updatedAt: string;
+}
+
+export interface GiteaCombinedStatus {
+  sha: string;
+  state?: GiteaCommitStatus['state'];
+  statuses: GiteaCommitStatus[];
 }

@@ -9,3 +9,4 @@ export * from './board.js';
 export * from './gitea-webhook.js';
 export * from './run.js';
 export * from './person-token.js';
+export * from './ci.js';

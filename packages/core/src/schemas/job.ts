@@ -3,7 +3,7 @@ import { IdSchema, TimestampSchema, VersionSchema, described, define } from './c
 import { ProjectSchema, projectCreateFields } from './project.js';
 
 /** What a notification is about. */
-export const NotificationEventSchema = /* @__PURE__ */ define(() => z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired', 'project.budget_reached']));
+export const NotificationEventSchema = /* @__PURE__ */ define(() => z.enum(['task.needs_input', 'task.ready_to_test', 'job.failed', 'agent.lease_expired', 'project.budget_reached', 'preview.leaked']));
 export type NotificationEvent = z.infer<typeof NotificationEventSchema>;
 
 const repository = /* @__PURE__ */ define(() => ({
@@ -52,6 +52,7 @@ export const JobInputSchema = /* @__PURE__ */ define(() =>
         number: described(z.int().check(z.gte(1)), 'The issue the task came from'),
         taskId: described(z.string().check(z.minLength(1)), 'The task whose progress the comment shows'),
       }),
+      z.object({ type: z.literal('sync_checks'), ...repository }),
       z.object({ type: z.literal('register_webhook'), ...repository, url: described(z.url(), "The receiver's public URL, where Gitea sends the events") }),
     ])
     .check(z.describe('What the worker needs, by job type: owner, repo, branch names, PR number…'), z.meta({ id: 'JobInput' })),

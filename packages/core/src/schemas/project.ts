@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { BranchNameSchema, GiteaOwnerSchema, GiteaRepoSchema } from './names.js';
 import { BudgetSchema, UsageSchema } from './run.js';
+import { ciProjectCreateFields, ciProjectFields, ciProjectUpdateFields } from './ci.js';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, define } from './common.js';
 
 const projectFields = /* @__PURE__ */ define(() => ({
@@ -50,6 +51,7 @@ export const ProjectSchema = /* @__PURE__ */ define(() =>
       notifyFormat: z.optional(NotifyFormatSchema),
       budget: z.optional(BudgetSchema),
       issueLabel: z.optional(z.string()),
+      ...ciProjectFields,
       usage: described(z.optional(UsageSchema), "Totals over every task's reported attempts"),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,
@@ -66,6 +68,7 @@ export const projectCreateFields = /* @__PURE__ */ define(() => ({
   notifyFormat: z.optional(NotifyFormatSchema),
   notifySecret: z.optional(notifySecret),
   issueLabel: z.optional(issueLabel),
+  ...ciProjectCreateFields,
 }));
 export const ProjectCreateSchema = /* @__PURE__ */ define(() => z.strictObject(projectCreateFields).check(z.meta({ id: 'ProjectCreate' })));
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
@@ -83,6 +86,7 @@ export const ProjectUpdateSchema = /* @__PURE__ */ define(() =>
       notifySecret: z.optional(z.nullable(notifySecret)),
       budget: z.optional(described(z.nullable(BudgetSchema), 'null removes the budget')),
       issueLabel: z.optional(described(z.nullable(issueLabel), 'null turns issues-to-tasks off')),
+      ...ciProjectUpdateFields,
       version: z.optional(VersionSchema),
     })
     .check(z.refine(nonEmptyPatch, NON_EMPTY_PATCH_MESSAGE), z.meta({ id: 'ProjectUpdate' })),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { IdSchema, NON_EMPTY_PATCH_MESSAGE, TimestampSchema, VersionSchema, described, nonEmptyPatch, pageQueryFields, define } from './common.js';
 import { StopRecordSchema, UsageSchema } from './run.js';
+import { ciTaskFields } from './ci.js';
 
 export const TASK_STATES = ['backlog', 'in_progress', 'needs_input', 'ready_to_test', 'approved', 'staging', 'production', 'cancelled'] as const;
 export const TaskStateSchema = /* @__PURE__ */ define(() => described(z.enum(TASK_STATES), 'Task state'));
@@ -50,6 +51,7 @@ export const TaskSchema = /* @__PURE__ */ define(() =>
       issue: z.optional(
         described(z.object({ number: z.int(), url: z.string() }), 'The Gitea issue the task came from (docs/issues.md): its number and link'),
       ),
+      ...ciTaskFields,
       stopped: z.optional(described(StopRecordSchema, 'Who stopped the task last, when, and which agent was working on it')),
       createdAt: TimestampSchema,
       updatedAt: TimestampSchema,

@@ -7,6 +7,8 @@ import { IssueCommentPayloadSchema, PullRequestPayloadSchema, type WebhookReceip
 import { applyPullEvent, type PullEffect, type PullEvent } from './review-effects.js';
 import { ISSUE_EVENT_TYPES, applyIssueDelivery } from './issue-sync.js';
 import { instant, isAiworker, keyOf, parse } from './webhook-payload.js';
+import { receiveStatus } from './ci-status-webhook.js';
+import { maybeAutoMerge } from './auto-merge.js';
 
 /** The largest webhook body taken (Gitea's payloads are tens of KiB; a pull request body is capped at 64 KiB). */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -50,6 +52,7 @@ export async function receiveGiteaWebhook(request: WebhookRequest, secret = link
   const eventType = (request.headers['x-gitea-event-type'] ?? '').trim();
   if (!eventType) throw new ValidationError('Header X-Gitea-Event-Type is required');
   const ignored = (message: string): WebhookReceipt => ({ delivery: delivery.data, event: eventType, outcome: 'ignored', message });
+  if (eventType === 'status') return receiveStatus(delivery.data, (schema) => parse(schema, request.body, eventType));
   if (!HANDLED.has(eventType)) return ignored(`aiworker does not act on ${eventType} events`);
   if (ISSUE_EVENT_TYPES.includes(eventType)) return applyIssueDelivery(delivery.data, eventType, request.body);
 
@@ -58,7 +61,9 @@ export async function receiveGiteaWebhook(request: WebhookRequest, secret = link
   if ((await projectRepository.idsByRepository(event.owner, event.repo)).length === 0) {
     return ignored(`No aiworker project uses ${event.owner}/${event.repo}`);
   }
-  return applyPullEvent(event);
+  const receipt = await applyPullEvent(event);
+  if (receipt.state === 'approved' && receipt.taskId) await maybeAutoMerge(receipt.taskId).catch(() => undefined);
+  return receipt;
 }
 
 async function toPullEvent(deliveryId: string, eventType: string, body: Buffer): Promise<PullEvent | { ignore: string }> {

@@ -5,14 +5,15 @@ import { PermanentJobError } from './job-retry.js';
 import { deliverNotification } from './notification-delivery.js';
 import { syncIssueComment } from './issue-progress.js';
 import { httpUrl } from '../web-url.js';
+import { syncChecks } from './ci-sync.js';
 
 export type JobGitea = GiteaClient;
 
 /**
  * What the repository hook subscribes to: `pull_request` turns on every pull request event (reviews, comments, new
- * commits); `issues` every issue event (opened, edited, closed, labels) and `issue_comment` comments on issues.
+ * commits); `issues` every issue event (opened, edited, closed, labels) and `issue_comment` comments on issues; `status` commit statuses (CI, previews).
  */
-export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment', 'issues', 'issue_comment'] as const;
+export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment', 'issues', 'issue_comment', 'status'] as const;
 
 /** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
@@ -43,10 +44,11 @@ export async function performJob(job: JobRecord, gitea?: JobGitea): Promise<Reco
   // Notifications go to the project's own URL, not to Gitea.
   if (input.type === 'send_notification') return deliverNotification(job, input);
   if (input.type === 'update_issue_comment') return syncIssueComment(input, gitea ?? giteaFromEnvironment());
+  if (input.type === 'sync_checks') return syncChecks(job, input, gitea ?? giteaFromEnvironment());
   return performGiteaJob(input, gitea ?? giteaFromEnvironment());
 }
 
-async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notification' | 'update_issue_comment' }>, gitea: JobGitea): Promise<Record<string, unknown>> {
+async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notification' | 'update_issue_comment' | 'sync_checks' }>, gitea: JobGitea): Promise<Record<string, unknown>> {
   const { owner, repo } = input;
   switch (input.type) {
     case 'create_repository': {

@@ -139,6 +139,8 @@ function freshSuccessPlan(job: JobRecord, result: Record<string, unknown>): Task
       return (task) => ({ next: task, event: { type: 'repository_created', message: `Repository ${where} ready (job ${job.id})` } });
     case 'register_webhook':
       return (task) => ({ next: task, event: { type: 'webhook_registered', message: `Webhook of ${where} ${result.created ? 'created' : 'updated'} (job ${job.id})` } });
+    case 'sync_checks':
+      return (task) => ({ next: task, event: { type: 'checks_synced', message: `CI statuses read from ${where} (job ${job.id})` } });
     case 'send_notification':
       return (task) => ({ next: task, event: { type: 'notification_sent', message: `Notification sent (job ${job.id})` } });
     case 'update_issue_comment':

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ciFeedback, combined, mergeChecks, type ObservedStatus } from '../../packages/core/src/services/ci-checks.js';
+import { previewOf } from '../../packages/core/src/services/previews.js';
+
+const status = (over: Partial<ObservedStatus>): ObservedStatus => ({
+  context: 'ci/test',
+  state: 'pending',
+  description: '',
+  targetUrl: '',
+  id: 1,
+  updatedAt: '2026-12-03T07:00:00Z',
+  source: 'webhook',
+  ...over,
+});
+const HEAD = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
+
+describe('merging statuses into a task\'s checks (docs/ci.md)', () => {
+  it('keeps the newest status per context whatever the order, and a replay changes nothing', () => {
+    const pending = status({ id: 1 });
+    const failed = status({ id: 2, state: 'failure', description: '2 failed', targetUrl: 'https://ci.example.com/2' });
+    const inOrder = mergeChecks(mergeChecks(undefined, { sha: HEAD, statuses: [pending], isHead: true }), { sha: HEAD, statuses: [failed], isHead: false });
+    const reversed = mergeChecks(undefined, { sha: HEAD, statuses: [failed], isHead: true });
+    expect(mergeChecks(reversed, { sha: HEAD, statuses: [pending], isHead: false })).toBeUndefined();
+    expect(mergeChecks(inOrder, { sha: HEAD, statuses: [failed], isHead: false })).toBeUndefined();
+    expect(inOrder).toEqual(reversed);
+    expect(inOrder).toMatchObject({ sha: HEAD, state: 'failure', rounds: 0, contexts: [{ context: 'ci/test', state: 'failure', targetUrl: 'https://ci.example.com/2' }] });
+  });
+
+  it('a status for another head changes nothing unless Gitea just said it is the head; rounds carry over', () => {
+    const checks = { ...mergeChecks(undefined, { sha: OLD, statuses: [status({ state: 'failure' })], isHead: true })!, rounds: 2, sentBackFor: OLD };
+    expect(mergeChecks(checks, { sha: HEAD, statuses: [status({ state: 'success' })], isHead: false })).toBeUndefined();
+    expect(mergeChecks(checks, { sha: HEAD, statuses: [status({ state: 'success' })], isHead: true })).toEqual({
+      sha: HEAD,
+      state: 'success',
+      rounds: 2,
+      contexts: [expect.objectContaining({ context: 'ci/test', state: 'success' })],
+    });
+  });
+
+  it('combines like Gitea: the worst state wins; only http(s) links are kept', () => {
+    expect(combined([{ state: 'success' }, { state: 'pending' }])).toBe('pending');
+    expect(combined([{ state: 'warning' }, { state: 'failure' }, { state: 'error' }])).toBe('error');
+    expect(combined([])).toBeUndefined();
+    const checks = mergeChecks(undefined, { sha: HEAD, statuses: [status({ state: 'error', description: 'lost', targetUrl: 'javascript:alert(1)' })], isHead: true })!;
+    expect(checks.contexts[0].targetUrl).toBeUndefined();
+    expect(ciFeedback(checks)).toBe(`CI failed on ${HEAD.slice(0, 12)}:\n- ci/test: error — lost`);
+  });
+
+  it('the preview follows its context; a status saying "removed" takes the link off', () => {
+    const up = mergeChecks(undefined, { sha: HEAD, statuses: [status({ context: 'preview', state: 'success', targetUrl: 'https://pr-3.example.com/' })], isHead: true });
+    const preview = previewOf(undefined, 'preview', up);
+    expect(preview).toEqual({ url: 'https://pr-3.example.com/', state: 'success', sha: HEAD });
+    expect(previewOf(undefined, undefined, up)).toBeUndefined();
+    const gone = mergeChecks(up, { sha: HEAD, statuses: [status({ context: 'preview', id: 2, state: 'success', description: 'removed pr-3' })], isHead: false });
+    expect(previewOf(preview, 'preview', gone)).toMatchObject({ state: 'removed' });
+  });
+});

@@ -8,7 +8,7 @@ const record = (type: JobRecord['type'], input: Record<string, unknown>) =>
 
 describe('job input: one discriminated union on type', () => {
   it('knows every job type from its variants', () => {
-    expect(JOB_TYPES).toEqual(['create_repository', 'create_branch', 'create_pull_request', 'merge_pull_request', 'send_notification', 'update_issue_comment', 'register_webhook']);
+    expect(JOB_TYPES).toEqual(['create_repository', 'create_branch', 'create_pull_request', 'merge_pull_request', 'send_notification', 'update_issue_comment', 'sync_checks', 'register_webhook']);
   });
 
   it('takes the type of a job recorded before input.type existed', () => {

@@ -18,9 +18,11 @@ export interface RunnerSettings {
   modelKeyVariable: string;
   /** Pass --no-sandbox to the runners, for a platform that allows no namespaces (each runner is its own Fargate task). */
   noSandbox: boolean;
+  /** The only hosts the sandboxed command may reach (the runners' AIWORKER_SANDBOX_HOSTS, i.e. --allow-host), comma-separated. */
+  allowHosts?: string;
 }
 
-/** The stage settings of the runners (README, Deploy: runners); undefined when AIWORKER_RUNNERS is unset or 0. */
+/** The stage settings of the runners (docs/runner.md, Many runners); undefined when AIWORKER_RUNNERS is unset or 0. */
 export function runnerSettings(env: Record<string, string | undefined>): RunnerSettings | undefined {
   const raw = env.AIWORKER_RUNNERS?.trim();
   if (!raw || raw === '0') return undefined;
@@ -31,6 +33,9 @@ export function runnerSettings(env: Record<string, string | undefined>): RunnerS
   if (!env.GITEA_URL) throw new Error('AIWORKER_RUNNERS is set: GITEA_URL is required too (the runners push over it)');
   const modelKeyVariable = env.AIWORKER_RUNNER_MODEL_KEY_ENV?.trim() || 'ANTHROPIC_API_KEY';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(modelKeyVariable)) throw new Error(`AIWORKER_RUNNER_MODEL_KEY_ENV must be a variable name, got "${modelKeyVariable}"`);
+  const allowHosts = env.AIWORKER_RUNNER_ALLOW_HOSTS?.trim() || undefined;
+  const noSandbox = env.AIWORKER_RUNNER_NO_SANDBOX === 'true';
+  if (allowHosts && noSandbox) throw new Error('AIWORKER_RUNNER_ALLOW_HOSTS limits the sandbox\'s network: it cannot go with AIWORKER_RUNNER_NO_SANDBOX=true');
   return {
     count,
     command,
@@ -38,7 +43,8 @@ export function runnerSettings(env: Record<string, string | undefined>): RunnerS
     giteaUsername: env.AIWORKER_RUNNER_GITEA_USERNAME || undefined,
     codingClis: env.AIWORKER_RUNNER_CLIS || undefined,
     modelKeyVariable,
-    noSandbox: env.AIWORKER_RUNNER_NO_SANDBOX === 'true',
+    noSandbox,
+    allowHosts,
   };
 }
 
@@ -79,6 +85,7 @@ export function createRunners(settings: RunnerSettings, mcpUrl: $util.Input<stri
         AIWORKER_PASS_ENV: settings.modelKeyVariable,
         GITEA_URL: settings.giteaUrl,
         ...(settings.giteaUsername ? { GITEA_USERNAME: settings.giteaUsername } : {}),
+        ...(settings.allowHosts ? { AIWORKER_SANDBOX_HOSTS: settings.allowHosts } : {}),
       },
       ssm: {
         AIWORKER_AGENT_TOKEN: from(`agent${i + 1}`),

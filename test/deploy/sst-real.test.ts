@@ -35,6 +35,7 @@ const fleetEnv = {
   AIWORKER_RUNNERS: '2',
   AIWORKER_RUNNER_COMMAND: 'claude -p --permission-mode acceptEdits',
   AIWORKER_RUNNER_CLIS: '@anthropic-ai/claude-code',
+  AIWORKER_RUNNER_ALLOW_HOSTS: 'api.anthropic.com',
 };
 
 beforeAll(async () => {
@@ -125,7 +126,7 @@ describe('the SST app, through SST’s real components', () => {
     expect(containers).toHaveLength(2);
     containers.forEach((container, i) => {
       const environment = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-      expect(environment).toMatchObject({ AIWORKER_AGENT_COMMAND: fleetEnv.AIWORKER_RUNNER_COMMAND, AIWORKER_PASS_ENV: 'ANTHROPIC_API_KEY', GITEA_URL: env.GITEA_URL, AIWORKER_MCP_URL: expect.stringMatching(/^https:\/\/.*\/mcp$/) });
+      expect(environment).toMatchObject({ AIWORKER_AGENT_COMMAND: fleetEnv.AIWORKER_RUNNER_COMMAND, AIWORKER_PASS_ENV: 'ANTHROPIC_API_KEY', AIWORKER_SANDBOX_HOSTS: 'api.anthropic.com', GITEA_URL: env.GITEA_URL, AIWORKER_MCP_URL: expect.stringMatching(/^https:\/\/.*\/mcp$/) });
       const secrets = Object.fromEntries(container.secrets.map((e: { name: string; valueFrom: string }) => [e.name, e.valueFrom]));
       expect(secrets).toEqual({ AIWORKER_AGENT_TOKEN: expect.stringMatching(new RegExp(`:agent${i + 1}::$`)), GITEA_TOKEN: expect.stringMatching(/:giteaToken::$/), ANTHROPIC_API_KEY: expect.stringMatching(/:modelKey::$/) });
     });
@@ -156,16 +157,17 @@ describe('the SST app, through SST’s real components', () => {
 });
 
 describe('the check itself', () => {
-  // One copy of the stacks with five mistakes: each must be named by the check.
+  // One copy of the stacks with six mistakes: each must be named by the check.
   const mistakes: Array<Mistake & { expect: RegExp }> = [
     { file: 'stacks/queue.ts', replace: 'partialResponses: true', with: 'partialResponses: false', expect: /functionResponseTypes \[\]|functionResponseTypes undefined/ },
     { file: 'stacks/queue.ts', replace: 'dlq: { queue: deadLetter.arn, retry: queue.maxReceiveCount },', with: '', expect: /redrive policy/ },
     { file: 'stacks/access.ts', replace: "'dynamodb:Query',", with: "'dynamodb:Query',\n  'dynamodb:Scan',", expect: /may dynamodb:Scan/ },
     { file: 'stacks/access.ts', replace: "mcp: ['table', 'queue'],", with: "mcp: ['table', 'queue', 'AdminToken'],", expect: /mcp\/handler: can read the secrets \[AdminToken\], expected \[\]/ },
     { file: 'stacks/lambda.ts', replace: 'resources: [linked.queue.arn]', with: "resources: ['*']", expect: /may sqs:SendMessage on \*, which access.ts does not give it/ },
+    { file: 'stacks/web.ts', replace: "router.route('/.well-known', api.url);", with: '', expect: /the router sends \/\.well-known to undefined, not the HTTP API/ },
   ];
   it('names every mistake in a broken copy of the stacks', async () => {
-    const root = brokenCopy('five-mistakes', mistakes);
+    const root = brokenCopy('six-mistakes', mistakes);
     const problems = check(await runApp({ stage: 'alice', root, env }), root).join('\n');
     for (const mistake of mistakes) expect(problems).toMatch(mistake.expect);
   }, 120_000);

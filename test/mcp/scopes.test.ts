@@ -31,7 +31,7 @@ const EXPECTED: Record<string, { readOnlyHint: boolean; destructiveHint: boolean
   get_job: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   create_task: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   append_log: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  report_attempt: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  report_attempt: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
 describe('tool annotations', () => {

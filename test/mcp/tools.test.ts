@@ -53,7 +53,7 @@ describe('MCP endpoint', () => {
       heartbeat: { properties: [], required: [] },
       create_task: { properties: ['title', 'description', 'priority', 'dependsOn', 'parentId'], required: ['title'] },
       append_log: { properties: ['taskId', 'attempt', 'lines'], required: ['taskId', 'lines'] },
-      report_attempt: { properties: ['taskId', 'attempt', 'seconds', 'exit', 'inputTokens', 'outputTokens', 'costUsd'], required: ['taskId', 'attempt', 'seconds', 'exit'] },
+      report_attempt: { properties: ['taskId', 'attempt', 'attemptId', 'seconds', 'exit', 'inputTokens', 'outputTokens', 'costUsd'], required: ['taskId', 'attempt', 'seconds', 'exit'] },
     };
     expect(Object.keys(byName).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, shape] of Object.entries(expected)) {

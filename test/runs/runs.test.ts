@@ -131,7 +131,7 @@ describe('usage and budgets', () => {
     const { project, task, a } = await claimed();
     await a.call('report_attempt', { taskId: task.id, attempt: 1, seconds: 12.5, exit: 'exit 1', inputTokens: 1000, outputTokens: 200, costUsd: 0.25 });
     const second = await a.call('report_attempt', { taskId: task.id, attempt: 2, seconds: 30, exit: 'exit 0', inputTokens: 500, outputTokens: 50, costUsd: 0.125 });
-    expect(second.structured.usage).toEqual({ attempts: 2, seconds: 42.5, inputTokens: 1500, outputTokens: 250, costUsd: 0.375 });
+    expect(second.structured).toMatchObject({ usage: { attempts: 2, seconds: 42.5, inputTokens: 1500, outputTokens: 250, costUsd: 0.375 }, counted: true });
     expect(ok(await api.get(`/api/tasks/${task.id}`)).usage).toEqual({ attempts: 2, seconds: 42.5, inputTokens: 1500, outputTokens: 250, costUsd: 0.375 });
     expect(ok(await api.get(`/api/projects/${project.id}`)).usage).toEqual({ attempts: 2, seconds: 42.5, inputTokens: 1500, outputTokens: 250, costUsd: 0.375 });
     expect((await events(task.id)).filter((event) => event.type === 'attempt').map((event) => event.message)).toEqual([
@@ -141,6 +141,39 @@ describe('usage and budgets', () => {
     // A project edit after usage moved its version still goes through (no lost counters either way).
     ok(await api.patch(`/api/projects/${project.id}`, { description: 'still counted' }));
     expect(ok(await api.get(`/api/projects/${project.id}`)).usage.attempts).toBe(2);
+  });
+
+  it('a report sent again (after a lost answer, or at the same moment) counts once, with or without an attemptId', async () => {
+    const { project, task, a } = await claimed();
+    const report = { taskId: task.id, attempt: 1, attemptId: 'run-7f3a9c21', seconds: 20, exit: 'exit 0', inputTokens: 100, outputTokens: 10, costUsd: 0.5 };
+    const once = { attempts: 1, seconds: 20, inputTokens: 100, outputTokens: 10, costUsd: 0.5 };
+    expect((await a.call('report_attempt', report)).structured).toEqual({ usage: once, dayCostUsd: 0.5, counted: true });
+    expect((await a.call('report_attempt', report)).structured).toEqual({ usage: once, dayCostUsd: 0.5, counted: false });
+
+    // The next run, sent four times at once: one of them counts.
+    const next = { ...report, attempt: 2, attemptId: 'run-0b1e44d8', costUsd: 0.25 };
+    const copies = await Promise.all(Array.from({ length: 4 }, () => a.call('report_attempt', next)));
+    expect(copies.map((copy) => copy.isError)).toEqual([false, false, false, false]);
+    expect(copies.filter((copy) => copy.structured.counted)).toHaveLength(1);
+    const twice = { attempts: 2, seconds: 40, inputTokens: 200, outputTokens: 20, costUsd: 0.75 };
+    expect(ok(await api.get(`/api/tasks/${task.id}`)).usage).toEqual(twice);
+    expect(ok(await api.get(`/api/projects/${project.id}`)).usage).toEqual(twice);
+
+    // Without an attemptId, the claim and the attempt number tell a run: the same number twice (at once) counts once.
+    const bare = { taskId: task.id, attempt: 3, seconds: 5, exit: 'timeout' };
+    const bares = await Promise.all([a.call('report_attempt', bare), a.call('report_attempt', bare)]);
+    expect(bares.map((copy) => copy.structured.counted).sort()).toEqual([false, true]);
+    expect(ok(await api.get(`/api/tasks/${task.id}`)).usage).toEqual({ ...twice, attempts: 3, seconds: 45 });
+    expect((await events(task.id)).filter((event) => event.type === 'attempt').map((event) => event.message)).toEqual([
+      'Attempt 1: exit 0 after 20 s; 100 tokens in, 10 out; $0.5000',
+      'Attempt 2: exit 0 after 20 s; 100 tokens in, 10 out; $0.2500',
+      'Attempt 3: timeout after 5 s',
+    ]);
+    // A bad attemptId is refused and changes nothing.
+    const bad = await a.call('report_attempt', { ...bare, attempt: 4, attemptId: 'no spaces allowed' });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toMatch(/attemptId/);
+    expect(ok(await api.get(`/api/tasks/${task.id}`)).usage.attempts).toBe(3);
   });
 
   it('a project over its budget for the day gets no claims, and says why; raising the budget lets claims through', async () => {

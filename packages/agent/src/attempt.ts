@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { runCommand, type CommandOutcome, type CommandRun } from './command.js';
 import { LogShipper, type LogSink } from './log-shipper.js';
 import type { ReportedUsage } from './stream-json.js';
@@ -68,11 +69,13 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
 
 const exitOf = (outcome: CommandOutcome) => (outcome.kind === 'exited' ? `exit ${outcome.code}` : outcome.kind === 'timeout' ? 'timeout' : 'stopped');
 
+/** The report carries an id of its own: the session sends it again after a network error, and it counts once. */
 async function report(run: AttemptRun, seconds: number, exit: string, usage: ReportedUsage | undefined): Promise<void> {
   try {
     await run.session.call('report_attempt', {
       taskId: run.taskId,
       attempt: run.attempt,
+      attemptId: randomUUID(),
       seconds: Math.round(seconds * 1000) / 1000,
       exit,
       ...(usage?.inputTokens !== undefined ? { inputTokens: Math.round(usage.inputTokens) } : {}),

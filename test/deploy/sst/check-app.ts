@@ -153,7 +153,7 @@ export function checkApp(run: AppRun, options: CheckOptions): string[] {
   else if (mcpUrl.inputs.authorizationType !== 'NONE') say(`the MCP function URL has authorization ${mcpUrl.inputs.authorizationType}`);
   if (urls.length !== 1) say(`${urls.length} function URLs, expected 1 (MCP)`);
 
-  // One domain: the router sends /api to the HTTP API and /mcp to the MCP function URL.
+  // One domain: the router sends /api and /.well-known to the HTTP API and /mcp to the MCP function URL.
   const routerEntries = new Map<string, string>();
   const hosts = new Map<string, string>();
   for (const r of ofType('pulumi-nodejs:dynamic:Resource')) {
@@ -168,6 +168,7 @@ export function checkApp(run: AppRun, options: CheckOptions): string[] {
     return entry && hosts.get(entry.split(':')[1]);
   };
   if (hostAt('/api') !== 'apiapi.execute-api.us-east-1.amazonaws.com') say(`the router sends /api to ${hostAt('/api')}, not the HTTP API`);
+  if (hostAt('/.well-known') !== 'apiapi.execute-api.us-east-1.amazonaws.com') say(`the router sends /.well-known to ${hostAt('/.well-known')}, not the HTTP API (the board would answer an MCP client's OAuth probe with HTML)`);
   if (hostAt(mcpFunction.path) !== 'mcpurl.lambda-url.us-east-1.on.aws') say(`the router sends ${mcpFunction.path} to ${hostAt(mcpFunction.path)}, not the MCP function URL`);
   if (run.outputs && !String(run.outputs.mcp).endsWith(mcpFunction.path)) say(`the mcp output ${run.outputs.mcp} is not on the router`);
   // The board's static build at / (once its package exists; `sst dev` runs it locally instead of deploying it).

@@ -1,19 +1,22 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { emptyUsage, type AttemptReport, type Usage } from '../schemas/run.js';
 import { documentClient } from './client.js';
-import { tableName } from './store.js';
-import type { TaskEvent } from '../schemas/task.js';
-import { TASK_SK, taskEventItem, taskPk } from './task-repository.js';
+import { deleteKeys, tableName, type TransactItem } from './store.js';
+import { TASK_SK, taskPk } from './task-repository.js';
 
 /**
  * Usage counters. A task's `usage` sits in its item (a read-modify-write guarded by its version, as every
  * task write is); a project's totals are counters in its item (`usage*`, atomic ADD, no read); the day's
  * cost of a project is an item of its own, `PROJECT#<id> / COST#<yyyy-mm-dd>` (atomic ADD; gone by TTL
- * after DAY_ITEM_DAYS), which the claim reads to enforce the project's budget.
+ * after DAY_ITEM_DAYS), which the claim reads to enforce the project's budget. Each counted attempt leaves a
+ * mark, `TASK#<id> / ATTEMPT#<key>` (gone by TTL after MARK_DAYS, or with its task), written in the same
+ * transaction as the counters on the condition that it is new: a report sent again counts once.
  */
 const DAY_ITEM_DAYS = 40;
+const MARK_DAYS = 7;
+const ATTEMPT_PREFIX = 'ATTEMPT#';
+const ttlIn = (days: number) => Math.floor(Date.now() / 1000) + days * 86_400;
 export const PROJECT_USAGE_ATTRIBUTES = {
   attempts: 'usageAttempts',
   seconds: 'usageSeconds',
@@ -48,67 +51,72 @@ export function projectUsageOf(record: Record<string, unknown>): Usage | undefin
 }
 
 export const usageRepository = {
-  /** Sets the task's usage if the task is still at `version`; false when it moved on. */
-  setTaskUsage: async (taskId: string, usage: Usage, version: number, at: string): Promise<boolean> => {
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: { pk: taskPk(taskId), sk: TASK_SK },
-          UpdateExpression: 'SET #usage = :usage, version = version + :one, updatedAt = :at',
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeNames: { '#usage': 'usage' },
-          ExpressionAttributeValues: { ':usage': usage, ':one': 1, ':version': version, ':at': at },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  },
+  /** The task's new usage, if the task is still at `version` (a transaction item). */
+  taskUsageUpdate: (taskId: string, usage: Usage, version: number, at: string): TransactItem => ({
+    Update: {
+      TableName: tableName(),
+      Key: { pk: taskPk(taskId), sk: TASK_SK },
+      UpdateExpression: 'SET #usage = :usage, version = version + :one, updatedAt = :at',
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeNames: { '#usage': 'usage' },
+      ExpressionAttributeValues: { ':usage': usage, ':one': 1, ':version': version, ':at': at },
+    },
+  }),
 
-  /** Adds an attempt to the project's totals (atomic; its version moves, so a stale whole-item write fails and reads again). */
-  addProjectUsage: async (projectId: string, report: AttemptReport): Promise<void> => {
+  /** The mark of a counted attempt; its condition fails when the attempt was counted before. */
+  attemptMark: (taskId: string, key: string, at: string): TransactItem => ({
+    Put: {
+      TableName: tableName(),
+      Item: { pk: taskPk(taskId), sk: `${ATTEMPT_PREFIX}${key}`, at, [table.timeToLiveAttribute]: ttlIn(MARK_DAYS) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }),
+
+  /** Adds an attempt to the project's totals, if the project still exists (a transaction item). */
+  projectUsageAdd: (projectId: string, report: AttemptReport): TransactItem => {
     const a = PROJECT_USAGE_ATTRIBUTES;
-    try {
-      await documentClient().send(
-        new UpdateCommand({
+    return {
+      Update: {
+        TableName: tableName(),
+        Key: { pk: projectPk(projectId), sk: 'PROJECT' },
+        UpdateExpression: `ADD ${a.attempts} :one, ${a.seconds} :seconds, ${a.inputTokens} :in, ${a.outputTokens} :out, ${a.costUsd} :cost, version :one`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1, ':seconds': report.seconds, ':in': report.inputTokens ?? 0, ':out': report.outputTokens ?? 0, ':cost': report.costUsd ?? 0 },
+      },
+    };
+  },
+
+  /** Adds to the project's cost of `day` (a transaction item). */
+  dayCostAdd: (projectId: string, day: string, costUsd: number): TransactItem => ({
+    Update: {
+      TableName: tableName(),
+      Key: { pk: projectPk(projectId), sk: daySk(day) },
+      UpdateExpression: 'ADD costUsd :cost SET #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': table.timeToLiveAttribute },
+      ExpressionAttributeValues: { ':cost': costUsd, ':ttl': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + DAY_ITEM_DAYS * 86_400 },
+    },
+  }),
+
+  /** Deletes a (deleted) task's attempt marks now rather than when their TTL comes. */
+  deleteAttemptMarks: async (taskId: string): Promise<void> => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
           TableName: tableName(),
-          Key: { pk: projectPk(projectId), sk: 'PROJECT' },
-          UpdateExpression: `ADD ${a.attempts} :one, ${a.seconds} :seconds, ${a.inputTokens} :in, ${a.outputTokens} :out, ${a.costUsd} :cost, version :one`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1, ':seconds': report.seconds, ':in': report.inputTokens ?? 0, ':out': report.outputTokens ?? 0, ':cost': report.costUsd ?? 0 },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':prefix': ATTEMPT_PREFIX },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
         }),
       );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The project is gone: nothing to total.
-    }
-  },
-
-  /** Adds to the project's cost of `day`; returns the day's cost after it. */
-  addDayCost: async (projectId: string, day: string, costUsd: number): Promise<number> => {
-    const expires = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + DAY_ITEM_DAYS * 86_400;
-    const result = await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk: projectPk(projectId), sk: daySk(day) },
-        UpdateExpression: 'ADD costUsd :cost SET #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': table.timeToLiveAttribute },
-        ExpressionAttributeValues: { ':cost': costUsd, ':ttl': expires },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(result.Attributes?.costUsd ?? 0);
-  },
-
-  putEvent: async (event: TaskEvent): Promise<void> => {
-    await documentClient().send(new PutCommand({ TableName: tableName(), Item: taskEventItem(event) }));
+      await deleteKeys((page.Items ?? []) as Array<{ pk: string; sk: string }>);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   },
 
   dayCost: async (projectId: string, day: string): Promise<number> => {
-    const result = await documentClient().send(new GetCommand({ TableName: tableName(), Key: { pk: projectPk(projectId), sk: daySk(day) } }));
+    const result = await documentClient().send(new GetCommand({ TableName: tableName(), Key: { pk: projectPk(projectId), sk: daySk(day) }, ConsistentRead: true }));
     return Number(result.Item?.costUsd ?? 0);
   },
 };

@@ -19,7 +19,11 @@ const AppendLogOutput = toolSchema(z.object({
   written: z.int(),
   message: z.string(),
 }));
-const ReportAttemptOutput = toolSchema(z.object({ usage: UsageSchema, dayCostUsd: z.number() }));
+const ReportAttemptOutput = toolSchema(z.object({
+  usage: UsageSchema,
+  dayCostUsd: z.number(),
+  counted: described(z.boolean(), 'False when this run was reported before (same attemptId, or same claim and attempt number): it counts once'),
+}));
 const ReportAttemptInput = toolSchema(AttemptReportSchema);
 
 /** Tools for a run in progress: its live log (and the Stop it may answer with) and its usage. */
@@ -44,7 +48,8 @@ export function registerRunTools(server: McpServer, agent: AgentRecord): void {
       title: 'Report what a run of the coding command took',
       description:
         "After each run of the coding command: its wall time, how it ended and, when the command reported them (Claude Code's stream-json result line: usage, total_cost_usd; Codex's token counts), tokens and cost. " +
-        "They add up on the task and its project; a project's daily budget stops claims once reached.",
+        "They add up on the task and its project; a project's daily budget stops claims once reached. " +
+        'Send the same attemptId when you send a report again (after a network error): a run counts once.',
       inputSchema: ReportAttemptInput,
       outputSchema: ReportAttemptOutput,
       annotations: annotationsOf('report_attempt', 'Report what a run of the coding command took'),

@@ -21,7 +21,7 @@ export const TOOL_POLICY = {
   create_pull_request: { scope: 'work', annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true } },
   create_task: { scope: 'work', annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } },
   append_log: { scope: 'work', annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } },
-  report_attempt: { scope: 'work', annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } },
+  report_attempt: { scope: 'work', annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } },
   get_job: { scope: 'read', annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } },
 } as const satisfies Record<string, { scope: AgentScope; annotations: ToolAnnotations }>;
 

@@ -77,6 +77,12 @@ export const AttemptReportSchema = /* @__PURE__ */ define(() =>
   z.object({
     taskId: described(IdSchema, 'The task you hold (or held until a person stopped it)'),
     attempt: described(z.int().check(z.gte(1), z.lte(1000)), 'Which run of the command'),
+    attemptId: z.optional(
+      described(
+        z.string().check(z.minLength(8), z.maxLength(100), z.regex(/^[A-Za-z0-9._:-]+$/)),
+        'An id you chose for this run (e.g. a UUID), the same when you send the report again: a run is counted once. Without it, a run is known by the claim and its attempt number',
+      ),
+    ),
     seconds: described(z.number().check(z.gte(0), z.lte(7 * 24 * 3600)), 'Wall time of the run'),
     exit: described(z.string().check(z.minLength(1), z.maxLength(40)), "How it ended: 'exit 0', 'exit 7', 'timeout', 'stopped'"),
     inputTokens: z.optional(z.int().check(z.gte(0), z.lte(1e12))),

@@ -20,13 +20,14 @@ export interface NotificationSpec {
  * A notification to send, as a `send_notification` job written in the same transaction as what it tells
  * about (so it is never lost and never sent for a change that did not happen). After the transaction, the
  * caller hands its id to `dispatchNotifications`; if that send is lost, the job stays queued and the
- * worker's start-up re-send delivers it. No job when the project has no notification URL.
+ * worker's start-up re-send delivers it. No job when the project has no notification URL. A fixed `id`
+ * makes the notification once-only: a second put of it fails its condition.
  */
-export function notificationJob(project: ProjectRecord | undefined, spec: NotificationSpec): { put: TransactItem; jobId: string } | undefined {
+export function notificationJob(project: ProjectRecord | undefined, spec: NotificationSpec, id: string = newId()): { put: TransactItem; jobId: string } | undefined {
   if (!project?.notifyUrl) return undefined;
   const at = now();
   const job: JobRecord = {
-    id: newId(),
+    id,
     type: 'send_notification',
     projectId: project.id,
     input: { type: 'send_notification', owner: project.giteaOwner, repo: project.giteaRepo, ...spec },

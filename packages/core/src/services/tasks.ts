@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError, VersionConflictError } f
 import { newId, now } from '../ids.js';
 import { taskRepository, withInternal } from '../db/task-repository.js';
 import { logRepository } from '../db/log-repository.js';
+import { usageRepository } from '../db/usage-repository.js';
 import { RetryCreation, explainDependencyFailure, planDependencies } from './dependencies.js';
 import { planDependsOnEdit } from './dependency-edits.js';
 import { releaseBeforeDelete } from './dependency-release.js';
@@ -250,7 +251,7 @@ export async function deleteTask(id: string, expectedVersion?: number, actor?: s
     // First the tasks waiting for it or under it let go of it; a new one arriving meanwhile moves its version, and we look again.
     await releaseBeforeDelete(task, actor);
     if (await deleteTaskAt(task, actor)) {
-      await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id)]);
+      await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id), usageRepository.deleteAttemptMarks(id)]);
       logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
       return task;
     }

@@ -1,6 +1,6 @@
 /**
  * The import graph's rules (issue 23: edges drawn once), checked in CI by `npm run lint:deps`.
- * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db → core schemas.
+ * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db and queue → core schemas.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -16,8 +16,15 @@ module.exports = {
     {
       name: 'services-use-repositories',
       severity: 'error',
-      comment: 'Services know no AWS SDK: DynamoDB through db/ repositories, SQS through the queue module.',
+      comment: 'Services know no AWS SDK: DynamoDB through db/ repositories, SQS through the queue module (queue/).',
       from: { path: '^packages/core/src/services' },
+      to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'aws-sdk-only-in-adapters',
+      severity: 'error',
+      comment: 'In core only db/ (DynamoDB) and queue/ (SQS) speak the AWS SDK; everything else calls them.',
+      from: { path: '^packages/core/src', pathNot: '^packages/core/src/(db|queue|services)/' },
       to: { path: '@aws-sdk/' },
     },
     {

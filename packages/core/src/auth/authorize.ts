@@ -1,7 +1,7 @@
 import type { AgentRecord } from '../schemas/agent.js';
 import { config } from '../config.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import { authenticateAgent } from '../services/agents.js';
+import { authenticateAgent } from './agent-tokens.js';
 import { countAttempt } from './rate-limits.js';
 import { findSession } from './sessions.js';
 import { sameSecret } from './tokens.js';

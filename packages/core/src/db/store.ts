@@ -30,7 +30,7 @@ export async function putVersioned(item: Item, expectedVersion: number | undefin
     await documentClient().send(new PutCommand(versionedPut(item, expectedVersion).Put!));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
@@ -66,7 +66,7 @@ export async function deleteVersioned(pk: string, sk: string, expectedVersion: n
     await documentClient().send(new DeleteCommand(versionedDelete(pk, sk, expectedVersion).Delete!));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
@@ -86,10 +86,21 @@ export async function deleteKeys(keys: Array<{ pk: string; sk: string }>): Promi
 /** DynamoDB's names for "too many requests right now": the SDK retries these itself, up to its max attempts. */
 const THROTTLING_NAMES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'Throttling', 'TooManyRequestsException']);
 
+/**
+ * How DynamoDB's errors are read, in one place: by class or, for an error that crossed a module copy of the
+ * SDK, by name. Repositories turn them into answers (false, undefined, a failed guard's index); only
+ * throttling and transaction conflicts reach the edges, which map them (functions/lib/errors.ts, mcp/results.ts).
+ */
+const named = (error: unknown, name: string): boolean => (error as { name?: string } | undefined)?.name === name;
+
+/** A conditional write whose condition did not hold. */
+export const isConditionFailed = (error: unknown): boolean => error instanceof ConditionalCheckFailedException || named(error, 'ConditionalCheckFailedException');
+
+/** A transaction DynamoDB cancelled, for whatever reason (a failed guard, another writer, throttling). */
+export const isTransactionCanceled = (error: unknown): boolean => error instanceof TransactionCanceledException || named(error, 'TransactionCanceledException');
+
 const cancellationCodes = (error: unknown): string[] =>
-  error instanceof TransactionCanceledException || (error as { name?: string } | undefined)?.name === 'TransactionCanceledException'
-    ? ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None')
-    : [];
+  isTransactionCanceled(error) ? ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') : [];
 
 /** A transaction cancelled only because of other transactions or throttling, not because a guard failed. */
 const onlyCodes = (codes: string[], allowed: string[]) =>
@@ -129,8 +140,8 @@ export async function transact(items: TransactItem[]): Promise<number[]> {
       await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
       return [];
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
+      if (isTransactionCanceled(error)) {
+        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
         const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
         if (failed.length) return failed;
       }

@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { emptyUsage, type AttemptReport, type Usage } from '../schemas/run.js';
 import { documentClient } from './client.js';
-import { tableName } from './store.js';
+import { isConditionFailed, tableName } from './store.js';
 import type { TaskEvent } from '../schemas/task.js';
 import { TASK_SK, taskEventItem, taskPk } from './task-repository.js';
 
@@ -63,7 +62,7 @@ export const usageRepository = {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   },
@@ -82,7 +81,7 @@ export const usageRepository = {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailed(error)) throw error;
       // The project is gone: nothing to total.
     }
   },

@@ -2,7 +2,7 @@ import { now } from '../ids.js';
 import { internalOf, taskRepository, withInternal, type StoredTask } from '../db/task-repository.js';
 import { isTransactionConflict, transact, type TransactItem } from '../db/store.js';
 import type { Task } from '../schemas/task.js';
-import { ActorName } from './task-changes.js';
+import { ActorName } from './actor-names.js';
 import { ConflictError } from '../errors.js';
 
 /**

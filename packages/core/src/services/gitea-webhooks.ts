@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
@@ -141,7 +142,7 @@ function pullEffect(eventType: string, action: string, merged: boolean, text: st
  * registration job recorded, else the poster of the pull request (aiworker opened it with that account).
  */
 async function isAiworker(owner: string, repo: string, login: string, posters: Array<string | undefined>): Promise<boolean> {
-  const configured = process.env.AIWORKER_GITEA_LOGIN;
+  const configured = config().gitea.login;
   const known = configured ? [configured] : [(await projectRepository.getHook(owner, repo))?.giteaLogin, ...posters];
   return known.some((candidate) => candidate?.toLowerCase() === login.toLowerCase());
 }

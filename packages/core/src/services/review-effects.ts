@@ -8,7 +8,8 @@ import type { WebhookReceipt } from '../schemas/gitea-webhook.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { saveTaskChange } from './task-changes.js';
-import { isSendBack, sendBack } from './tasks.js';
+import { appendFeedback as appendText } from './feedback.js';
+import { isSendBack, sendBack } from './send-back.js';
 
 /**
  * What a person did to a pull request in Gitea, and what it does to the task behind it. Every effect
@@ -40,9 +41,6 @@ export interface PullEvent {
   effect: PullEffect;
 }
 
-/** The feedback kept on a task is bounded: the newest text wins. */
-export const FEEDBACK_LIMIT = 20_000;
-
 const REVIEW_STATES: readonly TaskState[] = ['ready_to_test', 'approved'];
 const FINAL_STATES: readonly TaskState[] = ['staging', 'production', 'cancelled'];
 
@@ -54,12 +52,10 @@ interface Outcome {
   message: string;
 }
 
+/** Review or comment text from Gitea added to the task's feedback; the feedback as it was when the text is empty. */
 function appendFeedback(task: Task, login: string, what: string, text: string): string | undefined {
   const body = text.trim();
-  if (!body) return task.feedback;
-  const entry = `${login} ${what} in Gitea:\n${body}`;
-  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
-  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
+  return body ? appendText(task.feedback, `${login} ${what} in Gitea:\n${body}`) : task.feedback;
 }
 
 const withoutReviewLeftovers = (task: Task): Task => {

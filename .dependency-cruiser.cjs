@@ -28,6 +28,14 @@ module.exports = {
       to: { path: '@aws-sdk/' },
     },
     {
+      name: 'core-answers-no-http',
+      severity: 'error',
+      comment:
+        'Core errors carry domain codes; functions/ turns them into statuses and headers. So core never sees an HTTP request or builds an answer: no Lambda HTTP event types, no middy, no HTTP transport of the MCP SDK.',
+      from: { path: '^packages/core/src' },
+      to: { path: '(^|/)node_modules/(@types/aws-lambda|aws-lambda|@middy/|@modelcontextprotocol/node)|^(aws-lambda|@middy/)' },
+    },
+    {
       name: 'auth-below-services',
       severity: 'error',
       comment: 'auth/ sits below services/: it may use db/ and schemas, never services.',

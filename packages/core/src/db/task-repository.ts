@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { Page } from '../schemas/common.js';
 import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.js';
 import { documentClient } from './client.js';
-import { allShards, indexEntry, rankKey, shardOf, stripKeys, timeKey } from './keys.js';
+import { allShards, backlogPk, indexEntry, projectBacklogPk, rankKey, shardOf, stripKeys, timeKey, type BacklogKind } from './keys.js';
 import { hydrate, queryPage, queryShardedPage } from './page.js';
 import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
@@ -61,7 +61,7 @@ export function taskIndexEntries(task: Task): Item {
   const rank = rankKey(task.priority, task.createdAt, task.id);
   const created = timeKey(task.createdAt, task.id);
   const shard = shardOf(task.id);
-  const backlogKind = isClaimable(task) ? 'READY' : 'BLOCKED';
+  const backlogKind: BacklogKind = isClaimable(task) ? 'READY' : 'BLOCKED';
   return {
     ...indexEntry('all', 'TASKS', created),
     ...indexEntry('owner', `PROJECT_TASKS#${task.projectId}`, created),
@@ -69,7 +69,7 @@ export function taskIndexEntries(task: Task): Item {
     ...indexEntry('status', `TASK_STATE#${task.state}#${shard}`, rank),
     ...indexEntry('projectState', `PROJECT_STATE#${task.projectId}#${task.state}`, rank),
     ...(task.state === 'backlog'
-      ? { ...indexEntry('backlog', `${backlogKind}#${shard}`, rank), ...indexEntry('projectBacklog', `${backlogKind}#${task.projectId}`, rank) }
+      ? { ...indexEntry('backlog', backlogPk(backlogKind, shard), rank), ...indexEntry('projectBacklog', projectBacklogPk(backlogKind, task.projectId), rank) }
       : {}),
   };
 }
@@ -164,9 +164,9 @@ function listTaskItems(query: TaskListQuery): Promise<Page<Record<string, unknow
     if (assignedAgentId || (state && state !== 'backlog')) {
       throw new ValidationError("'ready' and 'blocked' select backlog tasks; they go with projectId only");
     }
-    const kind = ready ? 'READY' : 'BLOCKED';
-    if (projectId) return queryPage<Task>({ ...page, index: 'projectBacklog', partitionValue: `${kind}#${projectId}` });
-    return queryShardedPage<Task>({ ...page, index: 'backlog', partitionValues: allShards().map((shard) => `${kind}#${shard}`) });
+    const kind: BacklogKind = ready ? 'READY' : 'BLOCKED';
+    if (projectId) return queryPage<Task>({ ...page, index: 'projectBacklog', partitionValue: projectBacklogPk(kind, projectId) });
+    return queryShardedPage<Task>({ ...page, index: 'backlog', partitionValues: allShards().map((shard) => backlogPk(kind, shard)) });
   }
   if (assignedAgentId) {
     const filters: Record<string, string> = {};

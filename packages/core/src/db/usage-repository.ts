@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { emptyUsage, type AttemptReport, type Usage } from '../schemas/run.js';
 import { documentClient } from './client.js';
+import { projectPk } from './keys.js';
 import { isConditionFailed, tableName } from './store.js';
 import type { TaskEvent } from '../schemas/task.js';
 import { TASK_SK, taskEventItem, taskPk } from './task-repository.js';
@@ -21,7 +22,6 @@ export const PROJECT_USAGE_ATTRIBUTES = {
   costUsd: 'usageCostUsd',
 } as const satisfies Record<keyof Usage, string>;
 
-const projectPk = (id: string) => `PROJECT#${id}`;
 const daySk = (day: string) => `COST#${day}`;
 
 export const utcDay = (at: Date = new Date()): string => at.toISOString().slice(0, 10);

@@ -1,5 +1,6 @@
 import { now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
+import { AGAIN, retry } from '../db/retry.js';
 import { changeVisibility, deleteMessage, receiveMessages, sendMessage, startMessageMove, type QueuedMessage } from '../queue/sqs.js';
 import { deadLetterQueueUrl, jobQueueUrl, parseJobMessage } from './job-queue.js';
 
@@ -11,14 +12,14 @@ export interface RedriveResult {
 }
 
 /** A failed (or stranded) job goes back to `queued`, its error kept until the next attempt. */
-async function resetJob(jobId: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+function resetJob(jobId: string): Promise<boolean> {
+  return retry({ attempts: 3, backoffMs: () => 0 }, async (attempt) => {
     const job = await jobRepository.get(jobId);
     if (!job || job.status === 'succeeded') return false;
     const { leaseUntil: _lease, ...rest } = job;
     if (await jobRepository.save({ ...rest, status: 'queued', updatedAt: now(), version: job.version + 1 }, job.version)) return true;
-  }
-  return false;
+    return attempt < 3 ? AGAIN : false;
+  });
 }
 
 /** How long the messages read for their job ids stay invisible: long enough to reset their jobs. */

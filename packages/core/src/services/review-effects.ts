@@ -4,6 +4,7 @@ import { deliveryRepository } from '../db/delivery-repository.js';
 import { pullRepository, type PullLink } from '../db/pull-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact, type TransactItem } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import type { WebhookReceipt } from '../schemas/gitea-webhook.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
@@ -165,7 +166,8 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     message,
     ...(task ? { taskId: task.id, state: task.state } : {}),
   });
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const giveUp = () => new ConflictError(`Pull request #${event.number} kept changing while delivery ${event.deliveryId} was applied; Gitea may redeliver it`);
+  return retry({ attempts: ATTEMPTS, giveUp }, async () => {
     // Side by side: whether this delivery was applied, and the pull request's link to its task.
     const [seen, link] = await Promise.all([deliveryRepository.seen(event.deliveryId, event.contentKey), pullRepository.get(event.owner, event.repo, event.number)]);
     if (seen) return receipt('duplicate', 'This delivery (or a replay of it under another delivery id) was applied before; nothing changed');
@@ -189,7 +191,6 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     if (written) return receipt('applied', outcome.message, result);
     // A guard failed: this delivery was applied meanwhile, or the task or its link moved on. Look again,
     // after a jittered pause so deliveries racing for the same task spread out.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
-  }
-  throw new ConflictError(`Pull request #${event.number} kept changing while delivery ${event.deliveryId} was applied; Gitea may redeliver it`);
+    return AGAIN;
+  });
 }

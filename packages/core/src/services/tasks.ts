@@ -13,6 +13,7 @@ import type { PageQuery } from '../schemas/common.js';
 import type { Task, TaskCreate, TaskListQuery, TaskRespond, TaskUpdate } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { updateVersioned } from './optimistic.js';
+import { AGAIN, retry } from '../db/retry.js';
 import { ActorName, actorName } from './actor-names.js';
 import { applyStateChange, releaseNotice, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
 import type { TaskEvent } from '../schemas/task.js';
@@ -31,7 +32,10 @@ const CREATE_ATTEMPTS = 20;
 export async function createTask(input: TaskCreate, actor?: string): Promise<Task> {
   const at = now();
   const id = newId();
-  for (let attempt = 1; ; attempt++) {
+  // Many tasks created in one project at once collide on its count (TransactionConflict): each lost race
+  // wrote nothing, so this request's retry budget is as large as its budget of lost races.
+  const giveUp = () => new ConflictError('The tasks this one depends on keep changing; try again');
+  return retry({ attempts: CREATE_ATTEMPTS, giveUp, transientTries: CREATE_ATTEMPTS, backoffMs: () => Math.random() * 50 }, async () => {
     // Dependencies are read (and checked) again on every try: one of them may have moved meanwhile.
     const plan = await planDependencies({ id, ...input });
     const base: Task = { id, ...input, state: 'backlog', ...(plan.openDependencies ? { openDependencies: plan.openDependencies } : {}), ...(actor ? { createdBy: actor } : {}), createdAt: at, updatedAt: at, version: 1 };
@@ -51,25 +55,16 @@ export async function createTask(input: TaskCreate, actor?: string): Promise<Tas
       }),
       ...plan.items,
     ];
-    try {
-      const failed = await transact(items);
-      if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
-      if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
-      if (failed.length) {
-        // A dependency changed (or has as many dependents as it may): plan again, or say which.
-        if (attempt >= CREATE_ATTEMPTS) throw new ConflictError('The tasks this one depends on keep changing; try again');
-        await explainDependencyFailure(task.dependsOn ?? []).catch((error: unknown) => {
-          if (!(error instanceof RetryCreation)) throw error;
-        });
-        continue;
-      }
-      return base;
-    } catch (error) {
-      // Many tasks created in one project at once collide on its count: each lost race wrote nothing.
-      if (!isTransactionConflict(error) || attempt >= CREATE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50));
-    }
-  }
+    const failed = await transact(items);
+    if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
+    if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
+    if (!failed.length) return base;
+    // A dependency changed (or has as many dependents as it may): plan again, or say which.
+    await explainDependencyFailure(task.dependsOn ?? []).catch((error: unknown) => {
+      if (!(error instanceof RetryCreation)) throw error;
+    });
+    return AGAIN;
+  });
 }
 
 export async function getTask(id: string): Promise<Task> {
@@ -178,20 +173,19 @@ export function changeTask(id: string, expectedVersion: number | undefined, plan
  * gone, so it is in the log: `Task deleted` with the actor, the task and its project.
  */
 export async function deleteTask(id: string, expectedVersion?: number, actor?: string): Promise<Task> {
-  for (let attempt = 1; ; attempt++) {
+  const giveUp = () => new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });
+  return retry({ attempts: 20, giveUp, backoffMs: () => 0 }, async () => {
     const task = await getTask(id);
     if (expectedVersion !== undefined && expectedVersion !== task.version) {
       throw new VersionConflictError('Task', id, expectedVersion, task.version);
     }
     // First the tasks waiting for it or under it let go of it; a new one arriving meanwhile moves its version, and we look again.
     await releaseBeforeDelete(task, actor);
-    if (await deleteTaskAt(task, actor)) {
-      await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id)]);
-      logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
-      return task;
-    }
-    if (attempt >= 20) throw new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });
-  }
+    if (!(await deleteTaskAt(task, actor))) return AGAIN;
+    await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id)]);
+    logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
+    return task;
+  });
 }
 
 /** One try: false when the task's version moved on. Guards on other items that no longer apply are dropped. */

@@ -3,6 +3,7 @@ import { now } from '../ids.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import { addedUsage, usageRepository, utcDay } from '../db/usage-repository.js';
 import type { Project } from '../schemas/project.js';
 import type { AttemptReport, Usage } from '../schemas/run.js';
@@ -18,15 +19,13 @@ const money = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
  * budget sends one notification (the atomic ADD makes exactly one report cross it).
  */
 export async function recordAttempt(agentId: string, report: AttemptReport): Promise<{ usage: Usage; dayCostUsd: number }> {
-  let task = await taskRepository.get(report.taskId);
-  for (let attempt = 1; ; attempt++) {
+  const giveUp = () => new ConflictError(`Task '${report.taskId}' kept changing; report the attempt again`);
+  const task = await retry({ attempts: 20, giveUp, backoffMs: () => 0 }, async () => {
+    const task = await taskRepository.get(report.taskId);
     if (!task) throw new NotFoundError('Task', report.taskId);
     agentRunAccess(task, agentId);
-    const usage = addedUsage(task.usage, report);
-    if (await usageRepository.setTaskUsage(task.id, usage, task.version, now())) break;
-    if (attempt >= 20) throw new ConflictError(`Task '${report.taskId}' kept changing; report the attempt again`);
-    task = await taskRepository.get(report.taskId);
-  }
+    return (await usageRepository.setTaskUsage(task.id, addedUsage(task.usage, report), task.version, now())) ? task : AGAIN;
+  });
   const usage = addedUsage(task.usage, report);
   const tokens = report.inputTokens !== undefined || report.outputTokens !== undefined ? `; ${report.inputTokens ?? 0} tokens in, ${report.outputTokens ?? 0} out` : '';
   const cost = report.costUsd !== undefined ? `; ${money(report.costUsd)}` : '';

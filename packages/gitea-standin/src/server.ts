@@ -7,7 +7,7 @@ import { handlers, type Reply } from './handlers.js';
 import { reviewHandlers } from './review-handlers.js';
 import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
-import { GiteaState, type StandInUser } from './state.js';
+import { GiteaState, advanceClock, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 import { StateFile, type StandInSnapshot } from './state-file.js';
 import { servePage } from './web-pages.js';
@@ -77,6 +77,8 @@ export interface GiteaStandIn {
   reviewLoop: ReviewLoop;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
+  /** Moves the stand-in's clock forward: the times it prints (whole seconds, as Gitea's) differ without a sleep. */
+  advanceClock(ms: number): void;
   /** The next `n` API requests fail with `mode`. */
   failNext(n: number, mode: FailureMode, opts?: FailOptions): void;
   /** Every API request fails with `mode` until `recover()`. */
@@ -306,6 +308,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     set latencyMs(ms: number) {
       handle.latencyMs = ms;
     },
+    advanceClock,
     failNext(n, mode, opts = {}) {
       pending = n > 0 ? { remaining: n, mode, opts } : undefined;
     },

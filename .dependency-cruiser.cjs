@@ -1,6 +1,6 @@
 /**
  * The import graph's rules (issue 23: edges drawn once), checked in CI by `npm run lint:deps`.
- * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db → core schemas.
+ * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db and queue → core schemas.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -16,9 +16,24 @@ module.exports = {
     {
       name: 'services-use-repositories',
       severity: 'error',
-      comment: 'Services know no AWS SDK: DynamoDB through db/ repositories, SQS through the queue module.',
+      comment: 'Services know no AWS SDK: DynamoDB through db/ repositories, SQS through the queue module (queue/).',
       from: { path: '^packages/core/src/services' },
       to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'aws-sdk-only-in-adapters',
+      severity: 'error',
+      comment: 'In core only db/ (DynamoDB) and queue/ (SQS) speak the AWS SDK; everything else calls them.',
+      from: { path: '^packages/core/src', pathNot: '^packages/core/src/(db|queue|services)/' },
+      to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'core-answers-no-http',
+      severity: 'error',
+      comment:
+        'Core errors carry domain codes; functions/ turns them into statuses and headers. So core never sees an HTTP request or builds an answer: no Lambda HTTP event types, no middy, no HTTP transport of the MCP SDK.',
+      from: { path: '^packages/core/src' },
+      to: { path: '(^|/)node_modules/(@types/aws-lambda|aws-lambda|@middy/|@modelcontextprotocol/node)|^(aws-lambda|@middy/)' },
     },
     {
       name: 'auth-below-services',

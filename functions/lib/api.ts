@@ -35,6 +35,18 @@ export interface Request<O extends Operation> {
 
 type Result = unknown | { items: unknown[]; cursor?: string };
 
+/*
+ * Why not Powertools' event handler (@aws-lambda-powertools/event-handler 2.35, evaluated for issue 23):
+ * its REST part is a router — many routes inside one function — and is marked "under active development,
+ * may undergo significant changes; use in non-critical workloads". Here API Gateway already routes: each
+ * operation is its own function (one bundle with only its schemas), routed from infra/routes.ts, the one
+ * route table. A Powertools router in each function would be a second route table holding one route, and
+ * what this file does besides routing (auth from the route table, validation with core's zod contract,
+ * the envelope, ETag/304, HEAD as GET, errors mapped in one place) would stay ours. The local router
+ * (packages/local/src/router.ts) stands in for API Gateway in front of those functions, not for an
+ * in-function router, so the event handler cannot replace it either. Middy stays (as for the body parser).
+ */
+
 /**
  * Builds the Lambda handler of one REST operation (its export in core's contract, so the bundle holds
  * only that operation's schemas): auth from the route table, body/params/query validated with the

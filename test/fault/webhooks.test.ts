@@ -27,7 +27,6 @@ afterAll(async () => {
   await world?.gitea.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function shuffle<T>(items: T[]): T[] {
   const copy = [...items];
@@ -70,11 +69,11 @@ describe('a flood of duplicated, shuffled and forged webhook deliveries', () => 
     const before = loop.deliveries.length;
     loop.pause();
     await asPerson('POST', `${repoPath}/pulls/${task.prNumber}/reviews`, { event: 'REQUEST_CHANGES', body: 'Handle the empty password.' });
-    await sleep(1100);
+    world.gitea.standIn!.advanceClock(1100);
     await asPerson('POST', `${repoPath}/issues/${task.prNumber}/comments`, { body: 'And log failed attempts.' });
-    await sleep(1100);
+    world.gitea.standIn!.advanceClock(1100);
     await asPerson('POST', `${repoPath}/pulls/${task.prNumber}/reviews`, { event: 'APPROVED', body: '' });
-    await sleep(1100);
+    world.gitea.standIn!.advanceClock(1100);
     await asPerson('POST', `${repoPath}/pulls/${task.prNumber}/merge`, { Do: 'merge' });
     const recorded = loop.deliveries.slice(before).filter((delivery) => delivery.url.endsWith('/api/webhooks/gitea'));
     // The stand-in never sends these: the flood below is their delivery.
@@ -113,7 +112,7 @@ describe('a flood of duplicated, shuffled and forged webhook deliveries', () => 
     const before = loop.deliveries.length;
     loop.pause();
     await asPerson('POST', `${repoPath}/pulls/${task.prNumber}/reviews`, { event: 'APPROVED', body: '' });
-    await sleep(1100);
+    world.gitea.standIn!.advanceClock(1100);
     await asPerson('POST', `${repoPath}/pulls/${task.prNumber}/reviews`, { event: 'REQUEST_CHANGES', body: 'On second thought: rename the route.' });
     const recorded = loop.deliveries.slice(before).filter((delivery) => delivery.url.endsWith('/api/webhooks/gitea'));
     loop.resume({ drop: true });

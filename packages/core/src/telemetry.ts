@@ -1,3 +1,4 @@
+import { config } from './config.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, LogItemExtraInput, LogItemMessage, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
@@ -54,7 +55,7 @@ let level: LogLevel | undefined;
 /** The Powertools Logger, made when the first line is written (the service is POWERTOOLS_SERVICE_NAME, set by the stacks). */
 function powertoolsLogger(): Logger {
   if (!powertools) {
-    powertools = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker', logFormatter: new CorrelatedLogFormatter() });
+    powertools = new Logger({ serviceName: config().telemetry.serviceName, logFormatter: new CorrelatedLogFormatter() });
     if (level) powertools.setLogLevel(level);
     if (lambdaContext) powertools.addContext(lambdaContext);
   }
@@ -86,7 +87,7 @@ let metricsInstance: Metrics | undefined;
  * Metrics in the POWERTOOLS_METRICS_NAMESPACE namespace (`aiworker`), made on first use (so the environment
  * decides, and a cold start pays nothing until a metric is written); off with POWERTOOLS_METRICS_DISABLED=true.
  */
-export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'aiworker', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aiworker' }));
+export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespace: config().telemetry.metricsNamespace, serviceName: config().telemetry.serviceName }));
 
 /**
  * Emits one metric at once (its own EMF record, so concurrent work never mixes dimensions). Never throws:

@@ -8,7 +8,7 @@ import { reviewHandlers } from './review-handlers.js';
 import { attachIssueTracker, issueHandlers, type IssueTracker } from './issues.js';
 import { attachReviewLoop, type ReviewLoop } from './review-loop.js';
 import { Shapes } from './shapes.js';
-import { GiteaState, type StandInUser } from './state.js';
+import { GiteaState, advanceClock, type StandInUser } from './state.js';
 import { OAuthProvider, oauthHandlers, type OAuthOptions } from './oauth.js';
 import { StateFile, type StandInSnapshot } from './state-file.js';
 import { servePage } from './web-pages.js';
@@ -81,6 +81,8 @@ export interface GiteaStandIn {
   issues: IssueTracker;
   /** Delay before every response; may be changed at any time. */
   latencyMs: number;
+  /** Moves the stand-in's clock forward: the times it prints (whole seconds, as Gitea's) differ without a sleep. */
+  advanceClock(ms: number): void;
   /** The next `n` API requests fail with `mode`. */
   failNext(n: number, mode: FailureMode, opts?: FailOptions): void;
   /** Every API request fails with `mode` until `recover()`. */
@@ -323,6 +325,7 @@ export async function startGiteaStandIn(options: GiteaStandInOptions = {}): Prom
     set latencyMs(ms: number) {
       handle.latencyMs = ms;
     },
+    advanceClock,
     failNext(n, mode, opts = {}) {
       pending = n > 0 ? { remaining: n, mode, opts } : undefined;
     },

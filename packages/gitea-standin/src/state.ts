@@ -69,9 +69,20 @@ export function newSha(): string {
   return createHash('sha1').update(`${shaSalt}:${++shaCounter}`).digest('hex');
 }
 
+/**
+ * The stand-in's clock: the real time, moved forward by `advanceClock` (tests that need Gitea's times, in
+ * whole seconds, to differ move it instead of sleeping past a second boundary).
+ */
+let clockOffsetMs = 0;
+
+/** Moves the stand-in's clock forward (for every stand-in in this process). */
+export function advanceClock(ms: number): void {
+  clockOffsetMs += ms;
+}
+
 /** RFC 3339 without milliseconds, the way Gitea prints times. */
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(Date.now() + clockOffsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Who made a commit in the stand-in (Gitea's noreply address for a login). */

@@ -1,7 +1,7 @@
 import type { AgentRecord } from '../schemas/agent.js';
 import { config } from '../config.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import { authenticateAgent } from '../services/agents.js';
+import { authenticateAgent } from './agent-tokens.js';
 import { countAttempt } from './rate-limits.js';
 import { findSession } from './sessions.js';
 import { sameSecret } from './tokens.js';
@@ -35,7 +35,7 @@ export function actorOf(caller: Caller | undefined): string | undefined {
 }
 
 /**
- * A token that matches nobody is 401 (with the WWW-Authenticate challenge), whatever it looks like; 403 is
+ * A token that matches nobody is UNAUTHORIZED, whatever it looks like; FORBIDDEN is
  * only for a caller we know asking for what it may not do.
  */
 export async function authorize(credentials: Credentials, mode: AuthMode, agentId?: string): Promise<Caller | undefined> {
@@ -57,7 +57,7 @@ async function bearerCaller(token: string, address: string | undefined): Promise
   const adminToken = config().adminToken;
   if (adminToken && sameSecret(token, adminToken)) return { kind: 'admin' };
   const agent = await authenticateAgent(token).catch(async () => {
-    // Past the limit of unknown tokens from this address: 429 instead of 401.
+    // Past the limit of unknown tokens from this address: RATE_LIMITED instead of UNAUTHORIZED.
     await countAttempt('failedBearer', address);
     throw new UnauthorizedError('Invalid bearer token');
   });

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
 
 let cached: { endpoint: string | undefined; client: DynamoDBDocumentClient } | undefined;
 
@@ -8,9 +9,10 @@ let cached: { endpoint: string | undefined; client: DynamoDBDocumentClient } | u
  * code talks to AWS, LocalStack or DynamoDB Local. Cached per endpoint, created on first use.
  */
 export function documentClient(): DynamoDBDocumentClient {
-  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  const { endpoints, dynamodbMaxAttempts } = config();
+  const endpoint = endpoints.dynamodb;
   if (cached && cached.endpoint === endpoint) return cached.client;
-  const client = new DynamoDBClient({ maxAttempts: Number(process.env.AIWORKER_DYNAMODB_MAX_ATTEMPTS ?? 4) });
+  const client = new DynamoDBClient({ maxAttempts: dynamodbMaxAttempts });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   cached = { endpoint, client: documents };
   return documents;

@@ -37,6 +37,19 @@ export const rankKey = (priority: number, createdAt: string, id: string): string
 
 export const timeKey = (at: string, id: string): string => `${at}#${id}`;
 
+/** Whether a backlog task can be claimed (READY) or waits for a dependency or a person (BLOCKED). */
+export type BacklogKind = 'READY' | 'BLOCKED';
+
+/**
+ * The backlog indexes' partitions: one per kind and shard (`backlog`), one per kind and project
+ * (`projectBacklog`). Claims read the READY ones; a dependency finishing moves a task into them.
+ */
+export const backlogPk = (kind: BacklogKind, shard: number): string => `${kind}#${shard}`;
+export const projectBacklogPk = (kind: BacklogKind, projectId: string): string => `${kind}#${projectId}`;
+
+/** A project's item (and the partition of its day costs). */
+export const projectPk = (id: string): string => `PROJECT#${id}`;
+
 export function stripKeys<T>(item: Record<string, unknown>): T {
   const copy: Record<string, unknown> = { ...item };
   for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];

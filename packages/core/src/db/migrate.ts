@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { legacyIndexes } from '@aiworker/infra/table';
 import type { AgentRecord } from '../schemas/agent.js';
@@ -6,6 +6,7 @@ import type { JobRecord } from '../schemas/job.js';
 import { agentItem } from './agent-repository.js';
 import { jobItem } from './job-repository.js';
 import { indexKeys, stripKeys } from './keys.js';
+import { isConditionFailed, isTransactionCanceled } from './store.js';
 import { projectItem, type ProjectRecord } from './project-repository.js';
 import { fromItem, internalOf, taskIndexEntries, taskItem, textItem, textOf, TEXT_FIELDS, withInternal } from './task-repository.js';
 
@@ -67,7 +68,7 @@ export async function migrateLegacyItems(tableName: string, client: DynamoDBClie
             );
             movedThisPass++;
           } catch (error) {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            if (!isConditionFailed(error)) throw error;
             conflicts++;
           }
         }
@@ -146,7 +147,7 @@ export async function migrateTaskText(tableName: string, client: DynamoDBClient,
             );
             moved++;
           } catch (error) {
-            if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+            if (!isTransactionCanceled(error)) throw error;
             conflicts++;
           }
         }

@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../schemas/common.js';
 import type { PersonTokenListQuery, PersonTokenRecord } from '../schemas/person-token.js';
 import { documentClient } from './client.js';
 import { indexEntry, stripKeys, timeKey } from './keys.js';
 import { queryPage } from './page.js';
-import { getItem, putVersioned, tableName, type Item } from './store.js';
+import { getItem, isConditionFailed, putVersioned, tableName, type Item } from './store.js';
 
 const pk = (id: string) => `PERSON_TOKEN#${id}`;
 const SK = 'PERSON_TOKEN';
@@ -40,7 +39,7 @@ export const personTokenRepository = {
       );
       return result.Attributes ? stripKeys<PersonTokenRecord>(result.Attributes) : undefined;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   },

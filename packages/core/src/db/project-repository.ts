@@ -1,11 +1,11 @@
 import type { Page } from '../schemas/common.js';
 import type { Project } from '../schemas/project.js';
-import { indexEntry, timeKey } from './keys.js';
+import { indexEntry, projectPk, timeKey } from './keys.js';
 import { projectUsageOf } from './usage-repository.js';
 import { queryPage } from './page.js';
 import { getItem, tableName, transact, versionedPut, type Item, type TransactItem } from './store.js';
 
-const pk = (id: string) => `PROJECT#${id}`;
+const pk = projectPk;
 const SK = 'PROJECT';
 
 /**

@@ -6,10 +6,13 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { config } from '../config.js';
 import { documentClient } from './client.js';
+import { failedConditions, isConditionFailed } from './errors.js';
 import { stripKeys } from './keys.js';
+import { retry } from './retry.js';
+
+export { isConditionFailed, isThrottlingError, isTransactionCanceled, isTransactionConflict } from './errors.js';
 
 export type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -30,7 +33,7 @@ export async function putVersioned(item: Item, expectedVersion: number | undefin
     await documentClient().send(new PutCommand(versionedPut(item, expectedVersion).Put!));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
@@ -66,10 +69,12 @@ export async function deleteVersioned(pk: string, sk: string, expectedVersion: n
     await documentClient().send(new DeleteCommand(versionedDelete(pk, sk, expectedVersion).Delete!));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deletes items by key, 25 to a batch, until DynamoDB has processed every one (unconditional: for children of a deleted parent). */
 export async function deleteKeys(keys: Array<{ pk: string; sk: string }>): Promise<void> {
@@ -83,62 +88,24 @@ export async function deleteKeys(keys: Array<{ pk: string; sk: string }>): Promi
   }
 }
 
-/** DynamoDB's names for "too many requests right now": the SDK retries these itself, up to its max attempts. */
-const THROTTLING_NAMES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'Throttling', 'TooManyRequestsException']);
-
-const cancellationCodes = (error: unknown): string[] =>
-  error instanceof TransactionCanceledException || (error as { name?: string } | undefined)?.name === 'TransactionCanceledException'
-    ? ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None')
-    : [];
-
-/** A transaction cancelled only because of other transactions or throttling, not because a guard failed. */
-const onlyCodes = (codes: string[], allowed: string[]) =>
-  codes.some((code) => allowed.includes(code)) && codes.every((code) => code === 'None' || allowed.includes(code));
-
-/**
- * DynamoDB (or its per-item transaction limit) throttled the call, beyond what the SDK retried: a
- * transient condition the caller should retry after a moment, never a 500.
- */
-export function isThrottlingError(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  if (THROTTLING_NAMES.has(name)) return true;
-  const codes = cancellationCodes(error);
-  return codes.length > 0 && onlyCodes(codes, ['ThrottlingError', 'TransactionConflict']) && codes.includes('ThrottlingError');
-}
-
-/** Another transaction was changing the same items at the same moment (DynamoDB cancels one of them). */
-export function isTransactionConflict(error: unknown): boolean {
-  return onlyCodes(cancellationCodes(error), ['TransactionConflict']);
-}
-
-/** Tries of a transaction that keeps colliding with others or being throttled, before giving up. */
-const TRANSACT_ATTEMPTS = 6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs a transaction. Returns the index of each item whose condition failed (empty on success), so a
  * caller can tell which of its guards lost a race.
  *
  * A transaction DynamoDB cancelled only because another one touched the same items (TransactionConflict)
- * or because it was throttled wrote nothing: it is tried again (bounded, with jittered backoff). If it
- * still cannot go through, the last error is thrown; the API maps it to 409 (conflict) or 503 (throttled).
+ * or because it was throttled wrote nothing: it is tried again within the request's one retry budget
+ * (db/retry.ts: jittered backoff, 6 tries, shared with the loop around it). If it still cannot go through,
+ * the last error is thrown; the edges map it (a conflict, or busy: retry).
  */
-export async function transact(items: TransactItem[]): Promise<number[]> {
-  for (let attempt = 1; ; attempt++) {
+export function transact(items: TransactItem[]): Promise<number[]> {
+  return retry({ attempts: 1 }, async () => {
     try {
       await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
       return [];
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
-        if (failed.length) return failed;
-      }
-      // Plain throttling was already retried by the SDK; a cancelled transaction is not, so retry it here.
-      const transient = onlyCodes(cancellationCodes(error), ['TransactionConflict', 'ThrottlingError']);
-      if (!transient || attempt >= TRANSACT_ATTEMPTS) throw error;
-      // Full jitter on a doubling window (10, 20, 40… ms): colliding writers spread out instead of colliding again.
-      await sleep(Math.random() * 10 * 2 ** (attempt - 1));
+      const failed = failedConditions(error);
+      if (failed.length) return failed;
+      throw error;
     }
-  }
+  });
 }

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { Page } from '../schemas/common.js';
 import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.js';
 import { documentClient } from './client.js';
-import { allShards, indexEntry, rankKey, shardOf, stripKeys, timeKey } from './keys.js';
+import { allShards, backlogPk, indexEntry, projectBacklogPk, rankKey, shardOf, stripKeys, timeKey, type BacklogKind } from './keys.js';
 import { hydrate, queryPage, queryShardedPage } from './page.js';
 import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
@@ -60,14 +60,14 @@ export const isClaimable = (task: Pick<Task, 'state' | 'openDependencies' | 'hel
  * The partition values of a task's index entries: built here only (the claim's single-item write moves a
  * task between them too, see claim-repository.ts).
  */
-export type BacklogKind = 'READY' | 'BLOCKED';
+export type { BacklogKind };
 export const taskPartitions = {
   assignee: (agentId: string) => `AGENT_TASKS#${agentId}`,
   status: (state: TaskState, taskId: string) => `TASK_STATE#${state}#${shardOf(taskId)}`,
   projectState: (projectId: string, state: TaskState) => `PROJECT_STATE#${projectId}#${state}`,
   /** The sharded backlog of every project: one partition per shard. */
-  backlog: (kind: BacklogKind, shard: number) => `${kind}#${shard}`,
-  projectBacklog: (kind: BacklogKind, projectId: string) => `${kind}#${projectId}`,
+  backlog: backlogPk,
+  projectBacklog: projectBacklogPk,
 };
 
 /** The index entries a task is in, by its state: see infra/table.ts. */

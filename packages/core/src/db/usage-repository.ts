@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { emptyUsage, type AttemptReport, type Usage } from '../schemas/run.js';
 import { documentClient } from './client.js';
+import { projectPk } from './keys.js';
 import { deleteKeys, tableName, type TransactItem } from './store.js';
 import { TASK_SK, taskPk } from './task-repository.js';
 
@@ -25,7 +26,6 @@ export const PROJECT_USAGE_ATTRIBUTES = {
   costUsd: 'usageCostUsd',
 } as const satisfies Record<keyof Usage, string>;
 
-const projectPk = (id: string) => `PROJECT#${id}`;
 const daySk = (day: string) => `COST#${day}`;
 
 export const utcDay = (at: Date = new Date()): string => at.toISOString().slice(0, 10);

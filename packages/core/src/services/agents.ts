@@ -1,5 +1,5 @@
-import { agentIdFromToken, hashToken, newAgentToken, sameSecret } from '../auth/tokens.js';
-import { ConflictError, NotFoundError, UnauthorizedError, VersionConflictError } from '../errors.js';
+import { hashToken, newAgentToken } from '../auth/tokens.js';
+import { ConflictError, NotFoundError, VersionConflictError } from '../errors.js';
 import { newId, now } from '../ids.js';
 import { agentItem, agentPk, agentRepository } from '../db/agent-repository.js';
 import { putVersioned, transact, versionedDelete, type TransactItem } from '../db/store.js';
@@ -105,10 +105,4 @@ export async function deleteAgent(id: string, expectedVersion?: number): Promise
   return publicAgent(agent);
 }
 
-/** The agent a token belongs to, or 401. */
-export async function authenticateAgent(token: string | undefined): Promise<AgentRecord> {
-  const id = token ? agentIdFromToken(token) : undefined;
-  const agent = id ? await agentRepository.get(id) : undefined;
-  if (!agent || !token || !sameSecret(hashToken(token), agent.tokenHash)) throw new UnauthorizedError('Unknown or revoked agent token');
-  return agent;
-}
+export { authenticateAgent } from '../auth/agent-tokens.js';

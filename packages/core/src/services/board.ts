@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { agentRepository } from '../db/agent-repository.js';
 import { projectRepository } from '../db/project-repository.js';
 import { TEXT_FIELDS, taskRepository, textFieldsOf } from '../db/task-repository.js';
@@ -51,7 +52,7 @@ async function readBoard(): Promise<Board> {
 const cache = new Map<string, { at: number; board: Promise<Board> }>();
 
 export function getBoard(): Promise<Board> {
-  const ttl = Number(process.env.AIWORKER_BOARD_CACHE_MS ?? 1000);
+  const ttl = config().boardCacheMs;
   const key = tableName();
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < ttl) return hit.board;

@@ -5,10 +5,10 @@ import type { TransactItem } from '../db/store.js';
 import { DEFAULT_CI_ROUNDS, type CheckContext, type Checks, type CommitState, type Preview } from '../schemas/ci.js';
 import type { Task, TaskEvent } from '../schemas/task.js';
 import { httpUrl } from '../web-url.js';
-import { FEEDBACK_LIMIT } from './review-effects.js';
+import { appendFeedback } from './feedback.js';
 import { previewOf } from './previews.js';
 import { saveTaskChange, stateEvent } from './task-changes.js';
-import { sendBack } from './tasks.js';
+import { sendBack } from './send-back.js';
 
 /**
  * CI on a task in review (docs/ci.md). Statuses reach a task two ways — Gitea's `status` webhook and the
@@ -17,7 +17,7 @@ import { sendBack } from './tasks.js';
  * head than the one known changes nothing, and a status seen before writes nothing.
  *
  * When the combined state of the head turns failure or error while the task is in review, the task goes
- * back to its agent like a review asking for changes (services/tasks.ts sendBack), with the failing
+ * back to its agent like a review asking for changes (services/send-back.ts), with the failing
  * contexts in `feedback`; once per head, at most the project's `ciRounds` times, then `checks.waiting`
  * says it waits for a person.
  */
@@ -102,11 +102,6 @@ export function ciFeedback(checks: Checks): string {
   return `CI failed on ${checks.sha.slice(0, 12)}:\n${lines.join('\n')}`;
 }
 
-const withFeedback = (task: Task, entry: string): string => {
-  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
-  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
-};
-
 interface Planned {
   next: Task;
   event?: TaskEvent;
@@ -134,7 +129,7 @@ async function plan(task: Task, project: ProjectRecord | undefined, observed: Ob
     next = { ...next, checks: { ...after, sentBackFor: after.sha, waiting: `CI failed and the ${limit} automatic round${limit === 1 ? ' is' : 's are'} used up: a person decides (send it back, fix CI or merge)` } };
     return { next, event: { taskId: task.id, at: now(), type: 'ci_failed', actor: ACTOR, message: `${feedback}\nThe ${limit} automatic rounds are used up: the task waits for a person` } };
   }
-  const rework: Task = { ...next, state: 'in_progress', feedback: withFeedback(task, feedback), checks: { ...after, rounds: after.rounds + 1, sentBackFor: after.sha } };
+  const rework: Task = { ...next, state: 'in_progress', feedback: appendFeedback(task.feedback, feedback), checks: { ...after, rounds: after.rounds + 1, sentBackFor: after.sha } };
   delete rework.question;
   const back = await sendBack(task, rework, ACTOR);
   const round = `round ${after.rounds + 1} of ${limit}`;

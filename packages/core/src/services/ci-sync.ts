@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import type { GiteaClient } from '../gitea/index.js';
@@ -38,10 +39,7 @@ export async function watchedTasks(projectId?: string): Promise<Task[]> {
 }
 
 /** How often the sweeper asks for a project's sync at most (AIWORKER_CHECK_SYNC_SECONDS, default 60): one job per project per period. */
-export const checkSyncSeconds = () => {
-  const seconds = Number(process.env.AIWORKER_CHECK_SYNC_SECONDS ?? 60);
-  return Number.isFinite(seconds) && seconds >= 1 ? seconds : 60;
-};
+export const checkSyncSeconds = () => config().checkSyncSeconds;
 
 export async function requestCheckSync(projectId: string, requestedBy = 'system', key?: string): Promise<string | undefined> {
   const project = await projectRepository.get(projectId);

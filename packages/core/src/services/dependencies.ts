@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { now } from '../ids.js';
-import { indexKeys, shardOf } from '../db/keys.js';
+import { backlogPk, indexKeys, projectBacklogPk, shardOf } from '../db/keys.js';
 import { dependentSk, internalOf, taskPk, taskRepository, TASK_SK } from '../db/task-repository.js';
 import { tableName, type TransactItem } from '../db/store.js';
 import type { Task, TaskState } from '../schemas/task.js';
@@ -126,7 +126,7 @@ export async function dependentUpdates(task: Task, next: Task, actor?: string): 
           ':one': 1,
           ':at': at,
           ':version': dependent.version,
-          ...(ready ? { ':ready': `READY#${shardOf(dependent.id)}`, ':projectReady': `READY#${dependent.projectId}` } : {}),
+          ...(ready ? { ':ready': backlogPk('READY', shardOf(dependent.id)), ':projectReady': projectBacklogPk('READY', dependent.projectId) } : {}),
         },
       },
     };

@@ -1,8 +1,9 @@
 import { now } from '../ids.js';
 import { internalOf, taskRepository, withInternal, type StoredTask } from '../db/task-repository.js';
 import { isTransactionConflict, transact, type TransactItem } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import type { Task } from '../schemas/task.js';
-import { ActorName } from './task-changes.js';
+import { ActorName } from './actor-names.js';
 import { ConflictError } from '../errors.js';
 
 /**
@@ -66,7 +67,9 @@ export async function releaseBeforeDelete(gone: Task, actor: string | undefined)
 }
 
 async function releaseOne(id: string, gone: Task, actor: string | undefined): Promise<void> {
-  for (let attempt = 1; attempt <= 30; attempt++) {
+  // Nothing of the deleted task is gone yet when it gives up: refuse rather than leave the task waiting for it forever.
+  const giveUp = () => new ConflictError(`Task '${id}' kept changing while it was released from task '${gone.id}'; nothing was deleted, try again`, { id });
+  await retry({ attempts: 30, giveUp }, async () => {
     const dependent = await taskRepository.get(id);
     if (!dependent) return;
     const writes = releaseWrites(dependent, gone, 'deleted', actor);
@@ -75,9 +78,6 @@ async function releaseOne(id: string, gone: Task, actor: string | undefined): Pr
       if (isTransactionConflict(error)) return [0];
       throw error;
     });
-    if (failed.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
-  }
-  // Nothing of the deleted task is gone yet: refuse rather than leave the task waiting for it forever.
-  throw new ConflictError(`Task '${id}' kept changing while it was released from task '${gone.id}'; nothing was deleted, try again`, { id });
+    return failed.length === 0 ? undefined : AGAIN;
+  });
 }

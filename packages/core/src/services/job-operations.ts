@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '../gitea/index.js';
 import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
 import { secret } from '../secrets.js';
@@ -17,10 +18,9 @@ export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_reques
 
 /** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
-  const baseUrl = process.env.GITEA_URL;
+  const { url: baseUrl, timeoutMs } = config().gitea;
   const token = secret('GiteaToken');
   if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
-  const timeoutMs = Number(process.env.GITEA_TIMEOUT_MS ?? 10_000);
   return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000 });
 }
 

@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { createHash } from 'node:crypto';
 import { newId, now } from '../ids.js';
 import { jobRepository } from '../db/job-repository.js';
@@ -66,7 +67,7 @@ export const resendQueuedJobs = (): Promise<number> => resendStalledJobs({ queue
  * the longest retry backoff (a retried job waits that long for its message on purpose), plus a minute.
  */
 export const stalledAfterSeconds = (): number =>
-  Number(process.env.AIWORKER_JOB_RESEND_SECONDS ?? retrySettings().maxSeconds + 60);
+  config().jobResendSeconds ?? retrySettings().maxSeconds + 60;
 
 /**
  * What the sweeper does for jobs while the system runs (and the runtime at start-up): re-sends every

@@ -1,20 +1,6 @@
 import { correlationId } from '../telemetry.js';
-import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { changeVisibility, sendMessage } from '../queue/sqs.js';
 import { config } from '../config.js';
-
-let cached: { endpoint: string | undefined; client: SQSClient } | undefined;
-
-/**
- * The SQS client, honouring AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL (fauxqs, LocalStack or AWS). The
- * endpoint is passed explicitly so the SDK does not try to derive one from a local queue URL.
- */
-export function sqsClient(): SQSClient {
-  const endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
-  if (cached && cached.endpoint === endpoint) return cached.client;
-  cached?.client.destroy();
-  cached = { endpoint, client: new SQSClient(endpoint ? { endpoint } : {}) };
-  return cached.client;
-}
 
 /** The job queue's URL (AIWORKER_QUEUE_URL). */
 export function jobQueueUrl(): string {
@@ -25,7 +11,7 @@ export function jobQueueUrl(): string {
 
 /** Its dead-letter queue (AIWORKER_DLQ_URL). */
 export function deadLetterQueueUrl(): string {
-  const url = process.env.AIWORKER_DLQ_URL;
+  const url = config().deadLetterQueueUrl;
   if (!url) throw new Error('AIWORKER_DLQ_URL is not set: the dead-letter queue is unknown');
   return url;
 }
@@ -46,10 +32,10 @@ export function parseJobMessage(body: string): JobMessage {
 }
 
 export async function sendJobMessage(jobId: string, queueUrl = jobQueueUrl()): Promise<void> {
-  await sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: jobMessageBody(jobId) }));
+  await sendMessage(queueUrl, jobMessageBody(jobId));
 }
 
 /** Keeps a received message invisible for `seconds` more: how a retry backs off through SQS. */
 export async function delayMessage(receiptHandle: string, seconds: number, queueUrl = jobQueueUrl()): Promise<void> {
-  await sqsClient().send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+  await changeVisibility(queueUrl, receiptHandle, seconds);
 }

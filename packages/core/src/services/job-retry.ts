@@ -1,12 +1,8 @@
 import { queue } from '@aiworker/infra/queue';
+import { config } from '../config.js';
 
 /** SQS caps a message's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
-
-const numberFromEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value >= 0 ? value : fallback;
-};
 
 /**
  * Retry settings, from the environment so tests can run them fast:
@@ -14,10 +10,11 @@ const numberFromEnv = (name: string, fallback: number): number => {
  * AIWORKER_JOB_LEASE_SECONDS (default: the queue's visibility timeout).
  */
 export function retrySettings() {
+  const { baseSeconds, maxSeconds, leaseSeconds } = config().jobRetry;
   return {
-    baseSeconds: numberFromEnv('AIWORKER_RETRY_BASE_SECONDS', 5),
-    maxSeconds: numberFromEnv('AIWORKER_RETRY_MAX_SECONDS', 300),
-    leaseSeconds: numberFromEnv('AIWORKER_JOB_LEASE_SECONDS', queue.visibilityTimeoutSeconds),
+    baseSeconds,
+    maxSeconds,
+    leaseSeconds: leaseSeconds ?? queue.visibilityTimeoutSeconds,
     maxReceiveCount: queue.maxReceiveCount,
   };
 }

@@ -4,6 +4,7 @@ import { jobRepository } from '../db/job-repository.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { isThrottlingError } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import type { JobRecord } from '../schemas/job.js';
 import { parseJobMessage } from './job-queue.js';
 import { performJob, type JobGitea } from './job-operations.js';
@@ -35,7 +36,8 @@ const isFinished = (job: JobRecord) => job.status === 'succeeded' || job.status 
  */
 async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unknown'> {
   const { leaseSeconds, baseSeconds } = retrySettings();
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const giveUp = () => new RetryLaterError(`Job ${jobId} kept changing while it was being claimed`, Math.max(1, Math.ceil(baseSeconds)));
+  return retry<JobRecord | 'duplicate' | 'unknown'>({ attempts: 3, giveUp, backoffMs: () => 0 }, async () => {
     const job = await jobRepository.get(jobId);
     if (!job) return 'unknown';
     if (isFinished(job)) return 'duplicate';
@@ -55,9 +57,8 @@ async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unkno
       updatedAt: at,
       version: job.version + 1,
     };
-    if (await jobRepository.save(claimed, job.version)) return claimed;
-  }
-  throw new RetryLaterError(`Job ${jobId} kept changing while it was being claimed`, Math.max(1, Math.ceil(baseSeconds)));
+    return (await jobRepository.save(claimed, job.version)) ? claimed : AGAIN;
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { createHmac } from 'node:crypto';
 import { projectRepository } from '../db/project-repository.js';
 import type { JobInputOf, JobRecord } from '../schemas/job.js';
@@ -18,7 +19,7 @@ class RetryableNotificationError extends Error {
 }
 
 /** AIWORKER_NOTIFY_ALLOW_PRIVATE=true: notifications may go to loopback, link-local and private addresses (a laptop, a private network). */
-const internalAllowed = () => process.env.AIWORKER_NOTIFY_ALLOW_PRIVATE === 'true';
+const internalAllowed = () => config().notifyAllowPrivate;
 
 /** The URL's host only: a Slack incoming-webhook URL is itself a secret, so it is never logged or recorded. */
 const hostOf = (url: string) => {

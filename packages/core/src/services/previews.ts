@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { now } from '../ids.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
@@ -15,10 +16,7 @@ import { saveTaskChange } from './task-changes.js';
  */
 const LIVE: readonly Preview['state'][] = ['success', 'pending'];
 
-export const previewGraceSeconds = () => {
-  const seconds = Number(process.env.AIWORKER_PREVIEW_GRACE_SECONDS ?? 1800);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : 1800;
-};
+export const previewGraceSeconds = () => config().previewGraceSeconds;
 
 /** The task's preview after `checks`; undefined when it does not change (no preview context, or it has not reported). */
 export function previewOf(current: Preview | undefined, previewContext: string | undefined, checks: Checks | undefined): Preview | undefined {

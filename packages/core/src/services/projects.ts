@@ -5,6 +5,7 @@ import { taskRepository } from '../db/task-repository.js';
 import type { PageQuery } from '../schemas/common.js';
 import type { Project, ProjectCreate, ProjectUpdate } from '../schemas/project.js';
 import { updateVersioned } from './optimistic.js';
+import { AGAIN, retry } from '../db/retry.js';
 
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const at = now();
@@ -72,17 +73,16 @@ const hasTasks = async (project: ProjectRecord) => (project.taskCount ?? 0) > 0 
  * or is refused itself (404 project): never a task without a project.
  */
 export async function deleteProject(id: string, expectedVersion?: number): Promise<Project> {
-  for (let attempt = 1; ; attempt++) {
+  const giveUp = () => new ConflictError(`Project '${id}' kept changing while it was being deleted; try again`, { projectId: id });
+  return retry({ attempts: 20, giveUp, backoffMs: () => 0 }, async () => {
     const project = await getProjectRecord(id);
     if (expectedVersion !== undefined && expectedVersion !== project.version) {
       throw new VersionConflictError('Project', id, expectedVersion, project.version);
     }
     if (await hasTasks(project)) throw new ConflictError(`Project '${id}' still has tasks; delete them first`, { projectId: id });
-    if (await projectRepository.delete(project, project.version)) {
-      recent.delete(id);
-      return publicProject(project);
-    }
     // Changed or given a task meanwhile: look again (a version the caller sent is checked again above).
-    if (attempt >= 20) throw new ConflictError(`Project '${id}' kept changing while it was being deleted; try again`, { projectId: id });
-  }
+    if (!(await projectRepository.delete(project, project.version))) return AGAIN;
+    recent.delete(id);
+    return publicProject(project);
+  });
 }

@@ -4,11 +4,13 @@ import { deliveryRepository } from '../db/delivery-repository.js';
 import { pullRepository, type PullLink } from '../db/pull-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact, type TransactItem } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import type { WebhookReceipt } from '../schemas/gitea-webhook.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { saveTaskChange } from './task-changes.js';
-import { isSendBack, sendBack } from './tasks.js';
+import { appendFeedback as appendText } from './feedback.js';
+import { isSendBack, sendBack } from './send-back.js';
 
 /**
  * What a person did to a pull request in Gitea, and what it does to the task behind it. Every effect
@@ -40,9 +42,6 @@ export interface PullEvent {
   effect: PullEffect;
 }
 
-/** The feedback kept on a task is bounded: the newest text wins. */
-export const FEEDBACK_LIMIT = 20_000;
-
 const REVIEW_STATES: readonly TaskState[] = ['ready_to_test', 'approved'];
 const FINAL_STATES: readonly TaskState[] = ['staging', 'production', 'cancelled'];
 
@@ -54,12 +53,10 @@ interface Outcome {
   message: string;
 }
 
+/** Review or comment text from Gitea added to the task's feedback; the feedback as it was when the text is empty. */
 function appendFeedback(task: Task, login: string, what: string, text: string): string | undefined {
   const body = text.trim();
-  if (!body) return task.feedback;
-  const entry = `${login} ${what} in Gitea:\n${body}`;
-  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
-  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
+  return body ? appendText(task.feedback, `${login} ${what} in Gitea:\n${body}`) : task.feedback;
 }
 
 const withoutReviewLeftovers = (task: Task): Task => {
@@ -169,7 +166,8 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     message,
     ...(task ? { taskId: task.id, state: task.state } : {}),
   });
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const giveUp = () => new ConflictError(`Pull request #${event.number} kept changing while delivery ${event.deliveryId} was applied; Gitea may redeliver it`);
+  return retry({ attempts: ATTEMPTS, giveUp }, async () => {
     // Side by side: whether this delivery was applied, and the pull request's link to its task.
     const [seen, link] = await Promise.all([deliveryRepository.seen(event.deliveryId, event.contentKey), pullRepository.get(event.owner, event.repo, event.number)]);
     if (seen) return receipt('duplicate', 'This delivery (or a replay of it under another delivery id) was applied before; nothing changed');
@@ -193,7 +191,6 @@ export async function applyPullEvent(event: PullEvent): Promise<WebhookReceipt> 
     if (written) return receipt('applied', outcome.message, result);
     // A guard failed: this delivery was applied meanwhile, or the task or its link moved on. Look again,
     // after a jittered pause so deliveries racing for the same task spread out.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
-  }
-  throw new ConflictError(`Pull request #${event.number} kept changing while delivery ${event.deliveryId} was applied; Gitea may redeliver it`);
+    return AGAIN;
+  });
 }

@@ -1,10 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { config } from '../config.js';
 import { now } from '../ids.js';
-import { agentPk, agentRepository, agentStatusPk, releaseAgentUpdate, statusKeyNames } from '../db/agent-repository.js';
+import { agentRepository } from '../db/agent-repository.js';
+import { leaseRepository } from '../db/lease-repository.js';
 import { allShards } from '../db/keys.js';
 import { taskRepository } from '../db/task-repository.js';
-import { tableName, transact, type TransactItem } from '../db/store.js';
+import type { TransactItem } from '../db/store.js';
 import type { AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Task } from '../schemas/task.js';
 import { applyStateChange, stateEvent } from './task-changes.js';
@@ -73,7 +73,7 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
     released = { ...applyStateChange(task, change), updatedAt: at, version: task.version + 1 };
     items.push(...taskRepository.change(task, released), taskRepository.eventPut(stateEvent(task, released, change)));
   }
-  items.push(agentOfflineUpdate(agent, at));
+  items.push(leaseRepository.offlineUpdate(agent, at));
   // The project of the task it dropped hears about it (an agent silent without a task concerns no project).
   const notice = released
     ? await projectNotification(released.projectId, {
@@ -87,7 +87,7 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
     : undefined;
   if (notice) items.push(notice.put);
 
-  if (!(await commit(items))) {
+  if (!(await leaseRepository.commit(items))) {
     // A heartbeat or tool call landed (or the task moved on) meanwhile: the agent keeps everything.
     result.skippedAgents.push(agent.id);
     return;
@@ -95,37 +95,4 @@ async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResu
   result.expiredAgents.push(agent.id);
   if (released) result.releasedTasks.push(released.id);
   await dispatchNotifications([notice?.jobId]);
-}
-
-/**
- * The agent goes offline (and lets go of the task it pointed at, if any) only if it was not seen since
- * the sweeper read it.
- */
-function agentOfflineUpdate(agent: AgentRecord, at: string): TransactItem {
-  if (agent.currentTaskId) {
-    const item = releaseAgentUpdate(agent.id, agent.currentTaskId, at, 'offline');
-    item.Update!.ConditionExpression += ' AND lastSeenAt = :seen';
-    item.Update!.ExpressionAttributeValues![':seen'] = agent.lastSeenAt;
-    return item;
-  }
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: { pk: agentPk(agent.id), sk: 'AGENT' },
-      UpdateExpression: 'SET #status = :offline, #statusPk = :statusPk, updatedAt = :at, version = version + :one',
-      ConditionExpression: 'lastSeenAt = :seen AND attribute_not_exists(currentTaskId)',
-      ExpressionAttributeNames: { '#status': 'status', '#statusPk': statusKeyNames['#statusPk'] },
-      ExpressionAttributeValues: { ':offline': 'offline', ':statusPk': agentStatusPk(agent.id, 'offline'), ':at': at, ':one': 1, ':seen': agent.lastSeenAt },
-    },
-  };
-}
-
-/** True when written; false when a guard failed or another transaction touched the same items. */
-async function commit(items: TransactItem[]): Promise<boolean> {
-  try {
-    return (await transact(items)).length === 0;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return false;
-    throw error;
-  }
 }

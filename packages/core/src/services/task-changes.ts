@@ -9,6 +9,7 @@ import { issueProgressJob } from './issue-progress.js';
 import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import type { AgentNotice } from '../schemas/agent.js';
 import { assertTransition, isActive } from '../state-machine.js';
+import { actorName } from './actor-names.js';
 
 export interface StateChange {
   to: TaskState;
@@ -23,16 +24,6 @@ export interface StateChange {
   /** With `backlog`: keep the task out of the claimable backlog until a person retries it (why, as `held`). */
   hold?: string;
 }
-
-/** The same at the start of a sentence (a Gitea login is left as it is). */
-export const ActorName = (actor: string | undefined): string => {
-  const name = actorName(actor);
-  return actor?.startsWith('gitea:') ? name : `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-};
-
-/** How an event's message names who acted. */
-export const actorName = (actor: string | undefined): string =>
-  !actor ? 'a user' : actor === 'admin' ? 'the admin' : actor.startsWith('gitea:') ? actor.slice('gitea:'.length) : actor.startsWith('agent:') ? `agent ${actor.slice(6)}` : actor;
 
 /** Applies a state change to a task: the transition rule and what each state carries with it. */
 export function applyStateChange(task: Task, change: StateChange): Task {

@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { ForbiddenError, InvalidCursorError, NotFoundError, ValidationError } from '../errors.js';
 import { now } from '../ids.js';
 import { logRepository } from '../db/log-repository.js';
@@ -6,11 +7,11 @@ import { LOG_BATCH_CHARS, type LogEntry, type TaskLogQuery } from '../schemas/ru
 import type { Task } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { assertAssigned } from './agent-tasks.js';
-import { actorName } from './task-changes.js';
+import { actorName } from './actor-names.js';
 
 /** How long a task's log is kept (DynamoDB TTL); AIWORKER_LOG_RETENTION_DAYS. */
 export const logRetentionDays = (): number => {
-  const days = Number(process.env.AIWORKER_LOG_RETENTION_DAYS ?? 14);
+  const days = config().logRetentionDays;
   return Number.isFinite(days) && days > 0 ? days : 14;
 };
 

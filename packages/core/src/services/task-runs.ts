@@ -3,7 +3,8 @@ import { now } from '../ids.js';
 import type { Task } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { changeTask } from './tasks.js';
-import { ActorName, applyStateChange } from './task-changes.js';
+import { ActorName } from './actor-names.js';
+import { applyStateChange } from './task-changes.js';
 
 /**
  * A person steers a run from the board: Stop ends it (the task goes to the backlog, held there so no

@@ -8,15 +8,18 @@ import { RetryCreation, explainDependencyFailure, planDependencies } from './dep
 import { planDependsOnEdit } from './dependency-edits.js';
 import { releaseBeforeDelete } from './dependency-release.js';
 import { projectRepository } from '../db/project-repository.js';
-import { isTransactionConflict, tableName, transact, type TransactItem } from '../db/store.js';
-import { agentPk, agentStatusPk, releaseAgentUpdate, agentRepository, statusKeyNames } from '../db/agent-repository.js';
+import { isTransactionConflict, transact, type TransactItem } from '../db/store.js';
+import { releaseAgentUpdate, agentRepository } from '../db/agent-repository.js';
 import type { PageQuery } from '../schemas/common.js';
 import type { Task, TaskCreate, TaskListQuery, TaskRespond, TaskUpdate } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { updateVersioned } from './optimistic.js';
-import { ActorName, actorName, applyStateChange, releaseNotice, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
+import { AGAIN, retry } from '../db/retry.js';
+import { ActorName, actorName } from './actor-names.js';
+import { applyStateChange, releaseNotice, saveTaskChange, stateEvent, type StateChange } from './task-changes.js';
 import type { TaskEvent } from '../schemas/task.js';
-import { FEEDBACK_LIMIT } from './review-effects.js';
+import { appendFeedback } from './feedback.js';
+import { isSendBack, sendBack, type Plan } from './send-back.js';
 
 /** Tries of a task creation that keeps colliding with others in the same project (their count). */
 const CREATE_ATTEMPTS = 20;
@@ -30,7 +33,10 @@ const CREATE_ATTEMPTS = 20;
 export async function createTask(input: TaskCreate & Pick<Task, 'issue'>, actor?: string, options: { extra?: (taskId: string) => TransactItem[] } = {}): Promise<Task> {
   const at = now();
   const id = newId();
-  for (let attempt = 1; ; attempt++) {
+  // Many tasks created in one project at once collide on its count (TransactionConflict): each lost race
+  // wrote nothing, so this request's retry budget is as large as its budget of lost races.
+  const giveUp = () => new ConflictError('The tasks this one depends on keep changing; try again');
+  return retry({ attempts: CREATE_ATTEMPTS, giveUp, transientTries: CREATE_ATTEMPTS, backoffMs: () => Math.random() * 50 }, async () => {
     // Dependencies are read (and checked) again on every try: one of them may have moved meanwhile.
     const plan = await planDependencies({ id, ...input });
     const base: Task = { id, ...input, state: 'backlog', ...(plan.openDependencies ? { openDependencies: plan.openDependencies } : {}), ...(actor ? { createdBy: actor } : {}), createdAt: at, updatedAt: at, version: 1 };
@@ -53,26 +59,17 @@ export async function createTask(input: TaskCreate & Pick<Task, 'issue'>, actor?
     // What must be written with the task (an issue's link, issue-sync.ts): if one of its guards fails, nothing is.
     const extra = options.extra?.(id) ?? [];
     const extraFrom = items.push(...extra) - extra.length;
-    try {
-      const failed = await transact(items);
-      if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
-      if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
-      if (failed.some((index) => index >= extraFrom)) throw new ConflictError(`Task '${task.id}' was not created: what goes with it changed meanwhile`, { extra: true });
-      if (failed.length) {
-        // A dependency changed (or has as many dependents as it may): plan again, or say which.
-        if (attempt >= CREATE_ATTEMPTS) throw new ConflictError('The tasks this one depends on keep changing; try again');
-        await explainDependencyFailure(task.dependsOn ?? []).catch((error: unknown) => {
-          if (!(error instanceof RetryCreation)) throw error;
-        });
-        continue;
-      }
-      return base;
-    } catch (error) {
-      // Many tasks created in one project at once collide on its count: each lost race wrote nothing.
-      if (!isTransactionConflict(error) || attempt >= CREATE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50));
-    }
-  }
+    const failed = await transact(items);
+    if (failed.includes(0)) throw new NotFoundError('Project', task.projectId);
+    if (failed.includes(1)) throw new ConflictError(`Task '${task.id}' already exists`);
+    if (failed.some((index) => index >= extraFrom)) throw new ConflictError(`Task '${task.id}' was not created: what goes with it changed meanwhile`, { extra: true });
+    if (!failed.length) return base;
+    // A dependency changed (or has as many dependents as it may): plan again, or say which.
+    await explainDependencyFailure(task.dependsOn ?? []).catch((error: unknown) => {
+      if (!(error instanceof RetryCreation)) throw error;
+    });
+    return AGAIN;
+  });
 }
 
 export async function getTask(id: string): Promise<Task> {
@@ -120,11 +117,7 @@ export function updateTask(id: string, input: TaskUpdate, actor?: string): Promi
 const sameIds = (a: string[], b: string[]) => a.length === b.length && a.every((id, index) => id === b[index]);
 
 /** The task's review feedback with a person's send-back note added (bounded like review feedback from Gitea). */
-function withFeedback(task: Task, actor: string | undefined, text: string): string {
-  const entry = `${ActorName(actor)} sent it back from the board:\n${text}`;
-  const all = task.feedback ? `${task.feedback}\n\n${entry}` : entry;
-  return all.length > FEEDBACK_LIMIT ? `…${all.slice(all.length - FEEDBACK_LIMIT + 1)}` : all;
-}
+const withFeedback = (task: Task, actor: string | undefined, text: string): string => appendFeedback(task.feedback, `${ActorName(actor)} sent it back from the board:\n${text}`);
 
 /** A person's edit of a task's fields (title, description, priority, dependsOn), for the events timeline. */
 function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description' | 'priority' | 'dependsOn'>>, actor: string, dependencyNote?: string): TaskEvent {
@@ -134,64 +127,6 @@ function editEvent(task: Task, fields: Partial<Pick<Task, 'title' | 'description
   const note = dependencyNote ? `; ${dependencyNote}` : '';
   return { taskId: task.id, at: now(), type: 'edited', actor, message: `${actorName(actor)} changed ${what.join(', ') || 'nothing'}${note}` };
 }
-
-export type Plan = { next: Task; change?: StateChange; extra?: TransactItem[]; event?: TaskEvent };
-
-/** States a task is sent back from for rework (review and after). */
-const SEND_BACK_STATES: readonly Task['state'][] = ['ready_to_test', 'approved', 'staging'];
-
-/**
- * A finished task (ready_to_test, approved, staging) sent back to in_progress for rework: by changes requested
- * in Gitea, or by a person (for a task no agent has, only with feedback: without, the person works on it).
- */
-export const isSendBack = (task: Task, to: Task['state']) => to === 'in_progress' && SEND_BACK_STATES.includes(task.state);
-
-/**
- * Rework goes back to the agent that did the work (when it has one), as its one held task (an agent holds at most one;
- * an in_progress task is always held by its agent, which is what the lease sweeper relies on): if that
- * agent is free and online, it holds the task again (the task and the agent change in one transaction,
- * the agent only if it still holds nothing). Otherwise — it works on another task, is offline or gone —
- * the task goes to the backlog unassigned, where the next agent claims it, and the event says why.
- */
-export async function sendBack(task: Task, next: Task, actor?: string): Promise<Plan> {
-  const agentId = task.assignedAgentId;
-  const agent = agentId ? await agentRepository.get(agentId) : undefined;
-  const sentBack = `${ActorName(actor)} sent the task back from ${task.state} for rework`;
-  if (agentId && agent && !agent.currentTaskId && agent.status !== 'offline') {
-    return {
-      // A new hold: results of jobs asked for before the task left the agent's hands move nothing.
-      next: { ...next, claimedAt: now() },
-      change: { to: 'in_progress', eventType: 'sent_back', actor, note: `${sentBack}; agent ${agentId} holds it again` },
-      extra: [reattachAgentUpdate(agentId, task.id, now())],
-    };
-  }
-  const why = !agentId
-    ? 'no agent has it'
-    : !agent
-      ? `its agent ${agentId} no longer exists`
-      : agent.status === 'offline'
-        ? `its agent ${agentId} is offline`
-        : `its agent ${agentId} is working on task ${agent.currentTaskId}`;
-  const queued: Task = { ...next, state: 'backlog' };
-  delete queued.assignedAgentId;
-  delete queued.claimedAt;
-  return { next: queued, change: { to: 'backlog', eventType: 'sent_back', actor, note: `${sentBack}; ${why}, so it waits in the backlog for the next agent` } };
-}
-
-/**
- * Gives a task back to its agent: only if the agent exists, holds no task and is not offline. Unlike a
- * claim it leaves lastSeenAt alone: a person sending work back is no sign of life from the agent.
- */
-const reattachAgentUpdate = (agentId: string, taskId: string, at: string): TransactItem => ({
-  Update: {
-    TableName: tableName(),
-    Key: { pk: agentPk(agentId), sk: 'AGENT' },
-    UpdateExpression: 'SET currentTaskId = :taskId, #status = :busy, #statusPk = :statusPk, updatedAt = :at, version = version + :one',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(currentTaskId) AND #status <> :offline',
-    ExpressionAttributeNames: { '#status': 'status', '#statusPk': statusKeyNames['#statusPk'] },
-    ExpressionAttributeValues: { ':taskId': taskId, ':busy': 'busy', ':statusPk': agentStatusPk(agentId, 'busy'), ':offline': 'offline', ':at': at, ':one': 1 },
-  },
-});
 
 /** A state change asked for by an agent or a person (MCP `update_task_status`, sweeper, worker). */
 export function transitionTask(id: string, change: StateChange, expectedVersion?: number, guard?: (task: Task) => void): Promise<Task> {
@@ -243,20 +178,19 @@ export function changeTask(id: string, expectedVersion: number | undefined, plan
  * gone, so it is in the log: `Task deleted` with the actor, the task and its project.
  */
 export async function deleteTask(id: string, expectedVersion?: number, actor?: string): Promise<Task> {
-  for (let attempt = 1; ; attempt++) {
+  const giveUp = () => new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });
+  return retry({ attempts: 20, giveUp, backoffMs: () => 0 }, async () => {
     const task = await getTask(id);
     if (expectedVersion !== undefined && expectedVersion !== task.version) {
       throw new VersionConflictError('Task', id, expectedVersion, task.version);
     }
     // First the tasks waiting for it or under it let go of it; a new one arriving meanwhile moves its version, and we look again.
     await releaseBeforeDelete(task, actor);
-    if (await deleteTaskAt(task, actor)) {
-      await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id), usageRepository.deleteAttemptMarks(id)]);
-      logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
-      return task;
-    }
-    if (attempt >= 20) throw new ConflictError(`Task '${id}' kept changing while it was being deleted; try again`, { id });
-  }
+    if (!(await deleteTaskAt(task, actor))) return AGAIN;
+    await Promise.all([taskRepository.deleteEvents(id), taskRepository.deleteDependentEdges(id), logRepository.deleteAll(id), usageRepository.deleteAttemptMarks(id)]);
+    logger.info('Task deleted', { taskId: id, projectId: task.projectId, title: task.title, actor: actor ?? 'system' });
+    return task;
+  });
 }
 
 /** One try: false when the task's version moved on. Guards on other items that no longer apply are dropped. */

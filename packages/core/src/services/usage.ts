@@ -3,6 +3,7 @@ import { now } from '../ids.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
 import { transact } from '../db/store.js';
+import { AGAIN, retry } from '../db/retry.js';
 import { addedUsage, usageRepository, utcDay } from '../db/usage-repository.js';
 import type { Project } from '../schemas/project.js';
 import type { AttemptReport, Usage } from '../schemas/run.js';
@@ -26,7 +27,8 @@ const attemptKey = (task: Task, agentId: string, report: AttemptReport): string 
 export async function recordAttempt(agentId: string, report: AttemptReport): Promise<{ usage: Usage; dayCostUsd: number; counted: boolean }> {
   const day = utcDay();
   let withProject = true;
-  for (let round = 1; ; round++) {
+  const giveUp = () => new ConflictError(`Task '${report.taskId}' kept changing; report the attempt again`);
+  return retry({ attempts: 20, giveUp, backoffMs: () => 0 }, async () => {
     const task = await taskRepository.get(report.taskId);
     if (!task) throw new NotFoundError('Task', report.taskId);
     agentRunAccess(task, agentId);
@@ -55,8 +57,8 @@ export async function recordAttempt(agentId: string, report: AttemptReport): Pro
     }
     // The project is gone (nothing to total), or the task moved on: read it again.
     if (withProject && failed.includes(3)) withProject = false;
-    if (round >= 20) throw new ConflictError(`Task '${report.taskId}' kept changing; report the attempt again`);
-  }
+    return AGAIN;
+  });
 }
 
 function attemptMessage(report: AttemptReport): string {

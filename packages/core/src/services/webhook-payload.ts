@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { DomainError, ValidationError } from '../errors.js';
 import { projectRepository } from '../db/project-repository.js';
+import { config } from '../config.js';
 
 /** What reading Gitea's webhook payloads needs, whichever event (gitea-webhooks.ts, issue-sync.ts). */
 
@@ -35,7 +36,7 @@ export function instant(stamp: string | null | undefined, field: string): string
  * registration job recorded, else the poster of the pull request (aiworker opened it with that account).
  */
 export async function isAiworker(owner: string, repo: string, login: string, posters: Array<string | undefined>): Promise<boolean> {
-  const configured = process.env.AIWORKER_GITEA_LOGIN;
+  const configured = config().gitea.login;
   const known = configured ? [configured] : [(await projectRepository.getHook(owner, repo))?.giteaLogin, ...posters];
   return known.some((candidate) => candidate?.toLowerCase() === login.toLowerCase());
 }

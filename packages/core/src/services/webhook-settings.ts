@@ -1,3 +1,4 @@
+import { config } from '../config.js';
 import { secret } from '../secrets.js';
 
 /**
@@ -8,9 +9,10 @@ import { secret } from '../secrets.js';
  *   `npm start`): the HMAC secret. Only whether it is set is looked at here.
  * Hooks are registered only when both are known.
  */
-export function webhookSettings(env: NodeJS.ProcessEnv = process.env): { receiverUrl?: string; configured: boolean; missing: string[] } {
-  const base = env.AIWORKER_PUBLIC_URL?.trim().replace(/\/+$/, '');
-  const receiverUrl = env.AIWORKER_WEBHOOK_URL?.trim() || (base ? `${base}/api/webhooks/gitea` : undefined);
+export function webhookSettings(): { receiverUrl?: string; configured: boolean; missing: string[] } {
+  const settings = config();
+  const base = settings.auth.publicUrl?.trim().replace(/\/+$/, '');
+  const receiverUrl = settings.webhookUrl || (base ? `${base}/api/webhooks/gitea` : undefined);
   const missing = [...(receiverUrl ? [] : ['AIWORKER_PUBLIC_URL (or AIWORKER_WEBHOOK_URL)']), ...(secret('WebhookSecret') ? [] : ['the WebhookSecret secret (AIWORKER_WEBHOOK_SECRET for npm start)'])];
   return { receiverUrl, configured: missing.length === 0, missing };
 }

@@ -1,0 +1,78 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  SendMessageCommand,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { config } from '../config.js';
+
+/**
+ * The one module of core that speaks SQS (services reach the queue through it, as they reach DynamoDB
+ * through db/; .dependency-cruiser.cjs holds them to it). Queues are named by URL.
+ */
+
+let cached: { endpoint: string | undefined; client: SQSClient } | undefined;
+
+/**
+ * The SQS client, honouring AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL (fauxqs, LocalStack or AWS). The
+ * endpoint is passed explicitly so the SDK does not try to derive one from a local queue URL.
+ */
+export function sqsClient(): SQSClient {
+  const endpoint = config().endpoints.sqs;
+  if (cached && cached.endpoint === endpoint) return cached.client;
+  cached?.client.destroy();
+  cached = { endpoint, client: new SQSClient(endpoint ? { endpoint } : {}) };
+  return cached.client;
+}
+
+export interface QueuedMessage {
+  body: string;
+  receiptHandle: string;
+}
+
+export async function sendMessage(queueUrl: string, body: string): Promise<void> {
+  await sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+}
+
+/** Keeps a received message invisible for `seconds` more (0: visible again at once). */
+export async function changeVisibility(queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+  await sqsClient().send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+}
+
+/** Up to ten messages, held invisible for `visibilitySeconds`; none when the queue is empty (no long poll). */
+export async function receiveMessages(queueUrl: string, visibilitySeconds: number): Promise<QueuedMessage[]> {
+  const received = await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: visibilitySeconds }));
+  return (received.Messages ?? []).map((message) => ({ body: message.Body ?? '', receiptHandle: message.ReceiptHandle! }));
+}
+
+export async function deleteMessage(queueUrl: string, receiptHandle: string): Promise<void> {
+  await sqsClient().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+}
+
+async function queueArn(queueUrl: string): Promise<string> {
+  const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`SQS did not tell the ARN of ${queueUrl}`);
+  return arn;
+}
+
+/**
+ * Asks SQS to move every message of a dead-letter queue to `destinationUrl` (StartMessageMoveTask, which
+ * runs in SQS, asynchronously). False when this SQS has no such action: fauxqs (the local runtime's and
+ * the tests' SQS) answers `InvalidAction` ("Unknown action: StartMessageMoveTask"), an emulator that knows
+ * the name but not the feature `UnsupportedOperation`; the caller then moves the messages itself.
+ */
+export async function startMessageMove(sourceUrl: string, destinationUrl: string): Promise<boolean> {
+  try {
+    const [SourceArn, DestinationArn] = await Promise.all([queueArn(sourceUrl), queueArn(destinationUrl)]);
+    await sqsClient().send(new StartMessageMoveTaskCommand({ SourceArn, DestinationArn }));
+    return true;
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'InvalidAction' || name === 'UnsupportedOperation') return false;
+    throw error;
+  }
+}

@@ -83,8 +83,9 @@ async function applySnapshot(deliveryId: string, eventType: string, body: Buffer
     url: payload.issue.html_url ?? '',
     updatedAt: instant(payload.issue.updated_at, 'issue.updated_at'),
   };
-  // What the delivery says: the issue as it is after the change (a replay says the same).
-  const contentKey = keyOf(['issue', owner, repo, issue.number, JSON.stringify(issue)]);
+  // What the delivery says: the change and the issue as it is after it (a replay says the same). The action is
+  // part of it: Gitea stamps whole seconds, so an edit and a relabel in one second leave the same issue behind.
+  const contentKey = keyOf(['issue', owner, repo, issue.number, eventType, payload.action, JSON.stringify(issue)]);
   const actor = `gitea:${login}`;
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

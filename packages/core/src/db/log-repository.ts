@@ -3,7 +3,7 @@ import { InvalidCursorError } from '../errors.js';
 import type { LogEntry } from '../schemas/run.js';
 import { documentClient } from './client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { deleteKeys, tableName } from './store.js';
+import { deletePrefixed, tableName } from './store.js';
 import { taskPk } from './task-repository.js';
 import { table } from '@aiworker/infra/table';
 
@@ -51,19 +51,6 @@ export const logRepository = {
 
   /** Deletes a (deleted) task's log now rather than when its TTL comes. */
   deleteAll: async (taskId: string): Promise<void> => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':prefix': LOG_PREFIX },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      await deleteKeys((page.Items ?? []) as Array<{ pk: string; sk: string }>);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    await deletePrefixed(taskPk(taskId), LOG_PREFIX);
   },
 };

@@ -3,6 +3,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -86,6 +87,31 @@ export async function deleteKeys(keys: Array<{ pk: string; sk: string }>): Promi
       if (requests.length) await sleep(Math.min(1000, 20 * 2 ** round));
     }
   }
+}
+
+/**
+ * Deletes every item of partition `pk` whose sort key begins with `prefix` (a task's events, log lines, attempt
+ * marks): a Query of keys only, page by page, each page deleted in batches. Returns how many were deleted.
+ */
+export async function deletePrefixed(pk: string, prefix: string): Promise<number> {
+  let deleted = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const keys = (page.Items ?? []) as Array<{ pk: string; sk: string }>;
+    await deleteKeys(keys);
+    deleted += keys.length;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return deleted;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Task, TaskEvent, TaskListQuery, TaskState } from '../schemas/task.
 import { documentClient } from './client.js';
 import { allShards, backlogPk, indexEntry, projectBacklogPk, rankKey, shardOf, stripKeys, timeKey, type BacklogKind } from './keys.js';
 import { hydrate, queryPage, queryShardedPage } from './page.js';
-import { deleteKeys, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
+import { deleteKeys, deletePrefixed, getItem, tableName, versionedDelete, versionedPut, type Item, type TransactItem } from './store.js';
 
 export const taskPk = (id: string) => `TASK#${id}`;
 export const TASK_SK = 'TASK';
@@ -252,26 +252,7 @@ export const taskRepository = {
   /** Deletes the task's text item (with the task's delete). */
   deleteText: (id: string): TransactItem => ({ Delete: { TableName: tableName(), Key: { pk: taskPk(id), sk: TASK_TEXT_SK } } }),
   /** Deletes every event of a (deleted) task: a Query of its partition, keys only, then batched deletes. */
-  deleteEvents: async (taskId: string): Promise<number> => {
-    let deleted = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
-          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':events': 'EVENT#' },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const keys = (page.Items ?? []) as Array<{ pk: string; sk: string }>;
-      await deleteKeys(keys);
-      deleted += keys.length;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return deleted;
-  },
+  deleteEvents: (taskId: string): Promise<number> => deletePrefixed(taskPk(taskId), 'EVENT#'),
   /** A page of tasks; `text: false` leaves their text out (the board's list: one read per task, not two). */
   list: (query: TaskListQuery, options: { text?: boolean } = {}): Promise<Page<Task>> => taskPage(listTaskItems(query), options.text ?? true),
   events: (taskId: string, limit: number, cursor?: string): Promise<Page<TaskEvent>> =>

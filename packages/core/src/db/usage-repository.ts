@@ -1,9 +1,9 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { emptyUsage, type AttemptReport, type Usage } from '../schemas/run.js';
 import { documentClient } from './client.js';
 import { projectPk } from './keys.js';
-import { deleteKeys, tableName, type TransactItem } from './store.js';
+import { deletePrefixed, tableName, type TransactItem } from './store.js';
 import { TASK_SK, taskPk } from './task-repository.js';
 
 /**
@@ -99,20 +99,7 @@ export const usageRepository = {
 
   /** Deletes a (deleted) task's attempt marks now rather than when their TTL comes. */
   deleteAttemptMarks: async (taskId: string): Promise<void> => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': taskPk(taskId), ':prefix': ATTEMPT_PREFIX },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      await deleteKeys((page.Items ?? []) as Array<{ pk: string; sk: string }>);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    await deletePrefixed(taskPk(taskId), ATTEMPT_PREFIX);
   },
 
   dayCost: async (projectId: string, day: string): Promise<number> => {

@@ -1,10 +1,13 @@
 /**
  * Cold start: every bundle of `npm run build`, imported by a FRESH `node` process that answers its first real
  * event (API Gateway v2 for REST, function URL for MCP, SQS for the worker, a schedule for the sweeper),
- * against a fresh `node` process that only creates the DynamoDB client and does one GetItem, bundled by the
- * same build (bench/cold-start-floor.ts). Wall time from spawn to the result written and said done, both sides alike;
- * runs interleaved (floor, bundle, floor, bundle…): each bundle's median of BENCH_COLD_REPS (default 7) runs
- * against the median of the floor runs made just before each of them (drift on a shared machine hits both).
+ * against a floor that does the same physical work: a fresh `node` process that creates the bare SDK's
+ * clients and makes exactly the calls the function made on its first request (recorded on the wire by a
+ * pass-through proxy during an untimed first run, and sent side by side where the function sent them side
+ * by side; bench/cold-start-floors/), bundled by the same build. For MCP the floor is a bare SDK-v2 MCP
+ * server answering the same request after the same calls. Wall time from spawn to the result written and
+ * said done, both sides alike; runs interleaved (floor, bundle, floor, bundle…): each bundle's median of
+ * BENCH_COLD_REPS (default 7) runs against the median of its floor's runs made just before each of them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,8 @@ import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
 import { deployables, type Deployable } from '../stacks/deployables.js';
 import { figure, percentile, type Figure } from './stats.js';
+import { groupCalls, startCallRecorder } from './call-recorder.js';
+import type { ReplayGroups } from './cold-start-floors/replay.js';
 import type { BenchContext } from './context.js';
 
 const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
@@ -26,11 +31,17 @@ const SETTINGS = process.env.BENCH_COLD_BUILD === 'project' ? 'project' : 'sst';
 /** BENCH_COLD_ONLY=tasks/get,mcp: only the functions whose handler path contains one of these (while tuning one). */
 const ONLY = process.env.BENCH_COLD_ONLY?.split(',').map((part) => part.trim()).filter(Boolean);
 /**
- * Targets (issue 10): every REST function ≤ 1.15× the floor, MCP ≤ 1.5×; the worker too (its first event, a
- * job it reads and finds gone, is one read like the floor's). The sweeper's first invocation is a whole sweep
- * (a Query per shard of each index it watches, about 60), so it is reported against the floor without a target.
+ * Targets (issue 21): every function ≤ 1.15× its floor making the same calls; MCP ≤ 1.3× a bare SDK-v2 MCP
+ * server making the same calls.
  */
-const targetOf = (kind: string) => (kind === 'sweeper' ? undefined : { max: kind === 'mcp' ? 1.5 : 1.15 });
+const targetOf = (kind: string) => ({ max: kind === 'mcp' ? 1.3 : 1.15 });
+
+/** The floor bundles, by what the function talks to. */
+const FLOORS = {
+  dynamodb: { id: 'bench-cold-floor-dynamodb', kind: 'rest', handler: 'bench/cold-start-floors/dynamodb-replay' },
+  sqs: { id: 'bench-cold-floor-dynamodb-sqs', kind: 'rest', handler: 'bench/cold-start-floors/dynamodb-sqs-replay' },
+  mcp: { id: 'bench-cold-floor-mcp', kind: 'rest', handler: 'bench/cold-start-floors/mcp-replay' },
+} as const satisfies Record<string, Deployable>;
 
 interface Fixtures {
   projectId: string;
@@ -213,11 +224,11 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
   try {
     // Bundled as SST bundles them on deploy (scripts/build.ts sstEsbuildOptions: what AWS runs), or with the
     // project's own `npm run build` settings (BENCH_COLD_BUILD=project); the floor is bundled the same way.
-    const floorFn: Deployable = { id: 'bench-cold-start-floor', kind: 'rest', handler: 'bench/cold-start-floor' };
+    const floorFns: Deployable[] = Object.values(FLOORS);
     const chosen = deployables().filter((fn) => !ONLY || ONLY.some((part) => fn.handler.includes(part)));
-    const built = await buildFunctions({ outdir, functions: [...chosen, floorFn], settings: SETTINGS });
-    const floorBundle = built.find((bundle) => bundle.fn === floorFn)!;
-    const bundles = built.filter((bundle) => bundle.fn !== floorFn);
+    const built = await buildFunctions({ outdir, functions: [...chosen, ...floorFns], settings: SETTINGS });
+    const floorBundle = (fn: Deployable) => built.find((bundle) => bundle.fn === fn)!;
+    const bundles = built.filter((bundle) => !floorFns.includes(bundle.fn));
 
     // The processes get only what Lambda would give them: region, credentials, endpoints, table, queue, token.
     // A queue of their own, so the branch job the cold branch handler enqueues never reaches the job bench.
@@ -262,18 +273,41 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           return scheduledEvent();
       }
     };
-    const floorEvent = { pk: `TASK#${task.id}`, sk: 'TASK' };
+    // The first run of each bundle, untimed, warms the OS file cache and DynamoDB Local, and records on the
+    // wire (through pass-through proxies) the calls its first request makes: its floor replays them.
+    const dynamoRecorder = await startCallRecorder(ctx.dynamoEndpoint);
+    const sqsRecorder = await startCallRecorder(ctx.sqsEndpoint);
+    const recordingEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamoRecorder.endpoint, AWS_ENDPOINT_URL_SQS: sqsRecorder.endpoint };
+    const floors = new Map<BuiltBundle, { bundle: BuiltBundle; groups: ReplayGroups; calls: Record<string, number> }>();
+    try {
+      for (const bundle of bundles) {
+        dynamoRecorder.take();
+        sqsRecorder.take();
+        describeAnswer(bundle, (await invokeInFreshNode(bundle.file, await eventFor(bundle), recordingEnv)).result);
+        const recorded = [...dynamoRecorder.take(), ...sqsRecorder.take()].sort((a, b) => a.startMs - b.startMs);
+        const calls: Record<string, number> = {};
+        for (const call of recorded) calls[call.target.split('.').pop()!] = (calls[call.target.split('.').pop()!] ?? 0) + 1;
+        const fn = bundle.fn.kind === 'mcp' ? FLOORS.mcp : recorded.some((call) => !call.target.startsWith('DynamoDB')) ? FLOORS.sqs : FLOORS.dynamodb;
+        floors.set(bundle, { bundle: floorBundle(fn), groups: groupCalls(recorded), calls });
+      }
+    } finally {
+      await dynamoRecorder.stop();
+      await sqsRecorder.stop();
+    }
+    const floorEventFor = async (bundle: BuiltBundle) => {
+      const { groups } = floors.get(bundle)!;
+      return bundle.fn.kind === 'mcp' ? { ...((await eventFor(bundle)) as object), groups } : { groups };
+    };
+    for (const bundle of new Set([...floors.values()].map((floor) => floor.bundle))) {
+      const sample = [...floors].find(([, floor]) => floor.bundle === bundle)![0];
+      await invokeInFreshNode(bundle.file, await floorEventFor(sample), env);
+    }
 
-    // Warm the OS file cache and DynamoDB Local once, untimed.
-    await invokeInFreshNode(floorBundle.file, floorEvent, env);
-    for (const bundle of bundles) describeAnswer(bundle, (await invokeInFreshNode(bundle.file, await eventFor(bundle), env)).result);
-
-    const floorSamples: number[] = [];
     const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string; timings: Timing[]; floorTimings: Timing[] }>();
     for (let rep = 0; rep < REPS; rep++) {
       for (const bundle of bundles) {
-        const floor = await invokeInFreshNode(floorBundle.file, floorEvent, env);
-        if (!floor.result?.found) throw new Error(`floor GetItem found nothing: ${JSON.stringify(floor.result)}`);
+        const floor = await invokeInFreshNode(floors.get(bundle)!.bundle.file, await floorEventFor(bundle), env);
+        if (bundle.fn.kind === 'mcp' ? !(floor.result?.statusCode < 300) : floor.result?.calls === undefined) throw new Error(`floor of ${bundle.fn.handler} answered ${JSON.stringify(floor.result).slice(0, 300)}`);
         const event = await eventFor(bundle);
         const ours = await invokeInFreshNode(bundle.file, event, env);
         const answer = describeAnswer(bundle, ours.result);
@@ -283,11 +317,9 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
         if (ours.timing) entry.timings.push(ours.timing);
         if (floor.timing) entry.floorTimings.push(floor.timing);
         samples.set(bundle, entry);
-        floorSamples.push(floor.ms);
       }
     }
 
-    const allFloorsMedian = percentile(floorSamples, 50);
     const figures: Figure[] = [];
     const sorted = [...samples].sort(([a], [b]) => a.fn.handler.localeCompare(b.fn.handler));
     for (const [bundle, entry] of sorted) {
@@ -299,14 +331,15 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           build: SETTINGS === 'sst' ? 'SST deploy settings (scripts/build.ts sstEsbuildOptions)' : 'npm run build settings',
           kind: bundle.fn.kind,
           bundleBytes: bundle.bytes,
-          floorBundleBytes: floorBundle.bytes,
+          floorBundleBytes: floors.get(bundle)!.bundle.bytes,
+          callsOnFirstRequest: floors.get(bundle)!.calls,
+          callGroups: floors.get(bundle)!.groups.length,
           answer: entry.answer,
           samplesMs: entry.ms.map((ms) => Math.round(ms)),
           floorSamplesMs: entry.floorMs.map((ms) => Math.round(ms)),
           partsMs: medianParts(entry.timings),
           floorPartsMs: medianParts(entry.floorTimings),
-          allFloorsMedianMs: Math.round(allFloorsMedian),
-          floorIs: 'fresh node: DynamoDB client + one GetItem (bundled with the same esbuild settings), run just before each of this bundle\'s runs',
+          floorIs: `fresh node: ${bundle.fn.kind === 'mcp' ? 'a bare SDK-v2 MCP server answering the same request after ' : ''}the bare SDK's clients making the calls this function made on its first request (recorded on the wire; bench/cold-start-floors/), bundled with the same esbuild settings, run just before each of this bundle's runs`,
         }),
       );
     }

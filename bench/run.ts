@@ -13,6 +13,7 @@ import { benchColdStart } from './cold-start.js';
 import type { BenchContext } from './context.js';
 import { benchJobs } from './jobs.js';
 import { benchMcp } from './mcp.js';
+import { BENCH_MCP_FLOOR_PATH } from './mcp-floor.js';
 import { benchMcpFleet } from './mcp-fleet.js';
 import { benchBoard } from './board.js';
 import { benchFleet } from './fleet.js';
@@ -59,6 +60,8 @@ async function main() {
     adminToken: 'adm_bench',
     worker: false,
     sweeper: false,
+    // The bare SDK-v2 MCP server the MCP section measures ours against, served the same way as /mcp.
+    functions: [{ method: '*', path: BENCH_MCP_FLOOR_PATH, handler: 'bench/mcp-floor', routeKey: '$default' }],
   });
   const ctx: BenchContext = { runtime, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, tableName: runtime.tableName, adminToken: runtime.adminToken };
   const figures: Figure[] = [];

@@ -7,8 +7,9 @@ import { allShards } from '../db/keys.js';
  * claim is a write conditioned on the task's own state, so a candidate someone else took just loses —
  * which lets many claims share one read:
  *   - a process hands each candidate to one of its claims at most (no two claims here try the same task);
- *   - a copy older than FRESH_MS, or used up, is read again (by one Query per shard, side by side, shared
- *     by every claim waiting for it);
+ *   - a copy older than FRESH_MS is read again in the background while it still serves claims, up to
+ *     STALE_MS; one older than that, or used up, is read again before the claim goes on (by one Query per
+ *     shard, side by side, shared by every claim waiting for it);
  *   - "no task" is only answered from a read made for that very question.
  * Picking spreads agents from the first try: the next claim takes a random one of the oldest few tasks
  * of the highest priority waiting, so claims in different processes (Lambda instances) rarely collide.
@@ -16,6 +17,8 @@ import { allShards } from '../db/keys.js';
 export type { Candidate };
 
 const FRESH_MS = 250;
+/** How old a copy may be and still hand out candidates while a fresh read runs (the staleness bound). */
+const STALE_MS = 2 * FRESH_MS;
 /** Candidates read per shard (global) or per project: about what a busy process claims in FRESH_MS. */
 const PER_PARTITION = 25;
 /**
@@ -112,7 +115,11 @@ function take(copy: Copy, exclude: Set<string>): Candidate | undefined {
  */
 export async function nextCandidate(projectId: string | undefined, exclude: Set<string>): Promise<Candidate | undefined> {
   const copy = copies.get(scopeKey(projectId));
-  if (copy && Date.now() - copy.readAt < FRESH_MS) {
+  const age = copy ? Date.now() - copy.readAt : Infinity;
+  if (copy && age < STALE_MS) {
+    // Past FRESH_MS (but within STALE_MS) the copy still serves this claim while the next read runs beside
+    // it, so a process claiming steadily never waits for a read; a read's failure only leaves the copy as it is.
+    if (age >= FRESH_MS && !reading.has(scopeKey(projectId))) void read(projectId).catch(() => undefined);
     const candidate = take(copy, exclude);
     if (candidate) return candidate;
   }

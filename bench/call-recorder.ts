@@ -1,0 +1,79 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One AWS call as it went over the wire: its X-Amz-Target (e.g. `DynamoDB_20120810.GetItem`) and JSON body. */
+export interface RecordedCall {
+  target: string;
+  body: unknown;
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * A pass-through HTTP proxy in front of an AWS JSON-protocol endpoint (DynamoDB Local, fauxqs) that records
+ * every call made through it: what a function really sends on its first request, for a floor that replays
+ * exactly those calls with the bare SDK (bench/cold-start-floors/).
+ */
+export async function startCallRecorder(upstream: string): Promise<{ endpoint: string; take(): RecordedCall[]; stop(): Promise<void> }> {
+  const target = new URL(upstream);
+  let calls: RecordedCall[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const startMs = performance.now();
+      const call: RecordedCall = { target: String(req.headers['x-amz-target'] ?? ''), body: parse(body), startMs, endMs: startMs };
+      const upstreamRequest = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        (upstreamResponse) => {
+          res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+          upstreamResponse.pipe(res);
+          upstreamResponse.on('end', () => {
+            call.endMs = performance.now();
+            if (call.target) calls.push(call);
+          });
+        },
+      );
+      upstreamRequest.on('error', () => res.destroy());
+      upstreamRequest.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    take() {
+      const taken = calls.sort((a, b) => a.startMs - b.startMs);
+      calls = [];
+      return taken;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parse(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls that overlapped in time go in one group (sent side by side); groups follow one another. */
+export function groupCalls(calls: RecordedCall[]): Array<Array<Pick<RecordedCall, 'target' | 'body'>>> {
+  const groups: Array<Array<Pick<RecordedCall, 'target' | 'body'>>> = [];
+  let groupEnd = -Infinity;
+  for (const call of calls) {
+    if (groups.length === 0 || call.startMs >= groupEnd) {
+      groups.push([]);
+      groupEnd = call.endMs;
+    } else groupEnd = Math.max(groupEnd, call.endMs);
+    groups[groups.length - 1].push({ target: call.target, body: call.body });
+  }
+  return groups;
+}

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProject, createTask, registerAgent, requestBranch, transitionTask } from '../packages/core/src/index.js';
+import { createPersonToken } from '../packages/core/src/services/person-tokens.js';
 import { invokeInFreshNode, type FreshInvocation } from '../packages/local/src/fresh-node.js';
 import { secretEnvironment } from '../packages/local/src/secrets.js';
 import { httpEventV2, mcpPostEvent } from '../packages/local/src/lambda-events.js';
@@ -24,6 +25,7 @@ import { deployables, type Deployable } from '../stacks/deployables.js';
 import { figure, percentile, type Figure } from './stats.js';
 import { groupCalls, startCallRecorder } from './call-recorder.js';
 import type { ReplayGroups } from './cold-start-floors/replay.js';
+import { floorFor } from './cold-start-floors/generate.js';
 import type { BenchContext } from './context.js';
 
 const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
@@ -35,13 +37,6 @@ const ONLY = process.env.BENCH_COLD_ONLY?.split(',').map((part) => part.trim()).
  * server making the same calls.
  */
 const targetOf = (kind: string) => ({ max: kind === 'mcp' ? 1.3 : 1.15 });
-
-/** The floor bundles, by what the function talks to. */
-const FLOORS = {
-  dynamodb: { id: 'bench-cold-floor-dynamodb', kind: 'rest', handler: 'bench/cold-start-floors/dynamodb-replay' },
-  sqs: { id: 'bench-cold-floor-dynamodb-sqs', kind: 'rest', handler: 'bench/cold-start-floors/dynamodb-sqs-replay' },
-  mcp: { id: 'bench-cold-floor-mcp', kind: 'rest', handler: 'bench/cold-start-floors/mcp-replay' },
-} as const satisfies Record<string, Deployable>;
 
 interface Fixtures {
   projectId: string;
@@ -130,6 +125,13 @@ async function restEvent(route: RouteDefinition, fx: Fixtures, adminToken: strin
       break;
     case 'POST /api/agents':
       body = json({ name: 'cold agent' });
+      break;
+    case 'POST /api/people/tokens':
+      body = json({ name: 'cold token', scope: 'read' });
+      break;
+    case 'DELETE /api/people/tokens/{id}':
+      // The admin token's own tokens: one made for this run.
+      id = (await createPersonToken('admin', { name: 'cold delete', scope: 'read' })).id;
       break;
     case 'POST /api/agents/{id}/heartbeat':
       id = fx.agentId;
@@ -224,11 +226,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
   try {
     // Bundled as SST bundles them on deploy (scripts/build.ts sstEsbuildOptions: what AWS runs), or with the
     // project's own `npm run build` settings (BENCH_COLD_BUILD=project); the floor is bundled the same way.
-    const floorFns: Deployable[] = Object.values(FLOORS);
     const chosen = deployables().filter((fn) => !ONLY || ONLY.some((part) => fn.handler.includes(part)));
-    const built = await buildFunctions({ outdir, functions: [...chosen, ...floorFns], settings: SETTINGS });
-    const floorBundle = (fn: Deployable) => built.find((bundle) => bundle.fn === fn)!;
-    const bundles = built.filter((bundle) => !floorFns.includes(bundle.fn));
+    const bundles = await buildFunctions({ outdir, functions: chosen, settings: SETTINGS });
 
     // The processes get only what Lambda would give them: region, credentials, endpoints, table, queue, token.
     // A queue of their own, so the branch job the cold branch handler enqueues never reaches the job bench.
@@ -278,7 +277,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     const dynamoRecorder = await startCallRecorder(ctx.dynamoEndpoint);
     const sqsRecorder = await startCallRecorder(ctx.sqsEndpoint);
     const recordingEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamoRecorder.endpoint, AWS_ENDPOINT_URL_SQS: sqsRecorder.endpoint };
-    const floors = new Map<BuiltBundle, { bundle: BuiltBundle; groups: ReplayGroups; calls: Record<string, number> }>();
+    const recordings = new Map<BuiltBundle, { fn: Deployable; groups: ReplayGroups; calls: Record<string, number> }>();
     try {
       for (const bundle of bundles) {
         dynamoRecorder.take();
@@ -287,13 +286,16 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
         const recorded = [...dynamoRecorder.take(), ...sqsRecorder.take()].sort((a, b) => a.startMs - b.startMs);
         const calls: Record<string, number> = {};
         for (const call of recorded) calls[call.target.split('.').pop()!] = (calls[call.target.split('.').pop()!] ?? 0) + 1;
-        const fn = bundle.fn.kind === 'mcp' ? FLOORS.mcp : recorded.some((call) => !call.target.startsWith('DynamoDB')) ? FLOORS.sqs : FLOORS.dynamodb;
-        floors.set(bundle, { bundle: floorBundle(fn), groups: groupCalls(recorded), calls });
+        recordings.set(bundle, { fn: floorFor(recorded.map((call) => call.target), bundle.fn.kind === 'mcp'), groups: groupCalls(recorded), calls });
       }
     } finally {
       await dynamoRecorder.stop();
       await sqsRecorder.stop();
     }
+    // Each function's floor, bundled as the functions were (functions with the same calls share one).
+    const floorFns = [...new Map([...recordings.values()].map(({ fn }) => [fn.id, fn])).values()];
+    const floorBundles = await buildFunctions({ outdir: join(outdir, 'floors'), functions: floorFns, settings: SETTINGS });
+    const floors = new Map([...recordings].map(([bundle, recording]) => [bundle, { ...recording, bundle: floorBundles.find((floor) => floor.fn.id === recording.fn.id)! }]));
     const floorEventFor = async (bundle: BuiltBundle) => {
       const { groups } = floors.get(bundle)!;
       return bundle.fn.kind === 'mcp' ? { ...((await eventFor(bundle)) as object), groups } : { groups };

@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
-import { IdParamsSchema, PageQuerySchema, define } from '../schemas/common.js';
-import { ProjectUpdateSchema } from '../schemas/project.js';
-import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSchema } from '../schemas/task.js';
-import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '../schemas/agent.js';
-import { GiteaWebhookBodySchema } from '../schemas/gitea-webhook.js';
-import { AdminTokenSignInSchema } from '../schemas/auth.js';
-import { PersonTokenCreateSchema, PersonTokenListQuerySchema } from '../schemas/person-token.js';
-import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '../schemas/job.js';
-import { TaskLogQuerySchema } from '../schemas/run.js';
+import { IdParamsSchema, PageQuerySchema, define } from '@aiworker/core/schemas/common';
+import { ProjectUpdateSchema } from '@aiworker/core/schemas/project';
+import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSchema } from '@aiworker/core/schemas/task';
+import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '@aiworker/core/schemas/agent';
+import { GiteaWebhookBodySchema } from '@aiworker/core/schemas/gitea-webhook';
+import { AdminTokenSignInSchema } from '@aiworker/core/schemas/auth';
+import { PersonTokenCreateSchema, PersonTokenListQuerySchema } from '@aiworker/core/schemas/person-token';
+import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '@aiworker/core/schemas/job';
+import { TaskLogQuerySchema } from '@aiworker/core/schemas/run';
 
 /**
  * What each REST operation takes and returns, by `METHOD path` of the route table. Handlers validate with

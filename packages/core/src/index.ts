@@ -34,5 +34,5 @@ export { readTaskLog, appendTaskLog } from './services/task-log.js';
 export { stopTask, retryTask } from './services/task-runs.js';
 export { recordAttempt, budgetRefusal } from './services/usage.js';
 export * from './auth/webhook-signature.js';
-export { receiveGiteaWebhook, MAX_WEBHOOK_BYTES, type WebhookRequest } from './services/gitea-webhooks.js';
+export { receiveGiteaWebhook, type GiteaDelivery } from './services/gitea-webhooks.js';
 export { webhookSettings } from './services/webhook-settings.js';

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors.js';
 import { secret as linkedSecret } from '../secrets.js';
 
-/** Gitea's `X-Gitea-Signature`: the hex HMAC-SHA256 of the exact body bytes, keyed with the hook's secret, no prefix. */
+/** Gitea's webhook signature: the hex HMAC-SHA256 of the exact body bytes, keyed with the hook's secret, no prefix. */
 export const webhookSignature = (secret: string, body: Buffer | string): string => createHmac('sha256', secret).update(body).digest('hex');
 
 /**

@@ -16,7 +16,7 @@ const MAX_PAGES = 200;
 /**
  * gitea-js interpolates path parameters verbatim: encode each one (a branch keeps its `/`). A segment of
  * `.` or `..` cannot be sent at all: URLs resolve them (even as `%2E%2E`) to another path, outside the
- * repository. Names are checked long before this (schemas/names.ts); this is the last guard.
+ * repository. Names are checked long before this (core's schemas/names.ts); this is the last guard.
  */
 function encodeSegment(value: string): string {
   if (value === '' || value === '.' || value === '..') {

@@ -1,6 +1,7 @@
 /**
  * The import graph's rules (issue 23: edges drawn once), checked in CI by `npm run lint:deps`.
- * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db and queue → core schemas.
+ * Layers, top to bottom: functions/ (HTTP, Lambda) → packages/core services → core auth → core db and queue → core schemas;
+ * core's outbound HTTP (packages/gitea-client, packages/notification-sender) below core.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -34,6 +35,21 @@ module.exports = {
         'Core errors carry domain codes; functions/ turns them into statuses and headers. So core never sees an HTTP request or builds an answer: no Lambda HTTP event types, no middy, no HTTP transport of the MCP SDK.',
       from: { path: '^packages/core/src' },
       to: { path: '(^|/)node_modules/(@types/aws-lambda|aws-lambda|@middy/|@modelcontextprotocol/node)|^(aws-lambda|@middy/)' },
+    },
+    {
+      name: 'core-calls-no-http',
+      severity: 'error',
+      comment:
+        'Core makes no HTTP call itself: Gitea through @aiworker/gitea-client, notifications through @aiworker/notification-sender (Biome denies core the fetch global; biome/core-knows-no-http.grit its statuses and header names).',
+      from: { path: '^packages/core/src' },
+      to: { path: '^(node:)?(http|https|http2)$|(^|/)node_modules/(undici|gitea-js|openapi-fetch|axios|got|node-fetch)/|^(undici|gitea-js)$' },
+    },
+    {
+      name: 'outbound-below-core',
+      severity: 'error',
+      comment: 'The outbound HTTP packages sit below core: they never import core, a runtime or a handler (core calls them, not the reverse).',
+      from: { path: '^packages/(gitea-client|notification-sender)/' },
+      to: { path: '^(packages/(core|local|agent|board|gitea-standin)|functions|infra)/' },
     },
     {
       name: 'auth-below-services',

@@ -1,4 +1,4 @@
-import { indexOperation } from '@aiworker/core';
+import { indexOperation } from '../lib/contract.js';
 import { routes } from '@aiworker/infra/routes';
 import { api } from '../lib/api.js';
 

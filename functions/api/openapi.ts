@@ -1,4 +1,5 @@
-import { openApiDocument, openapiOperation } from '@aiworker/core';
+import { openapiOperation } from '../lib/contract.js';
+import { openApiDocument } from '../lib/openapi.js';
 import { api } from '../lib/api.js';
 
 export const handler = api(openapiOperation, () => openApiDocument());

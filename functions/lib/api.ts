@@ -2,16 +2,8 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import {
-  ValidationError,
-  actorOf,
-  authorize,
-  type BodyOf,
-  type Caller,
-  type Operation,
-  type ParamsOf,
-  type QueryOf,
-} from '@aiworker/core';
+import { ValidationError, actorOf, authorize, type Caller } from '@aiworker/core';
+import type { BodyOf, Operation, ParamsOf, QueryOf } from './contract.js';
 import { routes } from '@aiworker/infra/routes';
 import { errorResponse } from './errors.js';
 import { json } from './json.js';
@@ -41,14 +33,14 @@ type Result = unknown | { items: unknown[]; cursor?: string };
  * may undergo significant changes; use in non-critical workloads". Here API Gateway already routes: each
  * operation is its own function (one bundle with only its schemas), routed from infra/routes.ts, the one
  * route table. A Powertools router in each function would be a second route table holding one route, and
- * what this file does besides routing (auth from the route table, validation with core's zod contract,
+ * what this file does besides routing (auth from the route table, validation with the zod contract (contract.ts),
  * the envelope, ETag/304, HEAD as GET, errors mapped in one place) would stay ours. The local router
  * (packages/local/src/router.ts) stands in for API Gateway in front of those functions, not for an
  * in-function router, so the event handler cannot replace it either. Middy stays (as for the body parser).
  */
 
 /**
- * Builds the Lambda handler of one REST operation (its export in core's contract, so the bundle holds
+ * Builds the Lambda handler of one REST operation (its export in contract.ts, so the bundle holds
  * only that operation's schemas): auth from the route table, body/params/query validated with the
  * operation's zod schemas, the result wrapped in the JSON envelope, and every error mapped to a status
  * and envelope in one place.

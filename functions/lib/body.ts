@@ -1,5 +1,5 @@
-import { DomainError } from '@aiworker/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { TransportError } from './errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -12,17 +12,22 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
   const contentType = event.headers['content-type'] ?? '';
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the body as JSON with 'Content-Type: application/json' (got '${contentType || 'none'}')`);
+    throw new TransportError('UNSUPPORTED_MEDIA_TYPE', `Send the body as JSON with 'Content-Type: application/json' (got '${contentType || 'none'}')`);
   }
   const raw = rawBody(event);
   if (raw.length > MAX_BODY_BYTES) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (1 MiB)`);
+    throw new TransportError('PAYLOAD_TOO_LARGE', `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (1 MiB)`);
   }
-  if (raw.length === 0) throw new DomainError('INVALID_JSON', 'The request needs a JSON body');
+  if (raw.length === 0) throw new TransportError('INVALID_JSON', 'The request needs a JSON body');
+  return parseJson(raw);
+}
+
+/** The bytes read as JSON, or 400 INVALID_JSON. */
+export function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (error) {
-    throw new DomainError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
+    throw new TransportError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
   }
 }
 

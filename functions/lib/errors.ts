@@ -2,8 +2,22 @@ import { RateLimitedError, isDomainError, isThrottlingError, isTransactionConfli
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json } from './json.js';
 
-/** The HTTP status of each domain error code: the one place a core error becomes a status. */
-const HTTP_STATUS: Record<ErrorCode, number> = {
+/** What only HTTP can get wrong: the request's bytes or method, before any domain rule reads it. */
+export type TransportErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_ALLOWED';
+
+/** A request refused by the HTTP layer itself (answered like a domain error: its code, its status, the envelope). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The HTTP status of each error code, the domain's and the transport's: the one place a code becomes a status. */
+const HTTP_STATUS: Record<ErrorCode | TransportErrorCode, number> = {
   VALIDATION_ERROR: 400,
   INVALID_JSON: 400,
   INVALID_CURSOR: 400,
@@ -22,7 +36,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   SERVICE_UNAVAILABLE: 503,
 };
 
-export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code];
+export const httpStatusOf = (code: ErrorCode | TransportErrorCode): number => HTTP_STATUS[code];
 
 /** Seconds a client is asked to wait after DynamoDB throttled its request. */
 export const THROTTLED_RETRY_AFTER_SECONDS = 1;
@@ -33,6 +47,7 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
  * transaction that kept colliding with others a 409; anything else is a 500 whose detail goes to the log only.
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof TransportError) return json(httpStatusOf(error.code), { success: false, error: { code: error.code, message: error.message } });
   if (isDomainError(error)) {
     const headers: Record<string, string> = error.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer realm="aiworker"' } : {};
     if (error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);

@@ -2,7 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../infra/routes.js';
-import { contract, type Operation } from '../../packages/core/src/api/contract.js';
+import { contract, type Operation } from '../../functions/lib/contract.js';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { apiClient, ok, type ApiClient, type ApiResponse } from '../helpers/http.js';
 import { createProject, createTask, registerAgent } from '../helpers/fixtures.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGiteaClient, GiteaError, parseRetryAfter, type GiteaClient } from '../../packages/core/src/gitea/index.js';
+import { createGiteaClient, GiteaError, parseRetryAfter, type GiteaClient } from '../../packages/gitea-client/src/index.js';
 import { startGiteaStandIn, type GiteaStandIn } from '@aiworker/gitea-standin';
 
 let gitea: GiteaStandIn;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXCERPT_MAX, boundedCopy, excerpt } from '../../packages/core/src/excerpt.js';
-import { GiteaError, isRetryableStatus, parseRetryAfter, toGiteaError } from '../../packages/core/src/gitea/errors.js';
+import { GiteaError, isRetryableStatus, parseRetryAfter, toGiteaError } from '../../packages/gitea-client/src/errors.js';
 import { PermanentJobError, classifyFailure, retryDelaySeconds } from '../../packages/core/src/services/job-retry.js';
 
 /** What gitea-js throws for a non-2xx answer: the fetch Response, with the parsed body in `.error`. */

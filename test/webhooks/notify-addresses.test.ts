@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../packages/local/src/runtime.js';
-import { isInternalAddress } from '../../packages/core/src/services/public-address.js';
+import { isInternalAddress } from '../../packages/notification-sender/src/public-address.js';
 import { apiClient, ok, type ApiClient } from '../helpers/http.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { eventually, useFastRetries } from '../jobs/helpers.js';

@@ -1,4 +1,5 @@
-import { heartbeat, requireScope, agentsHeartbeatOperation } from '@aiworker/core';
+import { heartbeat, requireScope } from '@aiworker/core';
+import { agentsHeartbeatOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 /** An agent's own token needs the `work` scope, as the MCP heartbeat tool does: a heartbeat keeps a held task's lease alive. */

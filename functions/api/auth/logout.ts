@@ -1,4 +1,5 @@
-import { endSession, authLogoutOperation } from '@aiworker/core';
+import { endSession } from '@aiworker/core';
+import { authLogoutOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 import { assertSameOrigin } from '../../lib/caller.js';
 import { SESSION_COOKIE, clearCookie, cookieOf } from '../../lib/cookies.js';

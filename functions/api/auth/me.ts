@@ -1,4 +1,4 @@
-import { authMeOperation } from '@aiworker/core';
+import { authMeOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(authMeOperation, ({ caller, actor }) => ({

@@ -1,4 +1,5 @@
-import { signInWithAdminToken, authTokenOperation } from '@aiworker/core';
+import { signInWithAdminToken } from '@aiworker/core';
+import { authTokenOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 import { clientAddress } from '../../lib/caller.js';
 import { SESSION_COOKIE, setCookie } from '../../lib/cookies.js';

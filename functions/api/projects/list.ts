@@ -1,4 +1,5 @@
-import { listProjects, projectsListOperation } from '@aiworker/core';
+import { listProjects } from '@aiworker/core';
+import { projectsListOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(projectsListOperation, ({ query }) => listProjects(query));

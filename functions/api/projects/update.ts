@@ -1,4 +1,5 @@
-import { updateProject, projectsUpdateOperation } from '@aiworker/core';
+import { updateProject } from '@aiworker/core';
+import { projectsUpdateOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(projectsUpdateOperation, ({ params, body }) => updateProject(params.id, body));

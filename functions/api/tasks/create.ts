@@ -1,4 +1,5 @@
-import { createTask, tasksCreateOperation } from '@aiworker/core';
+import { createTask } from '@aiworker/core';
+import { tasksCreateOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksCreateOperation, ({ body, actor }) => createTask(body, actor));

@@ -1,4 +1,5 @@
-import { deleteTask, tasksDeleteOperation } from '@aiworker/core';
+import { deleteTask } from '@aiworker/core';
+import { tasksDeleteOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksDeleteOperation, ({ params, query, actor }) => deleteTask(params.id, query.version, actor));

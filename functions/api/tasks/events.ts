@@ -1,4 +1,5 @@
-import { listTaskEvents, tasksEventsOperation } from '@aiworker/core';
+import { listTaskEvents } from '@aiworker/core';
+import { tasksEventsOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksEventsOperation, ({ params, query }) => listTaskEvents(params.id, query));

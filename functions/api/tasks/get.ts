@@ -1,4 +1,5 @@
-import { getTask, tasksGetOperation } from '@aiworker/core';
+import { getTask } from '@aiworker/core';
+import { tasksGetOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksGetOperation, ({ params }) => getTask(params.id));

@@ -1,4 +1,5 @@
-import { listTaskJobs, tasksJobsOperation } from '@aiworker/core';
+import { listTaskJobs } from '@aiworker/core';
+import { tasksJobsOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksJobsOperation, ({ params, query }) => listTaskJobs(params.id, query));

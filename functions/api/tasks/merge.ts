@@ -1,4 +1,5 @@
-import { requestMerge, tasksMergeOperation } from '@aiworker/core';
+import { requestMerge } from '@aiworker/core';
+import { tasksMergeOperation } from '../../lib/contract.js';
 import { api } from '../../lib/api.js';
 
 export const handler = api(tasksMergeOperation, ({ params, actor }) => requestMerge(params.id, actor));

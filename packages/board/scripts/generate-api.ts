@@ -1,12 +1,12 @@
 /**
- * The board's API types, generated at build time from the project's own OpenAPI document (built by core from
+ * The board's API types, generated at build time from the project's own OpenAPI document (functions/lib/openapi.ts, built from
  * the zod schemas the handlers validate with): src/api/schema.d.ts, never written by hand and not committed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { openApiDocument } from '@aiworker/core/api/openapi';
+import { openApiDocument } from '../../../functions/lib/openapi.js';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'api', 'schema.d.ts');
 

@@ -1,16 +1,14 @@
 /**
  * Typed domain errors. Core throws these with a code that says what went wrong; each transport (HTTP, MCP)
- * maps the code to its own answer in one place (the HTTP status lives in `functions/lib/errors.ts`).
+ * maps the code to its own answer in one place (the HTTP status lives in `functions/lib/errors.ts`). What
+ * only a transport can get wrong — a body too large, not JSON, of another media type, a method a path does
+ * not take — is the transport's own error (`TransportError` in `functions/lib/errors.ts`), not a domain code.
  */
 export type ErrorCode =
   | 'VALIDATION_ERROR'
-  | 'INVALID_JSON'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
   | 'VERSION_CONFLICT'
   | 'CONFLICT'
   | 'INVALID_TRANSITION'

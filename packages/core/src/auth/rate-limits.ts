@@ -15,7 +15,7 @@ export const RATE_LIMITS = {
 
 export type RateLimited = keyof typeof RATE_LIMITS;
 
-/** Counts one attempt of `kind` from `address`; past the limit, RateLimitedError (429 with Retry-After). */
+/** Counts one attempt of `kind` from `address`; past the limit, RateLimitedError (it says when to try again). */
 export async function countAttempt(kind: RateLimited, address: string | undefined): Promise<void> {
   if (!address) return;
   const { what, limit, windowSeconds } = RATE_LIMITS[kind];

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError } from '../errors.js';
+import { secret as linkedSecret } from '../secrets.js';
 
-/** Gitea's `X-Gitea-Signature`: the hex HMAC-SHA256 of the exact body bytes, keyed with the hook's secret, no prefix. */
+/** Gitea's webhook signature: the hex HMAC-SHA256 of the exact body bytes, keyed with the hook's secret, no prefix. */
 export const webhookSignature = (secret: string, body: Buffer | string): string => createHmac('sha256', secret).update(body).digest('hex');
 
 /**
@@ -11,4 +13,10 @@ export function validWebhookSignature(secret: string, body: Buffer, signature: s
   if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature.trim())) return false;
   const expected = createHmac('sha256', secret).update(body).digest();
   return timingSafeEqual(expected, Buffer.from(signature.trim(), 'hex'));
+}
+
+/** The secret Gitea signs webhooks with (the WebhookSecret secret); without it no webhook is accepted. */
+export function giteaWebhookSecret(secret = linkedSecret('WebhookSecret')): string {
+  if (!secret) throw new UnauthorizedError('Webhooks are not accepted: AIWORKER_WEBHOOK_SECRET is not set on this server');
+  return secret;
 }

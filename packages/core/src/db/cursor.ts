@@ -30,7 +30,7 @@ const isKey = (parsed: unknown, allowed: readonly string[]): parsed is Key => {
   );
 };
 
-/** A cursor is only ever a key this API produced: anything else is a 400, never a DynamoDB error. */
+/** A cursor is only ever a key this API produced: anything else is INVALID_CURSOR, never a DynamoDB error. */
 export function decodeCursor(cursor: string | undefined, allowed: readonly string[]): Key | undefined {
   if (cursor === undefined) return undefined;
   const parsed = parseCursor(cursor);

@@ -26,7 +26,7 @@ function marker(pk: string, event: string, at: string): TransactItem {
 }
 
 /**
- * Webhook deliveries already applied: by `X-Gitea-Delivery`, and by what the delivery says (a replay made
+ * Webhook deliveries already applied: by Gitea's delivery id, and by what the delivery says (a replay made
  * with Gitea's "Replay" button has a new delivery id but the same content). Both markers are written in the
  * same transaction as the delivery's effect, guarded by "not there yet": a replay finds one and changes
  * nothing, and a delivery whose effect could not be written leaves none, so Gitea's redelivery still works.

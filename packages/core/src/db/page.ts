@@ -99,7 +99,7 @@ async function queryKeys(query: PageQuery, startKey: Key | undefined) {
       .send(new QueryCommand(request))
       .catch((error: unknown) => {
         // DynamoDB refusing the start key ("provided starting key is invalid / outside query boundaries"):
-        // the client's cursor, so a 400, never a 500.
+        // the client's cursor, so INVALID_CURSOR, never an internal error.
         if (request.ExclusiveStartKey && (error as { name?: string }).name === 'ValidationException') throw new InvalidCursorError();
         throw error;
       });

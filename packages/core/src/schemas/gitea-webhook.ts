@@ -4,7 +4,7 @@ import { described, define } from './common.js';
 /**
  * The parts of Gitea's webhook payloads aiworker reads (Gitea's modules/structs/hook.go:
  * PullRequestPayload and IssueCommentPayload). Loose objects: Gitea sends much more, and what it adds
- * in later versions must not turn a delivery into a 400.
+ * in later versions must not turn a delivery into a refusal.
  */
 const upTo = (max: number) => z.string().check(z.maxLength(max));
 const Login = /* @__PURE__ */ define(() => z.looseObject({ login: z.string().check(z.minLength(1), z.maxLength(255)) }));
@@ -69,12 +69,7 @@ export const WebhookReceiptSchema = /* @__PURE__ */ define(() =>
 );
 export type WebhookReceipt = z.infer<typeof WebhookReceiptSchema>;
 
-/** For the OpenAPI document only: the receiver reads the raw bytes (the signature covers them). */
-export const GiteaWebhookBodySchema = /* @__PURE__ */ define(() =>
-  z
-    .looseObject({ action: z.optional(z.string()), repository: z.optional(z.looseObject({})), sender: z.optional(z.looseObject({})) })
-    .check(
-      z.describe('A Gitea webhook payload (pull_request, pull_request_sync, pull_request_review_*, pull_request_comment; issues, issue_label, issue_comment), signed with X-Gitea-Signature'),
-      z.meta({ id: 'GiteaWebhook' }),
-    ),
+/** Gitea's id of one delivery (a UUID): what makes a delivery idempotent. */
+export const GiteaDeliveryIdSchema = /* @__PURE__ */ define(() =>
+  z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"')),
 );

@@ -1,7 +1,7 @@
 import { config } from '../config.js';
 import { projectRepository } from '../db/project-repository.js';
 import { taskRepository } from '../db/task-repository.js';
-import type { GiteaClient } from '../gitea/index.js';
+import type { GiteaClient } from '@aiworker/gitea-client';
 import type { JobInputOf, JobRecord } from '../schemas/job.js';
 import type { Task } from '../schemas/task.js';
 import { logger } from '../telemetry.js';

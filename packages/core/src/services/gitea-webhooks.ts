@@ -1,26 +1,21 @@
-import * as z from 'zod/mini';
-import { DomainError, UnauthorizedError, ValidationError } from '../errors.js';
-import { validWebhookSignature } from '../auth/webhook-signature.js';
-import { secret as linkedSecret } from '../secrets.js';
 import { projectRepository } from '../db/project-repository.js';
 import { IssueCommentPayloadSchema, PullRequestPayloadSchema, type WebhookReceipt } from '../schemas/gitea-webhook.js';
 import { applyPullEvent, type PullEffect, type PullEvent } from './review-effects.js';
 import { ISSUE_EVENT_TYPES, applyIssueDelivery } from './issue-sync.js';
-import { instant, isAiworker, keyOf, parse } from './webhook-payload.js';
+import { instant, isAiworker, keyOf, parse, type WebhookBody } from './webhook-payload.js';
 import { receiveStatus } from './ci-status-webhook.js';
 import { maybeAutoMerge } from './auto-merge.js';
 
-/** The largest webhook body taken (Gitea's payloads are tens of KiB; a pull request body is capped at 64 KiB). */
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
-export interface WebhookRequest {
-  /** Header names lower-cased. */
-  headers: Record<string, string | undefined>;
-  /** The exact bytes Gitea signed. */
-  body: Buffer;
+/** One delivery of a Gitea webhook, its signature already checked against the body (functions/lib/gitea-delivery.ts). */
+export interface GiteaDelivery {
+  /** Gitea's id of the delivery: the same id is applied once. */
+  deliveryId: string;
+  /** What happened (`pull_request`, `issues`, `status`, …). */
+  eventType: string;
+  body: WebhookBody;
 }
 
-/** Event types (X-Gitea-Event-Type) that can change a task; anything else is acknowledged and ignored. */
+/** Event types that can change a task; anything else is acknowledged and ignored. */
 const HANDLED = new Set([
   'pull_request',
   'pull_request_sync',
@@ -31,32 +26,18 @@ const HANDLED = new Set([
   ...ISSUE_EVENT_TYPES,
 ]);
 
-const DeliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits, ".", "_", ":" and "-"'));
-
 /**
- * `POST /api/webhooks/gitea`. Authenticated only by `X-Gitea-Signature` (HMAC-SHA256 of the raw body with
- * the WebhookSecret secret): without a valid one nothing is read or written (401). Routed on
- * `X-Gitea-Event-Type`; `X-Gitea-Delivery` makes a delivery idempotent. Never calls Gitea.
+ * `POST /api/webhooks/gitea`, once its signature is checked: routed on the event type; the delivery id makes
+ * a delivery idempotent. Never calls Gitea.
  */
-export async function receiveGiteaWebhook(request: WebhookRequest, secret = linkedSecret('WebhookSecret')): Promise<WebhookReceipt> {
-  if (request.body.length > MAX_WEBHOOK_BYTES) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', `The body is ${request.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} bytes`);
-  }
-  if (!secret) throw new UnauthorizedError('Webhooks are not accepted: AIWORKER_WEBHOOK_SECRET is not set on this server');
-  const signature = request.headers['x-gitea-signature'];
-  if (!signature) throw new UnauthorizedError('Missing X-Gitea-Signature: set the hook secret in Gitea to AIWORKER_WEBHOOK_SECRET');
-  if (!validWebhookSignature(secret, request.body, signature)) throw new UnauthorizedError('X-Gitea-Signature does not match the body');
-
-  const delivery = DeliveryIdSchema.safeParse(request.headers['x-gitea-delivery']);
-  if (!delivery.success) throw new ValidationError(`Header X-Gitea-Delivery: ${delivery.error.issues[0]?.message ?? 'required'}`);
-  const eventType = (request.headers['x-gitea-event-type'] ?? '').trim();
-  if (!eventType) throw new ValidationError('Header X-Gitea-Event-Type is required');
-  const ignored = (message: string): WebhookReceipt => ({ delivery: delivery.data, event: eventType, outcome: 'ignored', message });
-  if (eventType === 'status') return receiveStatus(delivery.data, (schema) => parse(schema, request.body, eventType));
+export async function receiveGiteaWebhook(request: GiteaDelivery): Promise<WebhookReceipt> {
+  const { deliveryId, eventType } = request;
+  const ignored = (message: string): WebhookReceipt => ({ delivery: deliveryId, event: eventType, outcome: 'ignored', message });
+  if (eventType === 'status') return receiveStatus(deliveryId, (schema) => parse(schema, request.body, eventType));
   if (!HANDLED.has(eventType)) return ignored(`aiworker does not act on ${eventType} events`);
-  if (ISSUE_EVENT_TYPES.includes(eventType)) return applyIssueDelivery(delivery.data, eventType, request.body);
+  if (ISSUE_EVENT_TYPES.includes(eventType)) return applyIssueDelivery(deliveryId, eventType, request.body);
 
-  const event = await toPullEvent(delivery.data, eventType, request.body);
+  const event = await toPullEvent(deliveryId, eventType, request.body);
   if ('ignore' in event) return ignored(event.ignore);
   if ((await projectRepository.idsByRepository(event.owner, event.repo)).length === 0) {
     return ignored(`No aiworker project uses ${event.owner}/${event.repo}`);
@@ -66,7 +47,7 @@ export async function receiveGiteaWebhook(request: WebhookRequest, secret = link
   return receipt;
 }
 
-async function toPullEvent(deliveryId: string, eventType: string, body: Buffer): Promise<PullEvent | { ignore: string }> {
+async function toPullEvent(deliveryId: string, eventType: string, body: WebhookBody): Promise<PullEvent | { ignore: string }> {
   if (eventType === 'pull_request_comment') {
     const payload = parse(IssueCommentPayloadSchema, body, eventType);
     const base = { deliveryId, eventType, owner: payload.repository.owner.login, repo: payload.repository.name, number: payload.issue.number, login: payload.sender.login };
@@ -75,7 +56,7 @@ async function toPullEvent(deliveryId: string, eventType: string, body: Buffer):
       return { ignore: `The comment is by ${base.login}, the account aiworker itself uses` };
     }
     // A comment is one comment, whichever delivery carries it: its id (Gitea always sends one).
-    const contentKey = keyOf(payload.comment.id ? ['comment', base.owner, base.repo, payload.comment.id] : ['comment-body', body.toString('base64')]);
+    const contentKey = keyOf(payload.comment.id ? ['comment', base.owner, base.repo, payload.comment.id] : ['comment-body', body.bytes.toString('base64')]);
     return { ...base, contentKey, updatedAt: instant(payload.issue.updated_at, 'issue.updated_at'), effect: { kind: 'comment', text: payload.comment.body } };
   }
 
@@ -94,7 +75,7 @@ async function toPullEvent(deliveryId: string, eventType: string, body: Buffer):
   // Gitea's review payload carries no review id: the pull request, what happened, who, when (its updated_at,
   // which each review moves) and what was said identify it. Without updated_at, the exact body does.
   const what = [base.owner, base.repo, base.number, eventType, payload.action, base.login, JSON.stringify(effect)];
-  const contentKey = keyOf(base.updatedAt ? ['pull', ...what, base.updatedAt] : ['pull-body', body.toString('base64')]);
+  const contentKey = keyOf(base.updatedAt ? ['pull', ...what, base.updatedAt] : ['pull-body', body.bytes.toString('base64')]);
   if (effect.kind === 'review' && effect.verdict === 'comment' && (await isAiworker(base.owner, base.repo, base.login, [payload.pull_request.user?.login]))) {
     return { ignore: `The review is by ${base.login}, the account aiworker itself uses` };
   }

@@ -1,6 +1,5 @@
 import { newId, now } from '../ids.js';
-import { GiteaError } from '../gitea/errors.js';
-import type { GiteaClient } from '../gitea/types.js';
+import { GiteaError, type GiteaClient } from '@aiworker/gitea-client';
 import { issueRepository } from '../db/issue-repository.js';
 import { jobRepository } from '../db/job-repository.js';
 import { projectRepository } from '../db/project-repository.js';

@@ -13,7 +13,7 @@ import type { Task, TaskEvent, TaskState } from '../schemas/task.js';
 import { requestIssueProgress } from './issue-progress.js';
 import { applyStateChange, saveTaskChange, stateEvent } from './task-changes.js';
 import { createTask } from './tasks.js';
-import { instant, isAiworker, keyOf, parse } from './webhook-payload.js';
+import { instant, isAiworker, keyOf, parse, type WebhookBody } from './webhook-payload.js';
 
 /**
  * Gitea issues in, as tasks (docs/issues.md). An issue carrying its project's `issueLabel` becomes one task
@@ -55,7 +55,7 @@ interface Outcome {
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
 
 /** One `issues`, `issue_label` or `issue_comment` delivery, after its signature was checked. */
-export async function applyIssueDelivery(deliveryId: string, eventType: string, body: Buffer): Promise<WebhookReceipt> {
+export async function applyIssueDelivery(deliveryId: string, eventType: string, body: WebhookBody): Promise<WebhookReceipt> {
   const receipt = (outcome: WebhookReceipt['outcome'], message: string, task?: Task): WebhookReceipt => ({
     delivery: deliveryId,
     event: eventType,
@@ -68,7 +68,7 @@ export async function applyIssueDelivery(deliveryId: string, eventType: string, 
 
 type Receipt = (outcome: WebhookReceipt['outcome'], message: string, task?: Task) => WebhookReceipt;
 
-async function applySnapshot(deliveryId: string, eventType: string, body: Buffer, receipt: Receipt): Promise<WebhookReceipt> {
+async function applySnapshot(deliveryId: string, eventType: string, body: WebhookBody, receipt: Receipt): Promise<WebhookReceipt> {
   const payload = parse(IssuePayloadSchema, body, eventType);
   if (payload.issue.pull_request) return receipt('ignored', 'The issue is a pull request; aiworker acts on pull requests through pull_request events');
   const owner = payload.repository.owner.login;
@@ -200,7 +200,7 @@ async function pullMerged(task: Task): Promise<boolean> {
 }
 
 /** A comment on an issue: the answer to the task's question while it waits for one. */
-async function applyComment(deliveryId: string, eventType: string, body: Buffer, receipt: Receipt): Promise<WebhookReceipt> {
+async function applyComment(deliveryId: string, eventType: string, body: WebhookBody, receipt: Receipt): Promise<WebhookReceipt> {
   const payload = parse(IssueCommentPayloadSchema, body, eventType);
   if (payload.is_pull || payload.pull_request) return receipt('ignored', 'A comment on a pull request arrives as pull_request_comment');
   if (payload.action !== 'created') return receipt('ignored', `A comment ${payload.action}: only new comments are answers`);
@@ -215,7 +215,7 @@ async function applyComment(deliveryId: string, eventType: string, body: Buffer,
     return receipt('ignored', `The comment is by ${login}, the account aiworker itself uses`);
   }
   if (!text) return receipt('ignored', 'The comment is empty');
-  const contentKey = keyOf(payload.comment.id ? ['issue-comment', owner, repo, payload.comment.id] : ['issue-comment-body', body.toString('base64')]);
+  const contentKey = keyOf(payload.comment.id ? ['issue-comment', owner, repo, payload.comment.id] : ['issue-comment-body', body.bytes.toString('base64')]);
   const actor = `gitea:${login}`;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const [seen, task] = await Promise.all([deliveryRepository.seen(deliveryId, contentKey), taskRepository.get(link.taskId)]);

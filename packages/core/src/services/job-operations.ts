@@ -1,5 +1,6 @@
 import { config } from '../config.js';
-import { GiteaError, createGiteaClient, isGiteaError, type GiteaClient } from '../gitea/index.js';
+import { createGiteaClient, isGiteaNotFound, isMergeNotReady, retryableAgain, type GiteaCall, type GiteaClient } from '@aiworker/gitea-client';
+import { logger, MetricUnit, recordMetric } from '../telemetry.js';
 import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
 import { secret } from '../secrets.js';
 import { PermanentJobError } from './job-retry.js';
@@ -16,12 +17,18 @@ export type JobGitea = GiteaClient;
  */
 export const WEBHOOK_EVENTS = ['pull_request', 'pull_request_sync', 'pull_request_review', 'pull_request_comment', 'issues', 'issue_comment', 'status'] as const;
 
+/** Every Gitea call: its latency as a metric, and a log line (with the correlation id of the job it is for). */
+function observeGiteaCall({ operation, ms, status }: GiteaCall): void {
+  recordMetric('GiteaLatency', ms, MetricUnit.Milliseconds, { operation });
+  logger.info('Gitea call', { operation, status, ms });
+}
+
 /** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
 export function giteaFromEnvironment(): JobGitea {
   const { url: baseUrl, timeoutMs } = config().gitea;
   const token = secret('GiteaToken');
   if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
-  return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000 });
+  return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000, observe: observeGiteaCall });
 }
 
 /** The job's input, checked against its type's schema (a job recorded before `input.type` existed gets it from the job). */
@@ -80,9 +87,7 @@ async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notificati
       const { url } = input;
       const hook = await gitea.ensureWebhook(owner, repo, { url, secret: webhookSecret, events: [...WEBHOOK_EVENTS] }).catch((error: unknown) => {
         // The repository may still be on its way (a create_repository job queued beside this one): try again.
-        if (isGiteaError(error) && error.status === 404) {
-          throw new GiteaError(`${error.message} (the repository ${owner}/${repo} does not exist yet)`, { operation: error.operation, status: 404, retryable: true, cause: error });
-        }
+        if (isGiteaNotFound(error)) throw retryableAgain(error, `the repository ${owner}/${repo} does not exist yet`);
         throw error;
       });
       return { hookId: hook.id, url, created: hook.created, giteaLogin: await gitea.getCurrentLogin() };
@@ -90,11 +95,9 @@ async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notificati
     case 'merge_pull_request': {
       const number = input.prNumber;
       const merged = await gitea.mergePullRequest(owner, repo, number).catch((error: unknown) => {
-        // 405 "Please try again later": Gitea is still checking mergeability (or there is a conflict). Retry;
-        // a pull request that never becomes mergeable ends in the DLQ with this message.
-        if (isGiteaError(error) && error.status === 405 && /try again later/i.test(error.message)) {
-          throw new GiteaError(`${error.message} (the pull request is not mergeable yet)`, { operation: error.operation, status: 405, retryable: true, cause: error });
-        }
+        // Gitea is still checking mergeability (or there is a conflict). Retry; a pull request that never
+        // becomes mergeable ends in the DLQ with this message.
+        if (isMergeNotReady(error)) throw retryableAgain(error, 'the pull request is not mergeable yet');
         throw error;
       });
       return { number, merged: merged.merged, alreadyMerged: merged.alreadyMerged };

@@ -19,7 +19,7 @@ export function retrySettings() {
   };
 }
 
-/** Exponential backoff for the n-th failed attempt (1-based), capped; a longer Retry-After from Gitea wins. */
+/** Exponential backoff for the n-th failed attempt (1-based), capped; a longer wait asked for by Gitea wins. */
 export function retryDelaySeconds(attempt: number, retryAfterSeconds?: number): number {
   const { baseSeconds, maxSeconds } = retrySettings();
   const backoff = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
@@ -40,7 +40,7 @@ export class RetryLaterError extends Error {
   }
 }
 
-/** A failure no retry can fix (bad input, a 4xx from Gitea, missing configuration): the job ends as failed. */
+/** A failure no retry can fix (bad input, a refusal from Gitea, missing configuration): the job ends as failed. */
 export class PermanentJobError extends Error {
   constructor(message: string) {
     super(message);

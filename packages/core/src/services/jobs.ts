@@ -14,7 +14,7 @@ import { createProject, getProject } from './projects.js';
 import { getTask } from './tasks.js';
 
 /**
- * Gitea work as jobs: each request checks its preconditions up front (clear 403/404/409), records a job
+ * Gitea work as jobs: each request checks its preconditions up front (clear FORBIDDEN, NOT_FOUND, CONFLICT), records a job
  * and sends it to SQS; the worker does the Gitea calls. Used by the REST handlers and the MCP tools.
  */
 
@@ -25,7 +25,7 @@ export async function getJob(jobId: string): Promise<Job> {
 }
 
 export async function listTaskJobs(taskId: string, page: Partial<PageQuery> = {}): Promise<Page<Job>> {
-  // Side by side (one round trip, not two); an unknown task is a 404 whatever the page read says.
+  // Side by side (one round trip, not two); an unknown task is NOT_FOUND whatever the page read says.
   const [task, result] = await Promise.allSettled([getTask(taskId), jobRepository.byTask(taskId, page.limit ?? 25, page.cursor)]);
   if (task.status === 'rejected') throw task.reason;
   if (result.status === 'rejected') throw result.reason;
@@ -156,7 +156,7 @@ export async function requestRepository(projectId: string): Promise<Job> {
 
 /**
  * A `register_webhook` job: the repository's Gitea hook pointed at this server's receiver, found by its URL
- * and updated if it exists (so asking again re-syncs it). 409 when webhooks are not configured here.
+ * and updated if it exists (so asking again re-syncs it). CONFLICT when webhooks are not configured here.
  */
 export async function requestWebhook(projectId: string): Promise<Job> {
   const project = await getProject(projectId);

@@ -70,7 +70,7 @@ const hasTasks = async (project: ProjectRecord) => (project.taskCount ?? 0) > 0 
 /**
  * A project with tasks is kept: delete or move its tasks first. The delete is conditional on the project's
  * task count being zero, so a task created at the same moment either lands first (the delete is refused)
- * or is refused itself (404 project): never a task without a project.
+ * or is refused itself (project not found): never a task without a project.
  */
 export async function deleteProject(id: string, expectedVersion?: number): Promise<Project> {
   const giveUp = () => new ConflictError(`Project '${id}' kept changing while it was being deleted; try again`, { projectId: id });

@@ -30,7 +30,7 @@ export interface PullEvent {
   deliveryId: string;
   /** What the delivery says, as a key: the same for a replay under a new delivery id (gitea-webhooks.ts). */
   contentKey: string;
-  /** X-Gitea-Event-Type, recorded with the delivery. */
+  /** Gitea's event type, recorded with the delivery. */
   eventType: string;
   owner: string;
   repo: string;

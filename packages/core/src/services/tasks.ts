@@ -27,7 +27,7 @@ const CREATE_ATTEMPTS = 20;
 /**
  * A task is created in one transaction with its `created` event and the count of its project's tasks,
  * which fails when the project is gone: a project deleted at the same moment either sees the task (and is
- * kept) or the task is refused with 404. `actor`: who asked (`admin`, `gitea:<login>`, `agent:<id>`),
+ * kept) or the task is refused as not found. `actor`: who asked (`admin`, `gitea:<login>`, `agent:<id>`),
  * recorded in the task's events.
  */
 export async function createTask(input: TaskCreate & Pick<Task, 'issue'>, actor?: string, options: { extra?: (taskId: string) => TransactItem[] } = {}): Promise<Task> {

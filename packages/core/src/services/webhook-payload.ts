@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
-import { DomainError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { projectRepository } from '../db/project-repository.js';
 import { config } from '../config.js';
 
 /** What reading Gitea's webhook payloads needs, whichever event (gitea-webhooks.ts, issue-sync.ts). */
 
-/** The body as `schema` says, or 400 naming what is wrong. */
-export function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new DomainError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`);
-  }
-  const result = schema.safeParse(json);
+/**
+ * A webhook's body: the exact bytes Gitea signed, and the same bytes read as JSON — read by the transport
+ * when asked (an event aiworker ignores is never read), which refuses a body that is not JSON.
+ */
+export interface WebhookBody {
+  bytes: Buffer;
+  json(): unknown;
+}
+
+/** The body as `schema` says, or a ValidationError naming what is wrong. */
+export function parse<T>(schema: z.ZodMiniType<T>, body: WebhookBody, eventType: string): T {
+  const result = schema.safeParse(body.json());
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new ValidationError(`Not a ${eventType} payload: ${problems.join('; ')}`, { issues: problems });
@@ -23,7 +26,7 @@ export function parse<T>(schema: z.ZodMiniType<T>, body: Buffer, eventType: stri
 /** A short, fixed-length key for what a delivery says. */
 export const keyOf = (parts: Array<string | number>): string => createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 
-/** A payload time stamp as an instant in UTC (Gitea sends RFC 3339 with the server's offset), or 400. */
+/** A payload time stamp as an instant in UTC (Gitea sends RFC 3339 with the server's offset), or a ValidationError. */
 export function instant(stamp: string | null | undefined, field: string): string | undefined {
   if (!stamp) return undefined;
   const at = Date.parse(stamp);

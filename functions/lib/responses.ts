@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
-import { described } from '../schemas/common.js';
-import { ProjectSchema } from '../schemas/project.js';
-import { TaskEventSchema, TaskSchema } from '../schemas/task.js';
-import { AgentRegisteredSchema, AgentSchema } from '../schemas/agent.js';
-import { WebhookReceiptSchema } from '../schemas/gitea-webhook.js';
-import { MeSchema, SessionSchema, SignedOutSchema } from '../schemas/auth.js';
-import { BoardSchema } from '../schemas/board.js';
-import { PersonTokenCreatedSchema, PersonTokenSchema } from '../schemas/person-token.js';
-import { JobSchema, ProjectCreatedSchema } from '../schemas/job.js';
-import { LogEntrySchema } from '../schemas/run.js';
+import { described } from '@aiworker/core/schemas/common';
+import { ProjectSchema } from '@aiworker/core/schemas/project';
+import { TaskEventSchema, TaskSchema } from '@aiworker/core/schemas/task';
+import { AgentRegisteredSchema, AgentSchema } from '@aiworker/core/schemas/agent';
+import { WebhookReceiptSchema } from '@aiworker/core/schemas/gitea-webhook';
+import { MeSchema, SessionSchema, SignedOutSchema } from '@aiworker/core/schemas/auth';
+import { BoardSchema } from '@aiworker/core/schemas/board';
+import { PersonTokenCreatedSchema, PersonTokenSchema } from '@aiworker/core/schemas/person-token';
+import { JobSchema, ProjectCreatedSchema } from '@aiworker/core/schemas/job';
+import { LogEntrySchema } from '@aiworker/core/schemas/run';
 import type { OperationKey } from './contract.js';
 
 export const HealthSchema = z.object({ status: z.literal('ok'), timestamp: z.string(), version: z.string() }).check(z.meta({ id: 'Health' }));

@@ -1,12 +1,5 @@
 import { giteaApi, type Branch, type CombinedStatus, type PullRequest, type Repository } from 'gitea-js';
 import { GiteaError, toGiteaError } from './errors.js';
-import { logger, MetricUnit, recordMetric } from '../telemetry.js';
-
-/** Every Gitea call: its latency as a metric, and a log line (with the correlation id of the job it is for). */
-function observeGiteaCall(operation: string, ms: number, status: number | string): void {
-  recordMetric('GiteaLatency', Math.round(ms), MetricUnit.Milliseconds, { operation });
-  logger.info('Gitea call', { operation, status, ms: Math.round(ms) });
-}
 import { issueComments } from './issue-comments.js';
 import type {
   GiteaBranch,
@@ -23,7 +16,7 @@ const MAX_PAGES = 200;
 /**
  * gitea-js interpolates path parameters verbatim: encode each one (a branch keeps its `/`). A segment of
  * `.` or `..` cannot be sent at all: URLs resolve them (even as `%2E%2E`) to another path, outside the
- * repository. Names are checked long before this (schemas/names.ts); this is the last guard.
+ * repository. Names are checked long before this (core's schemas/names.ts); this is the last guard.
  */
 function encodeSegment(value: string): string {
   if (value === '' || value === '.' || value === '..') {
@@ -81,6 +74,7 @@ function branchName(head: string): string {
 export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  const observeGiteaCall = (operation: string, ms: number, status: number | string) => options.observe?.({ operation, ms: Math.round(ms), status });
   const rootUrl = options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
 
   // Every call gets its own deadline, covering the response body too (the signal stays attached while reading).

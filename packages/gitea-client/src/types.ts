@@ -7,6 +7,15 @@ export interface GiteaClientOptions {
   /** Per call, including reading the response. Default 10 s. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Told of every call when it ends (the worker records its latency as a metric and logs it). */
+  observe?: (call: GiteaCall) => void;
+}
+
+/** One finished Gitea call: which operation, how long it took, and its HTTP status or `error`. */
+export interface GiteaCall {
+  operation: string;
+  ms: number;
+  status: number | string;
 }
 
 export interface GiteaRepository {

@@ -1,13 +1,12 @@
 import * as z from 'zod/mini';
-import { IdParamsSchema, PageQuerySchema, define } from '../schemas/common.js';
-import { ProjectUpdateSchema } from '../schemas/project.js';
-import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSchema } from '../schemas/task.js';
-import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '../schemas/agent.js';
-import { GiteaWebhookBodySchema } from '../schemas/gitea-webhook.js';
-import { AdminTokenSignInSchema } from '../schemas/auth.js';
-import { PersonTokenCreateSchema, PersonTokenListQuerySchema } from '../schemas/person-token.js';
-import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '../schemas/job.js';
-import { TaskLogQuerySchema } from '../schemas/run.js';
+import { IdParamsSchema, PageQuerySchema, define } from '@aiworker/core/schemas/common';
+import { ProjectUpdateSchema } from '@aiworker/core/schemas/project';
+import { TaskCreateSchema, TaskListQuerySchema, TaskRespondSchema, TaskUpdateSchema } from '@aiworker/core/schemas/task';
+import { AgentListQuerySchema, AgentRegisterSchema, AgentUpdateSchema } from '@aiworker/core/schemas/agent';
+import { AdminTokenSignInSchema } from '@aiworker/core/schemas/auth';
+import { PersonTokenCreateSchema, PersonTokenListQuerySchema } from '@aiworker/core/schemas/person-token';
+import { ProjectCreateRequestSchema, PullRequestRequestSchema } from '@aiworker/core/schemas/job';
+import { TaskLogQuerySchema } from '@aiworker/core/schemas/run';
 
 /**
  * What each REST operation takes and returns, by `METHOD path` of the route table. Handlers validate with
@@ -33,6 +32,16 @@ export interface Operation {
 }
 
 const operation = <const K extends string, const O extends Omit<Operation, 'key'>>(key: K, definition: O): O & { key: K } => ({ ...definition, key });
+
+/** For the OpenAPI document only: the receiver reads the raw bytes (the signature covers them). */
+const GiteaWebhookBodySchema = /* @__PURE__ */ define(() =>
+  z
+    .looseObject({ action: z.optional(z.string()), repository: z.optional(z.looseObject({})), sender: z.optional(z.looseObject({})) })
+    .check(
+      z.describe('A Gitea webhook payload (pull_request, pull_request_sync, pull_request_review_*, pull_request_comment; issues, issue_label, issue_comment), signed with X-Gitea-Signature'),
+      z.meta({ id: 'GiteaWebhook' }),
+    ),
+);
 
 const NoQuery = /* @__PURE__ */ define(() => z.strictObject({}));
 const DeleteQuery = /* @__PURE__ */ define(() => z.strictObject({ version: z.optional(z.coerce.number().check(z.int(), z.gte(1))) }));

@@ -1,4 +1,5 @@
-import { excerpt } from '../excerpt.js';
+/** Gitea's message as a bounded excerpt (a job records it; a DynamoDB item is at most 400 KB). */
+const excerpt = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`);
 
 /** A failed Gitea call, classified for the job worker: retry it (with backoff) or record it as permanent. */
 export class GiteaError extends Error {
@@ -26,6 +27,16 @@ export class GiteaError extends Error {
 export function isGiteaError(err: unknown): err is GiteaError {
   return err instanceof GiteaError;
 }
+
+/** Gitea answered that what was asked for does not exist (404). */
+export const isGiteaNotFound = (err: unknown): err is GiteaError => err instanceof GiteaError && err.status === 404;
+
+/** Gitea refused a merge with 405 "Please try again later": it is still checking mergeability (or there is a conflict). */
+export const isMergeNotReady = (err: unknown): err is GiteaError => err instanceof GiteaError && err.status === 405 && /try again later/i.test(err.message);
+
+/** The same failure made retryable, with why it is worth another try added to its message. */
+export const retryableAgain = (err: GiteaError, why: string): GiteaError =>
+  new GiteaError(`${err.message} (${why})`, { operation: err.operation, status: err.status, retryable: true, cause: err });
 
 /** Retryable: 5xx, 429 (and 408). Every other 4xx is permanent. */
 export function isRetryableStatus(status: number): boolean {

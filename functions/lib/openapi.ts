@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { routes } from '@aiworker/infra/routes';
-import { config } from '../config.js';
+import { config } from '@aiworker/core/config';
 import { contract, type Operation, type OperationKey } from './contract.js';
 import { responseSchemas } from './responses.js';
 

@@ -1,0 +1,2 @@
+export { sendNotification, type Notification, type SendOutcome } from './send.js';
+export { isInternalAddress } from './public-address.js';

@@ -22,7 +22,7 @@ import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
 import { deployables, type Deployable } from '../stacks/deployables.js';
-import { figure, percentile, type Figure } from './stats.js';
+import { figure, percentile, round, type Figure } from './stats.js';
 import { groupCalls, startCallRecorder } from './call-recorder.js';
 import type { ReplayGroups } from './cold-start-floors/replay.js';
 import { floorFor } from './cold-start-floors/generate.js';
@@ -328,8 +328,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       const median = percentile(entry.ms, 50);
       const pairedFloor = percentile(entry.floorMs, 50);
       const name = `cold start ${bundle.fn.handler.replace(/^functions\//, '')}`;
-      figures.push(
-        figure(name, median, pairedFloor, 'ms', targetOf(bundle.fn.kind), {
+      const result = figure(name, median, pairedFloor, 'ms', targetOf(bundle.fn.kind), {
           build: SETTINGS === 'sst' ? 'SST deploy settings (scripts/build.ts sstEsbuildOptions)' : 'npm run build settings',
           kind: bundle.fn.kind,
           bundleBytes: bundle.bytes,
@@ -342,8 +341,18 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           partsMs: medianParts(entry.timings),
           floorPartsMs: medianParts(entry.floorTimings),
           floorIs: `fresh node: ${bundle.fn.kind === 'mcp' ? 'a bare SDK-v2 MCP server answering the same request after ' : ''}the bare SDK's clients making the calls this function made on its first request (recorded on the wire; bench/cold-start-floors/), bundled with the same esbuild settings, run just before each of this bundle's runs`,
-        }),
-      );
+      });
+      if (result.met === false) {
+        // The measured reason, from this run: where inside the process the time over the floor went.
+        const ours = medianParts(entry.timings);
+        const floor = medianParts(entry.floorTimings);
+        const calls = Object.entries(floors.get(bundle)!.calls).map(([call, n]) => `${n} ${call}`).join(', ') || 'no call';
+        result.extra!.whyAboveTarget =
+          `${round(median - pairedFloor)} ms over the floor: its import ${round(ours.import - floor.import)} ms longer ` +
+          `(${Math.round(bundle.bytes / 1024)} KiB against ${Math.round(floors.get(bundle)!.bundle.bytes / 1024)} KiB: core, zod, middy, Powertools), ` +
+          `its first invocation ${round(ours.firstInvocation - floor.firstInvocation)} ms longer (${calls}, with our code run for the first time between them)`;
+      }
+      figures.push(result);
     }
     return figures;
   } finally {

@@ -10,16 +10,19 @@ const here = dirname(fileURLToPath(import.meta.url));
  * The cold-start floor of one function, as a source file to bundle with the same esbuild settings: a handler
  * that creates the bare SDK's client of each service the function called (and only those) and sends exactly
  * the calls it recorded (bench/call-recorder.ts), importing only the commands they use — so the floor loads
- * what such a function must load, no more. For the MCP function the floor is a bare SDK-v2 MCP server, as
+ * what such a function must load, no more (one that made no call creates the DynamoDB client and sends nothing). For the MCP function the floor is a bare SDK-v2 MCP server, as
  * the SDK's documentation shows it (a server per request, one tool, the SDK's stateless handling of 2025-era
  * requests), answering the same request after the same calls. Files with the same calls are shared.
  */
 export function floorFor(targets: string[], mcp: boolean): Deployable {
   const used = [...new Set(targets)].sort();
   const dynamo = used.filter((target) => target.startsWith('DynamoDB')).map((target) => target.split('.').pop()!);
+  // A function whose first request makes no call still works with the SDK (the issue's "with the bare SDK"):
+  // its floor loads the DynamoDB client and makes it, and sends nothing.
+  const bareClient = used.length === 0 && !mcp;
   const sqs = used.filter((target) => target.startsWith('AmazonSQS')).map((target) => target.split('.').pop()!);
   const lines = [`import { replay, type ReplayGroups } from '../replay.js';`];
-  if (dynamo.length) lines.push(`import { DynamoDBClient, ${dynamo.map((name) => `${name}Command`).join(', ')} } from '@aws-sdk/client-dynamodb';`);
+  if (dynamo.length || bareClient) lines.push(`import { ${['DynamoDBClient', ...dynamo.map((name) => `${name}Command`)].join(', ')} } from '@aws-sdk/client-dynamodb';`);
   if (sqs.length) lines.push(`import { SQSClient, ${sqs.map((name) => `${name}Command`).join(', ')} } from '@aws-sdk/client-sqs';`);
   if (mcp) {
     lines.push(
@@ -36,7 +39,8 @@ export function floorFor(targets: string[], mcp: boolean): Deployable {
     '',
     '// biome-ignore lint/suspicious/noExplicitAny: the event is a recorded replay (and, for MCP, a function-URL event)',
     'export const handler = async (event: any) => {',
-    dynamo.length ? '  const dynamo = new DynamoDBClient({});' : '',
+    dynamo.length || bareClient ? '  const dynamo = new DynamoDBClient({});' : '',
+    bareClient ? '  void dynamo;' : '',
     sqs.length ? '  const sqs = new SQSClient({});' : '',
     `  const commands: Record<string, (body: unknown) => Promise<unknown>> = {${commands.join(' ')}};`,
     '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body));',

@@ -1,10 +1,10 @@
-import { signInWithAdminToken, authTokenOperation } from '@aiworker/core';
+import { clockMs, signInWithAdminToken, authTokenOperation } from '@aiworker/core';
 import { api } from '../../lib/api.js';
 import { clientAddress } from '../../lib/caller.js';
 import { SESSION_COOKIE, setCookie } from '../../lib/cookies.js';
 
 export const handler = api(authTokenOperation, async ({ body, event, setCookie: addCookie }) => {
   const { token, session } = await signInWithAdminToken(body.token, clientAddress(event));
-  addCookie(setCookie(event, SESSION_COOKIE, token, (Date.parse(session.expiresAt) - Date.now()) / 1000));
+  addCookie(setCookie(event, SESSION_COOKIE, token, (Date.parse(session.expiresAt) - clockMs()) / 1000));
   return session;
 });

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 /**
  * Four tiers, each a vitest project; `npm test` runs them all.
@@ -18,6 +19,8 @@ export default defineConfig({
     // Handlers log through Powertools; in tests only errors are worth reading.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The longest files first, with or without a previous run's durations (test/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

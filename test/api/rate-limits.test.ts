@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { GiteaStandIn } from '@aiworker/gitea-standin';
 import type { Runtime } from '../../packages/local/src/runtime.js';
 import { RATE_LIMITS } from '../../packages/core/src/auth/rate-limits.js';
+import { advanceClock, clockMs } from '../../packages/core/src/clock.js';
 import { expectError } from '../helpers/http.js';
 import { signInWithGitea, startSignInRuntime } from '../helpers/signin.js';
 
@@ -45,12 +46,13 @@ function from(address: string, method: string, path: string, headers: Record<str
 }
 
 /**
- * The limits count per fixed minute. A burst that straddles a minute's end is split between two windows and
- * may stay under the limit in each: start bursts with at least 20 s of the window left.
+ * The limits count per fixed minute of core's clock. A burst that straddles a minute's end is split between
+ * two windows and may stay under the limit in each: start bursts with at least 20 s of the window left,
+ * moving core's clock on to the next window's start rather than waiting for it.
  */
-async function awayFromWindowEnd(windowSeconds = 60): Promise<void> {
-  const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);
-  if (left < 20) await new Promise((resolve) => setTimeout(resolve, left * 1000 + 100));
+function awayFromWindowEnd(windowSeconds = 60): void {
+  const left = windowSeconds - ((clockMs() / 1000) % windowSeconds);
+  if (left < 20) advanceClock(left * 1000 + 100);
 }
 
 /** Runs `count` calls, `parallel` at a time, in order of start. */
@@ -90,7 +92,7 @@ function expectLimited(response: { status: number; headers: Record<string, unkno
 describe('sign-in starts', () => {
   it('300 starts from one address: the first ones go to Gitea, the rest are 429; no item per start', { timeout: 300_000 }, async () => {
     const before = (await itemsWithPrefix('')).length;
-    await awayFromWindowEnd();
+    awayFromWindowEnd();
     const answers = await many(300, 20, () => from('127.0.0.2', 'GET', '/api/auth/gitea/login'));
     // One counter item per window the run took (a slow machine may cross a window boundary or two).
     const counters = await itemsWithPrefix('RATE#signInStart#127.0.0.2');
@@ -111,7 +113,7 @@ describe('sign-in starts', () => {
 describe('admin token exchanges', () => {
   it('are limited per address, right or wrong token, and the limited ones sign nobody in', async () => {
     const exchange = (token: string) => from('127.0.0.4', 'POST', '/api/auth/token', { 'content-type': 'application/json' }, JSON.stringify({ token }));
-    await awayFromWindowEnd();
+    awayFromWindowEnd();
     const wrong = await many(RATE_LIMITS.tokenExchange.limit, 4, () => exchange('adm_guess'));
     for (const answer of wrong) expectError(answer, 401, 'UNAUTHORIZED');
     const limited = await exchange(runtime.adminToken);
@@ -125,7 +127,7 @@ describe('admin token exchanges', () => {
 describe('unknown bearer tokens', () => {
   it('past the limit from one address are 429, counted in one item; the admin token still works there', async () => {
     const guess = (index: number) => from('127.0.0.6', 'GET', '/api/projects', { authorization: `Bearer aiw_00000000-0000-0000-0000-${String(index).padStart(12, '0')}_guess` });
-    await awayFromWindowEnd();
+    awayFromWindowEnd();
     const answers = await many(RATE_LIMITS.failedBearer.limit + 5, 8, guess);
     expect(answers.filter((answer) => answer.status === 401).length).toBeLessThanOrEqual(RATE_LIMITS.failedBearer.limit);
     const limited = answers.filter((answer) => answer.status !== 401);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { advanceClock } from '../../packages/core/src/clock.js';
 import { TASK_STATES } from '../../packages/core/src/schemas/task.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
@@ -243,8 +244,8 @@ describe('property: random and malformed input at every MCP tool', () => {
     recorder.clear();
     expect((await lanes[0].call('heartbeat')).isError).toBe(false);
     expect(substantiveWrites().map(agentPut)).toContain(lanes[0].agent.id);
-    // A liveness-only write is recognised as such (a request after the 1 s freshness window).
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // A liveness-only write is recognised as such (a request after the 1 s freshness window: core's clock moved past it).
+    advanceClock(1_100);
     recorder.clear();
     const response = await post(toolCall('get_task', { taskId: 'no-such-task' }), lanes[1].token);
     expect(response.body.result.isError).toBe(true);

@@ -1,4 +1,5 @@
 import { documentClient } from '../../packages/core/src/db/client.js';
+import { correlationId } from '../../packages/core/src/telemetry.js';
 
 const WRITE_COMMANDS = new Set([
   'PutCommand',
@@ -16,6 +17,8 @@ const WRITE_COMMANDS = new Set([
 export interface RecordedWrite {
   command: string;
   input: unknown;
+  /** The correlation id in scope when the write was made (a request's X-Correlation-Id), if any. */
+  correlationId?: string;
 }
 
 /** The partition key of a write, in either the document client's or the low-level client's shape. */
@@ -44,7 +47,7 @@ export function recordWrites() {
     (next, context) => async (args) => {
       // Recorded once DynamoDB took it: a conditional write it refused (a delete of someone else's token) changed nothing.
       const result = await next(args);
-      if (WRITE_COMMANDS.has(context.commandName ?? '') && !isRateCounterWrite(args.input)) writes.push({ command: context.commandName!, input: args.input });
+      if (WRITE_COMMANDS.has(context.commandName ?? '') && !isRateCounterWrite(args.input)) writes.push({ command: context.commandName!, input: args.input, correlationId: correlationId() });
       return result;
     },
     { step: 'initialize', name },

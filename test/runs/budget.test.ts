@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { advanceClock } from '../../packages/core/src/clock.js';
 import { apiClient, ok, type ApiClient } from '../helpers/http.js';
 import { createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
@@ -81,7 +82,7 @@ describe('a project budget', () => {
     // Claims of the project answer why they give nothing.
     await a.call('update_task_status', { taskId: first.id, state: 'backlog' });
     const c = await agent();
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // a claim's copy of the day's cost is up to 2 s old
+    advanceClock(2_100); // a claim's copy of the day's cost is up to 2 s old: core's clock moves past it
     const refused = await c.call('get_next_task', { projectId: project.id });
     expect(refused.structured.task).toBeNull();
     expect(refused.structured.message).toMatch(/Project 'Budgeted' \(.+\) reached its budget of \$1\.00 for \d{4}-\d\d-\d\d \(UTC\): \$1\.50 spent/);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../packages/local/src/runtime.js';
+import { advanceClock } from '../../packages/core/src/clock.js';
 import { apiClient, expectError } from '../helpers/http.js';
 import { createProject, createTask } from '../helpers/fixtures.js';
 import { startTestRuntime } from '../helpers/runtime.js';
@@ -181,7 +182,7 @@ describe('usage and budgets', () => {
     expectError(await api.patch(`/api/projects/${project.id}`, { budget: { costUsdPerDay: 0 } }), 400, 'VALIDATION_ERROR', /costUsdPerDay/);
     expect(ok(await api.patch(`/api/projects/${project.id}`, { budget: { costUsdPerDay: 1 } })).budget).toEqual({ costUsdPerDay: 1 });
     await a.call('report_attempt', { taskId: task.id, attempt: 1, seconds: 5, exit: 'exit 0', costUsd: 1.5 });
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // a claim's copy of the project (and its budget) is up to 2 s old
+    advanceClock(2_100); // a claim's copy of the project (and its budget) is up to 2 s old: core's clock moves past it
     await createTask(api, project.id);
     await a.call('update_task_status', { taskId: task.id, state: 'backlog' });
 
@@ -198,7 +199,7 @@ describe('usage and budgets', () => {
     }
 
     ok(await api.patch(`/api/projects/${project.id}`, { budget: { costUsdPerDay: 10 } }));
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // the claim's copy of the project is 2 s fresh
+    advanceClock(2_100); // the claim's copy of the project is 2 s fresh: core's clock moves past it
     expect((await b.call('get_next_task', { projectId: project.id })).structured.task.projectId).toBe(project.id);
     ok(await api.patch(`/api/projects/${project.id}`, { budget: null }));
     expect(ok(await api.get(`/api/projects/${project.id}`)).budget).toBeUndefined();

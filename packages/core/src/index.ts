@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './config.js';
 export { isThrottlingError, isTransactionConflict } from './db/store.js';
 export * from './ids.js';
+export { clockMs, clockDate } from './clock.js';
 export * from './state-machine.js';
 export * from './schemas/index.js';
 export * from './auth/tokens.js';

@@ -6,6 +6,7 @@ import { countAttempt } from './rate-limits.js';
 import { seal, unseal } from './sealed.js';
 import { createSession } from './sessions.js';
 import { generateSecret, sameSecret } from './tokens.js';
+import { clockMs } from '../clock.js';
 
 /**
  * Sign-in with Gitea: OAuth2 authorization code with PKCE (RFC 7636, S256) against the team's Gitea, which
@@ -55,7 +56,7 @@ export async function startGiteaSignIn(redirectUri: string, address?: string): P
   await countAttempt('signInStart', address);
   const state = generateSecret();
   const codeVerifier = generateSecret() + generateSecret();
-  const pending: PendingSignIn = { state, codeVerifier, redirectUri, expiresAt: Date.now() + SIGN_IN_MINUTES * 60_000 };
+  const pending: PendingSignIn = { state, codeVerifier, redirectUri, expiresAt: clockMs() + SIGN_IN_MINUTES * 60_000 };
   const authorizeUrl = giteaAuthorizeUrl({ giteaUrl, clientId: giteaClientId }, { redirectUri, state, codeChallenge: challengeOf(codeVerifier) });
   return { authorizeUrl, cookie: seal(pending, sealingSecret(), SEAL_PURPOSE) };
 }
@@ -88,7 +89,7 @@ export async function finishGiteaSignIn(input: { code: string; state: string; co
   if (!pending || typeof pending.state !== 'string' || !sameSecret(pending.state, input.state)) {
     throw new ValidationError('This sign-in was started in another browser or has expired; sign in again');
   }
-  if (!(pending.expiresAt > Date.now())) throw new ValidationError('This sign-in has expired or was already used; sign in again');
+  if (!(pending.expiresAt > clockMs())) throw new ValidationError('This sign-in has expired or was already used; sign in again');
   const app = { giteaUrl: settings.giteaUrl, clientId: settings.giteaClientId, clientSecret: settings.giteaClientSecret };
   const user = await giteaSignIn(app, { code: input.code, redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier }).catch((error: unknown) => {
     throw signInFailure(error);

@@ -1,6 +1,7 @@
 import { config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { rateLimitRepository } from '../db/rate-limit-repository.js';
+import { clockMs } from '../clock.js';
 
 /**
  * What is limited per client address (the request's source address), and how much: sign-in starts, admin
@@ -19,7 +20,7 @@ export type RateLimited = keyof typeof RATE_LIMITS;
 export async function countAttempt(kind: RateLimited, address: string | undefined): Promise<void> {
   if (!address) return;
   const { what, limit, windowSeconds } = RATE_LIMITS[kind];
-  const nowSeconds = Math.floor(Date.now() / 1000);
+  const nowSeconds = Math.floor(clockMs() / 1000);
   const windowStart = nowSeconds - (nowSeconds % windowSeconds);
   const hits = await rateLimitRepository.hit(kind, address, windowStart, windowSeconds);
   if (hits > limit * config().rateLimitScale) throw new RateLimitedError(what, Math.max(1, windowStart + windowSeconds - nowSeconds));

@@ -4,6 +4,7 @@ import { now } from '../ids.js';
 import { adminTokenMark, generateSecret, hashToken, sameSecret } from './tokens.js';
 import { UnauthorizedError } from '../errors.js';
 import { countAttempt } from './rate-limits.js';
+import { clockMs } from '../clock.js';
 
 /** A person signed in to the board: with the admin token (`admin`) or with Gitea (`gitea`). */
 export interface Session {
@@ -19,7 +20,7 @@ const SESSION_PREFIX = 'aiws_';
 export async function createSession(who: Omit<Session, 'expiresAt'>): Promise<{ token: string; session: Session }> {
   const token = `${SESSION_PREFIX}${generateSecret()}`;
   const createdAt = now();
-  const expiresAt = new Date(Date.now() + config().auth.sessionHours * 3_600_000).toISOString();
+  const expiresAt = new Date(clockMs() + config().auth.sessionHours * 3_600_000).toISOString();
   const record: SessionRecord = { ...who, createdAt, expiresAt };
   // An admin session is bound to the admin token it was made with: rotating the token ends it.
   if (who.subject === 'admin') record.adminTokenMark = adminTokenMark(config().adminToken ?? '');

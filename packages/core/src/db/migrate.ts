@@ -9,6 +9,7 @@ import { indexKeys, stripKeys } from './keys.js';
 import { isConditionFailed, isTransactionCanceled } from './store.js';
 import { projectItem, type ProjectRecord } from './project-repository.js';
 import { fromItem, internalOf, taskIndexEntries, taskItem, textItem, textOf, TEXT_FIELDS, withInternal } from './task-repository.js';
+import { clockDate } from '../clock.js';
 
 type Raw = Record<string, unknown>;
 
@@ -157,7 +158,7 @@ export async function migrateTaskText(tableName: string, client: DynamoDBClient,
     } while (startKey);
     if (conflicts === 0) break;
   }
-  await documents.send(new PutCommand({ TableName: tableName, Item: { ...TEXT_MIGRATED, at: new Date().toISOString(), moved } }));
+  await documents.send(new PutCommand({ TableName: tableName, Item: { ...TEXT_MIGRATED, at: clockDate().toISOString(), moved } }));
   documents.destroy?.();
   return moved;
 }

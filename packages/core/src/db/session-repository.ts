@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '@aiworker/infra/table';
 import { documentClient } from './client.js';
 import { tableName } from './store.js';
+import { clockMs } from '../clock.js';
 
 /**
  * Board sessions. Keyed by a hash of the session cookie's secret, so the table never holds a value that
@@ -21,7 +22,7 @@ export interface SessionRecord {
 const ttlAttribute = table.timeToLiveAttribute;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 const live = <T extends { expiresAt: string }>(item: T | undefined): T | undefined =>
-  item && Date.parse(item.expiresAt) > Date.now() ? item : undefined;
+  item && Date.parse(item.expiresAt) > clockMs() ? item : undefined;
 
 async function put(pk: string, sk: string, value: { expiresAt: string }) {
   await documentClient().send(

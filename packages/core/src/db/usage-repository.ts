@@ -5,6 +5,7 @@ import { documentClient } from './client.js';
 import { projectPk } from './keys.js';
 import { deletePrefixed, tableName, type TransactItem } from './store.js';
 import { TASK_SK, taskPk } from './task-repository.js';
+import { clockDate, clockMs } from '../clock.js';
 
 /**
  * Usage counters. A task's `usage` sits in its item (a read-modify-write guarded by its version, as every
@@ -17,7 +18,7 @@ import { TASK_SK, taskPk } from './task-repository.js';
 const DAY_ITEM_DAYS = 40;
 const MARK_DAYS = 7;
 const ATTEMPT_PREFIX = 'ATTEMPT#';
-const ttlIn = (days: number) => Math.floor(Date.now() / 1000) + days * 86_400;
+const ttlIn = (days: number) => Math.floor(clockMs() / 1000) + days * 86_400;
 export const PROJECT_USAGE_ATTRIBUTES = {
   attempts: 'usageAttempts',
   seconds: 'usageSeconds',
@@ -28,7 +29,7 @@ export const PROJECT_USAGE_ATTRIBUTES = {
 
 const daySk = (day: string) => `COST#${day}`;
 
-export const utcDay = (at: Date = new Date()): string => at.toISOString().slice(0, 10);
+export const utcDay = (at: Date = clockDate()): string => at.toISOString().slice(0, 10);
 
 export const addedUsage = (usage: Usage | undefined, report: AttemptReport): Usage => {
   const base = usage ?? emptyUsage();

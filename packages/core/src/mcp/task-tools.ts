@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/mini';
+import { clockDate } from '../clock.js';
 import { config } from '../config.js';
 import { AgentSchema, type AgentRecord } from '../schemas/agent.js';
 import { IdSchema, described } from '../schemas/common.js';
@@ -140,7 +141,7 @@ export function registerTaskTools(server: McpServer, agent: AgentRecord): void {
       guarded(agent, 'heartbeat', async () => {
         const current = await heartbeat(agent.id);
         const leaseSeconds = config().leaseSeconds;
-        const leaseExpiresAt = new Date(Date.parse(current.lastHeartbeatAt ?? new Date().toISOString()) + leaseSeconds * 1000).toISOString();
+        const leaseExpiresAt = new Date(Date.parse(current.lastHeartbeatAt ?? clockDate().toISOString()) + leaseSeconds * 1000).toISOString();
         return toolResult({ agent: current, leaseSeconds, leaseExpiresAt });
       }),
   );

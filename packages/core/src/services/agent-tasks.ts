@@ -11,6 +11,7 @@ import { ACTIVE_STATES, TRANSITIONS, isActive } from '../state-machine.js';
 import { touchAgent } from './agents.js';
 import { getJob } from './jobs.js';
 import { createTask, getTask, transitionTask } from './tasks.js';
+import { clockMs } from '../clock.js';
 
 /**
  * What an agent may do to tasks, always as itself (the agent comes from its token, never from an
@@ -90,7 +91,7 @@ export async function getAgentJob(agentId: string, jobId: string): Promise<Job> 
  */
 export async function recordAgentActivity(agent: AgentRecord): Promise<void> {
   const freshForMs = Math.min(1_000, (config().leaseSeconds * 1000) / 20);
-  if (agent.status !== 'offline' && Date.now() - Date.parse(agent.lastSeenAt) < freshForMs) return;
+  if (agent.status !== 'offline' && clockMs() - Date.parse(agent.lastSeenAt) < freshForMs) return;
   // Marked offline (or meanwhile): come back through touchAgent.
   if (agent.status !== 'offline' && (await agentRepository.touch(agent.id, now()))) return;
   await touchAgent(agent.id, false);

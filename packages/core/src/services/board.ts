@@ -6,6 +6,7 @@ import { tableName } from '../db/store.js';
 import type { Page } from '../schemas/common.js';
 import type { Board, BoardTask } from '../schemas/board.js';
 import type { Task } from '../schemas/task.js';
+import { clockMs } from '../clock.js';
 
 /** A task as the board lists it: its long text left out (read when a person opens the task). */
 function boardTask(task: Task): BoardTask {
@@ -55,9 +56,9 @@ export function getBoard(): Promise<Board> {
   const ttl = config().boardCacheMs;
   const key = tableName();
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < ttl) return hit.board;
+  if (hit && clockMs() - hit.at < ttl) return hit.board;
   const board = readBoard();
-  cache.set(key, { at: Date.now(), board });
+  cache.set(key, { at: clockMs(), board });
   board.catch(() => cache.delete(key));
   return board;
 }

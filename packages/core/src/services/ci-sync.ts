@@ -9,6 +9,7 @@ import { applyStatuses } from './ci-checks.js';
 import { maybeAutoMerge } from './auto-merge.js';
 import { enqueueJob } from './job-producer.js';
 import { watchPreviewLeak } from './previews.js';
+import { clockDate } from '../clock.js';
 
 /**
  * The `sync_checks` job (docs/ci.md): for each task of a project in review (or merged, while its preview
@@ -49,7 +50,7 @@ export async function requestCheckSync(projectId: string, requestedBy = 'system'
 }
 
 /** From the sweeper: one sync_checks job per project with watched tasks, once per period whatever the sweeper's pace. */
-export async function scheduleCheckSyncs(at: Date = new Date()): Promise<number> {
+export async function scheduleCheckSyncs(at: Date = clockDate()): Promise<number> {
   const projects = new Set((await watchedTasks()).map((task) => task.projectId));
   const period = Math.floor(at.getTime() / (checkSyncSeconds() * 1000));
   for (const projectId of projects) await requestCheckSync(projectId, 'system', `sync_checks/${projectId}/${period}`);

@@ -1,5 +1,6 @@
 import { claimRepository, type Candidate, type CandidatePartition } from '../db/claim-repository.js';
 import { allShards } from '../db/keys.js';
+import { clockMs } from '../clock.js';
 
 /**
  * Claimable tasks as this process last read them from the sparse `backlog` / `projectBacklog` indexes
@@ -80,7 +81,7 @@ async function read(projectId?: string): Promise<Copy> {
   const key = scopeKey(projectId);
   const pending = reading.get(key);
   if (pending) return pending;
-  const started = Date.now();
+  const started = clockMs();
   const cutoff = started - TAKEN_MS;
   for (const [id, at] of taken) if (at < cutoff) taken.delete(id);
   const promise = (async () => {
@@ -105,7 +106,7 @@ function take(copy: Copy, exclude: Set<string>): Candidate | undefined {
   const top = items.slice(0, SPREAD).filter((item) => item.rank.startsWith(priority));
   const chosen = top[Math.floor(Math.random() * top.length)];
   copy.items = copy.items.filter((item) => item !== chosen);
-  taken.set(chosen.id, Date.now());
+  taken.set(chosen.id, clockMs());
   return chosen;
 }
 
@@ -115,7 +116,7 @@ function take(copy: Copy, exclude: Set<string>): Candidate | undefined {
  */
 export async function nextCandidate(projectId: string | undefined, exclude: Set<string>): Promise<Candidate | undefined> {
   const copy = copies.get(scopeKey(projectId));
-  const age = copy ? Date.now() - copy.readAt : Infinity;
+  const age = copy ? clockMs() - copy.readAt : Infinity;
   if (copy && age < STALE_MS) {
     // Past FRESH_MS (but within STALE_MS) the copy still serves this claim while the next read runs beside
     // it, so a process claiming steadily never waits for a read; a read's failure only leaves the copy as it is.

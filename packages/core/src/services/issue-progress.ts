@@ -8,6 +8,7 @@ import type { TransactItem } from '../db/store.js';
 import type { JobInputOf, JobRecord } from '../schemas/job.js';
 import type { Task, TaskState } from '../schemas/task.js';
 import { enqueueJob } from './job-producer.js';
+import { clockDate, clockMs } from '../clock.js';
 
 /**
  * A task's progress, back on the Gitea issue it came from (docs/issues.md): one comment, edited in place,
@@ -89,12 +90,12 @@ export async function syncIssueComment(input: JobInputOf<'update_issue_comment'>
       }
       await issueRepository.shown(link, task.version);
     } else {
-      const at = new Date();
+      const at = clockDate();
       const until = new Date(at.getTime() + LEASE_MS).toISOString();
       if (!(await issueRepository.leaseComment(link, at.toISOString(), until))) {
         const again = await issueRepository.get(owner, repo, number);
         if (again?.commentId !== undefined) continue;
-        const wait = again?.commentLease ? Math.max(1, Math.ceil((Date.parse(again.commentLease) - Date.now()) / 1000)) : 1;
+        const wait = again?.commentLease ? Math.max(1, Math.ceil((Date.parse(again.commentLease) - clockMs()) / 1000)) : 1;
         throw new GiteaError(`Another job is making the progress comment on issue #${number}; trying again`, { operation: 'createIssueComment', retryable: true, retryAfterSeconds: wait });
       }
       try {

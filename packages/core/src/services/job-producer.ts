@@ -6,6 +6,7 @@ import type { Job, JobInput, JobRecord } from '../schemas/job.js';
 import { sendJobMessage } from './job-queue.js';
 import { retrySettings } from './job-retry.js';
 import { logger } from '../telemetry.js';
+import { clockDate } from '../clock.js';
 
 /** What the API shows of a job: never the worker's lease. */
 export function publicJob(record: JobRecord): Job {
@@ -76,7 +77,7 @@ export const stalledAfterSeconds = (): number =>
  * status, no Scan; a duplicate message is harmless.
  */
 export async function resendStalledJobs(options: { queuedUnchangedSeconds?: number; at?: Date } = {}): Promise<number> {
-  const at = options.at ?? new Date();
+  const at = options.at ?? clockDate();
   const queuedBefore = new Date(at.getTime() - (options.queuedUnchangedSeconds ?? stalledAfterSeconds()) * 1000).toISOString();
   const stalled = (job: JobRecord) =>
     job.status === 'queued' ? job.updatedAt <= queuedBefore : !job.leaseUntil || job.leaseUntil <= at.toISOString();

@@ -10,6 +10,7 @@ import { parseJobMessage } from './job-queue.js';
 import { performJob, type JobGitea } from './job-operations.js';
 import { completeJob, failJob, requeueJob } from './job-results.js';
 import { RetryLaterError, classifyFailure, retryDelaySeconds, retrySettings } from './job-retry.js';
+import { clockMs } from '../clock.js';
 
 /** One delivery of a job message, as the worker sees it. */
 export interface JobDelivery {
@@ -45,7 +46,7 @@ async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unkno
       // Come back when the lease ends, not sooner: if its holder crashed, this delivery takes the job over
       // then. Coming back every few seconds would use up the message's receives while the lease runs and
       // send it to the DLQ, leaving the job `running` for good.
-      const leaseLeft = Math.ceil((Date.parse(job.leaseUntil) - Date.now()) / 1000) + 1;
+      const leaseLeft = Math.ceil((Date.parse(job.leaseUntil) - clockMs()) / 1000) + 1;
       throw new RetryLaterError(`Job ${jobId} is being run by another worker (its lease ends in ${leaseLeft - 1}s)`, Math.max(1, Math.ceil(baseSeconds), leaseLeft));
     }
     const at = now();
@@ -53,7 +54,7 @@ async function claimJob(jobId: string): Promise<JobRecord | 'duplicate' | 'unkno
       ...job,
       status: 'running',
       attempts: job.attempts + 1,
-      leaseUntil: new Date(Date.now() + leaseSeconds * 1000).toISOString(),
+      leaseUntil: new Date(clockMs() + leaseSeconds * 1000).toISOString(),
       updatedAt: at,
       version: job.version + 1,
     };

@@ -6,6 +6,7 @@ import type { Checks, Preview } from '../schemas/ci.js';
 import type { Task, TaskEvent } from '../schemas/task.js';
 import { dispatchNotifications, notificationJob } from './notifications.js';
 import { saveTaskChange } from './task-changes.js';
+import { clockDate } from '../clock.js';
 
 /**
  * Previews (docs/previews.md). The project's `previewContext` names the commit status that carries a
@@ -40,7 +41,7 @@ export function previewOf(current: Preview | undefined, previewContext: string |
  * For a task whose pull request is merged or closed: the first look records when; a look after the grace
  * period reports the preview (a notification in the same transaction as `leakReportedAt`, so once).
  */
-export async function watchPreviewLeak(taskId: string, at: Date = new Date()): Promise<'reported' | 'watching' | 'none'> {
+export async function watchPreviewLeak(taskId: string, at: Date = clockDate()): Promise<'reported' | 'watching' | 'none'> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const task = await taskRepository.get(taskId);
     const preview = task?.preview;

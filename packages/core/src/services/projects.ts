@@ -6,6 +6,7 @@ import type { PageQuery } from '../schemas/common.js';
 import type { Project, ProjectCreate, ProjectUpdate } from '../schemas/project.js';
 import { updateVersioned } from './optimistic.js';
 import { AGAIN, retry } from '../db/retry.js';
+import { clockMs } from '../clock.js';
 
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const at = now();
@@ -34,9 +35,9 @@ const PROJECT_FRESH_MS = 30_000;
 const recent = new Map<string, { at: number; project: Promise<Project> }>();
 export function recentProject(id: string): Promise<Project> {
   const copy = recent.get(id);
-  if (copy && Date.now() - copy.at < PROJECT_FRESH_MS) return copy.project;
+  if (copy && clockMs() - copy.at < PROJECT_FRESH_MS) return copy.project;
   const project = getProject(id);
-  recent.set(id, { at: Date.now(), project });
+  recent.set(id, { at: clockMs(), project });
   project.catch(() => recent.delete(id));
   return project;
 }

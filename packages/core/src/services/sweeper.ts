@@ -9,6 +9,7 @@ import type { AgentRecord, AgentStatus } from '../schemas/agent.js';
 import type { Task } from '../schemas/task.js';
 import { applyStateChange, stateEvent } from './task-changes.js';
 import { dispatchNotifications, projectNotification } from './notifications.js';
+import { clockDate } from '../clock.js';
 
 /**
  * Leases. An agent is alive while it calls: every MCP request and heartbeat moves its `lastSeenAt`.
@@ -37,7 +38,7 @@ export interface SweepResult {
 const PAGE = 100;
 const PARALLEL = 8;
 
-export async function sweepExpiredLeases(at: Date = new Date()): Promise<SweepResult> {
+export async function sweepExpiredLeases(at: Date = clockDate()): Promise<SweepResult> {
   const cutoff = new Date(at.getTime() - config().leaseSeconds * 1000).toISOString();
   const result: SweepResult = { expiredAgents: [], releasedTasks: [], skippedAgents: [] };
   for (const status of ['busy', 'idle'] as const satisfies readonly AgentStatus[]) {

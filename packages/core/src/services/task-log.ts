@@ -8,6 +8,7 @@ import type { Task } from '../schemas/task.js';
 import { isActive } from '../state-machine.js';
 import { assertAssigned } from './agent-tasks.js';
 import { actorName } from './actor-names.js';
+import { clockMs } from '../clock.js';
 
 /** How long a task's log is kept (DynamoDB TTL); AIWORKER_LOG_RETENTION_DAYS. */
 export const logRetentionDays = (): number => {
@@ -38,7 +39,7 @@ export interface AppendLogAnswer {
 export function agentRunAccess(task: Task, agentId: string): 'holds' | 'stopped' {
   if (task.assignedAgentId === agentId && isActive(task.state)) return 'holds';
   const stopped = task.stopped;
-  if (stopped?.agentId === agentId && Date.now() - Date.parse(stopped.at) < AFTER_STOP_MS) return 'stopped';
+  if (stopped?.agentId === agentId && clockMs() - Date.parse(stopped.at) < AFTER_STOP_MS) return 'stopped';
   assertAssigned(task, agentId);
   throw new ForbiddenError(`Task '${task.id}' is in '${task.state}' and no longer in your hands`);
 }

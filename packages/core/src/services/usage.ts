@@ -10,6 +10,7 @@ import type { AttemptReport, Usage } from '../schemas/run.js';
 import type { Task } from '../schemas/task.js';
 import { dispatchNotifications, notificationJob } from './notifications.js';
 import { agentRunAccess } from './task-log.js';
+import { clockMs } from '../clock.js';
 
 const money = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 
@@ -50,7 +51,7 @@ export async function recordAttempt(agentId: string, report: AttemptReport): Pro
     if (failed.length === 0) {
       const dayCostUsd = report.costUsd ? await usageRepository.dayCost(task.projectId, day) : 0;
       if (report.costUsd) {
-        dayCosts.set(`${task.projectId}#${day}`, { at: Date.now(), cost: Promise.resolve(dayCostUsd) });
+        dayCosts.set(`${task.projectId}#${day}`, { at: clockMs(), cost: Promise.resolve(dayCostUsd) });
         await notifyIfBudgetReached(task.projectId, day, dayCostUsd);
       }
       return { usage, dayCostUsd, counted: true };
@@ -98,8 +99,8 @@ export async function budgetRefusal(project: Pick<Project, 'id' | 'name' | 'budg
   const day = utcDay();
   const key = `${project.id}#${day}`;
   let copy = dayCosts.get(key);
-  if (!copy || Date.now() - copy.at > FRESH_MS) {
-    copy = { at: Date.now(), cost: usageRepository.dayCost(project.id, day) };
+  if (!copy || clockMs() - copy.at > FRESH_MS) {
+    copy = { at: clockMs(), cost: usageRepository.dayCost(project.id, day) };
     dayCosts.set(key, copy);
     copy.cost.catch(() => dayCosts.delete(key));
   }

@@ -40,7 +40,7 @@ module.exports = {
       name: 'core-calls-no-http',
       severity: 'error',
       comment:
-        'Core makes no HTTP call itself: Gitea through @aiworker/gitea-client, notifications through @aiworker/notification-sender (Biome denies core the fetch global; biome/core-knows-no-http.grit its statuses and header names).',
+        'Core makes no HTTP call itself: Gitea through @aiworker/gitea-client, notifications through @aiworker/notification-sender (Biome denies core the fetch global; lint/core-knows-no-http.grit its statuses and header names).',
       from: { path: '^packages/core/src' },
       to: { path: '^(node:)?(http|https|http2)$|(^|/)node_modules/(undici|gitea-js|openapi-fetch|axios|got|node-fetch)/|^(undici|gitea-js)$' },
     },

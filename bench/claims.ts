@@ -64,11 +64,8 @@ async function floorRun(tableName: string, prefix: string, from: number, to: num
   return seconds(start);
 }
 
-/**
- * Two floor writes per operation (on two items of `prefix`), for operations [from, to): side by side, or
- * `inTurn` (the second sent when the first has answered, as a claim must: see benchLevel). Returns the seconds taken.
- */
-async function pairRun(tableName: string, prefix: string, from: number, to: number, concurrency: number, inTurn = false): Promise<number> {
+/** Two floor writes side by side (on two items of `prefix`) per operation, for operations [from, to): returns the seconds taken. */
+async function pairRun(tableName: string, prefix: string, from: number, to: number, concurrency: number): Promise<number> {
   const write = (n: number) =>
     documentClient().send(
       new UpdateCommand({
@@ -81,9 +78,7 @@ async function pairRun(tableName: string, prefix: string, from: number, to: numb
       }),
     );
   const start = process.hrtime.bigint();
-  await inParallel(to - from, concurrency, (i) =>
-    inTurn ? write(2 * (from + i)).then(() => write(2 * (from + i) + 1)) : Promise.all([write(2 * (from + i)), write(2 * (from + i) + 1)]),
-  );
+  await inParallel(to - from, concurrency, (i) => Promise.all([write(2 * (from + i)), write(2 * (from + i) + 1)]));
   return seconds(start);
 }
 
@@ -102,7 +97,7 @@ async function claimWritesRun(projectId: string, tasks: string[], agents: { id: 
     // task is then this agent's already, as a claim finds it (resolvePointer).
     if (!(await claimRepository.claimTask({ id: tasks[n], projectId }, agents[n].id, at))) {
       const task = await taskRepository.get(tasks[n]);
-      if (task?.assignedAgentId !== agents[n].id) throw new Error(`floor: task ${tasks[n]} (#${n}) was not claimable (${task?.state}, ${task?.assignedAgentId}, floor agent #${agents.findIndex((a) => a.id === task?.assignedAgentId)}, project ${task?.projectId} vs ${projectId})`);
+      if (task?.assignedAgentId !== agents[n].id) throw new Error(`floor: task ${tasks[n]} was not claimable (${task?.state}, held by ${task?.assignedAgentId})`);
     }
   });
   return seconds(start);

@@ -99,8 +99,9 @@ export async function runApp(options: RunOptions): Promise<AppRun> {
         try {
           outputs = await pulumi.runtime.runInPulumiStack(() => run(program));
         } catch (error) { failure = String(error?.stack ?? error); }
-        // Let every pending apply() finish: wait until no resource or RPC call has come for a while.
-        for (let quiet = 0, seen = -1, waited = 0; quiet < 4 && waited < 60000; waited += 250) {
+        // Let every pending apply() finish: wait until no resource or RPC call has come for 3 s (1 s was too
+        // short on a loaded machine: a pause in registering the dev stage's functions ended the run with none).
+        for (let quiet = 0, seen = -1, waited = 0; quiet < 12 && waited < 60000; waited += 250) {
           await new Promise((resolve) => setTimeout(resolve, 250));
           const now = resources.length + rpcCalls.length;
           quiet = now === seen ? quiet + 1 : 0;

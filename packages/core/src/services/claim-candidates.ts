@@ -119,8 +119,9 @@ export async function nextCandidate(projectId: string | undefined, exclude: Set<
   const age = copy ? clockMs() - copy.readAt : Infinity;
   if (copy && age < STALE_MS) {
     // Past FRESH_MS (but within STALE_MS) the copy still serves this claim while the next read runs beside
-    // it, so a process claiming steadily never waits for a read; a read's failure only leaves the copy as it is.
-    if (age >= FRESH_MS && !reading.has(scopeKey(projectId))) void read(projectId).catch(() => undefined);
+    // it (read() joins one already running), so a process claiming steadily never waits for a read; a read's
+    // failure only leaves the copy as it is.
+    if (age >= FRESH_MS) void read(projectId).catch(() => undefined);
     const candidate = take(copy, exclude);
     if (candidate) return candidate;
   }

@@ -164,9 +164,11 @@ describe('aiworker agent when the coding command fails', { timeout: 180_000 }, (
     killed.child.kill('SIGKILL');
     await killed.exited;
     await eventually('the killed runner\'s task back in the backlog', async () => (await getTask(world, other.id)).state === 'backlog', 60_000);
-    // Clean-up only: the runner may have been killed before its command wrote down its processes.
+    // Clean-up only: the runner may have been killed before it started its command. By now (a lease later) a
+    // command that did start has long written down its processes, so this waits a moment at most (it waited
+    // 45 s for a command that never started).
     const started = () => (existsSync(pids) ? pidsIn(pids) : []);
-    await eventually('the command started', async () => started().length === 2).catch(() => undefined);
+    await eventually('the command started', async () => started().length === 2, 2_000).catch(() => undefined);
     for (const pid of started()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     expect((await taskEvents(world, other.id)).map((event) => event.type)).toContain('lease_expired');
   });

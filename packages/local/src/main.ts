@@ -49,6 +49,19 @@ async function main() {
     process.exit(1);
   }
 
+  // Ctrl-C is handled before the banner says it may be pressed: a signal that arrived between the two would
+  // kill the process with the data folder still locked and DynamoDB Local running.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received, stopping…`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
   console.log(`
 aiworker is running (local runtime: DynamoDB Local + fauxqs SQS, no AWS account)
 
@@ -70,16 +83,6 @@ ${gitea.token && gitea.tokenSource ? `  Gitea token  ${gitea.token}
 
 Press Ctrl-C to stop.`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal} received, stopping…`);
-    await runtime.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 void main();

@@ -7,6 +7,8 @@ export interface RecordedCall {
   body: unknown;
   startMs: number;
   endMs: number;
+  /** What `beforeForward` answered for this call (e.g. the items a write was about to change). */
+  before?: unknown;
 }
 
 /**
@@ -14,16 +16,20 @@ export interface RecordedCall {
  * every call made through it: what a function really sends on its first request, for a floor that replays
  * exactly those calls with the bare SDK (bench/cold-start-floors/).
  */
-export async function startCallRecorder(upstream: string): Promise<{ endpoint: string; take(): RecordedCall[]; stop(): Promise<void> }> {
+export async function startCallRecorder(
+  upstream: string,
+  beforeForward?: (target: string, body: unknown) => Promise<unknown>,
+): Promise<{ endpoint: string; take(): RecordedCall[]; stop(): Promise<void> }> {
   const target = new URL(upstream);
   let calls: RecordedCall[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      const startMs = performance.now();
-      const call: RecordedCall = { target: String(req.headers['x-amz-target'] ?? ''), body: parse(body), startMs, endMs: startMs };
+      const call: RecordedCall = { target: String(req.headers['x-amz-target'] ?? ''), body: parse(body), startMs: 0, endMs: 0 };
+      if (beforeForward && call.target) call.before = await beforeForward(call.target, call.body).catch((error: Error) => ({ error: error.message }));
+      call.startMs = call.endMs = performance.now();
       const upstreamRequest = httpRequest(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (upstreamResponse) => {

@@ -26,7 +26,7 @@ import { deployables, type Deployable } from '../stacks/deployables.js';
 import { figure, percentile, round, type Figure } from './stats.js';
 import { groupCalls, startCallRecorder } from './call-recorder.js';
 import type { ReplayGroups } from './cold-start-floors/replay.js';
-import { floorFor } from './cold-start-floors/generate.js';
+import { floorFor, type FloorLibraries } from './cold-start-floors/generate.js';
 import { readPriorItems, restorePriorItems, type PriorItem } from './cold-start-floors/pre-state.js';
 import type { BenchContext } from './context.js';
 
@@ -283,7 +283,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     const dynamoRecorder = await startCallRecorder(ctx.dynamoEndpoint, (target, body) => readPriorItems(dynamo, target, body));
     const sqsRecorder = await startCallRecorder(ctx.sqsEndpoint);
     const recordingEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamoRecorder.endpoint, AWS_ENDPOINT_URL_SQS: sqsRecorder.endpoint };
-    const recordings = new Map<BuiltBundle, { fn: Deployable; groups: ReplayGroups; calls: Record<string, number>; prior: PriorItem[] }>();
+    const recordings = new Map<BuiltBundle, { fn: Deployable; stackFn: Deployable; groups: ReplayGroups; calls: Record<string, number>; prior: PriorItem[] }>();
     try {
       for (const bundle of bundles) {
         dynamoRecorder.take();
@@ -297,41 +297,67 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           if (!Array.isArray(call.before)) throw new Error(`Could not read what ${call.target} of ${bundle.fn.handler} was about to write: ${JSON.stringify(call.before)}`);
           return call.before as PriorItem[];
         });
-        recordings.set(bundle, { fn: floorFor(recorded.map((call) => call.target), bundle.fn.kind === 'mcp'), groups: groupCalls(recorded), calls, prior });
+        const targets = recorded.map((call) => call.target);
+        const mcp = bundle.fn.kind === 'mcp';
+        recordings.set(bundle, { fn: floorFor(targets, mcp), stackFn: floorFor(targets, mcp, 'stack', bundle.fn.kind), groups: groupCalls(recorded), calls, prior });
       }
     } finally {
       await dynamoRecorder.stop();
       await sqsRecorder.stop();
     }
     // Each function's floor, bundled as the functions were (functions with the same calls share one).
-    const floorFns = [...new Map([...recordings.values()].map(({ fn }) => [fn.id, fn])).values()];
+    const floorFns = [...new Map([...recordings.values()].flatMap(({ fn, stackFn }) => [[fn.id, fn], [stackFn.id, stackFn]] as const)).values()];
     const floorBundles = await buildFunctions({ outdir: join(outdir, 'floors'), functions: floorFns, settings: SETTINGS });
-    const floors = new Map([...recordings].map(([bundle, recording]) => [bundle, { ...recording, bundle: floorBundles.find((floor) => floor.fn.id === recording.fn.id)! }]));
+    const builtFloor = (fn: Deployable) => floorBundles.find((floor) => floor.fn.id === fn.id)!;
+    const floors = new Map([...recordings].map(([bundle, recording]) => [bundle, { ...recording, bundle: builtFloor(recording.fn), stackBundle: builtFloor(recording.stackFn) }]));
+    /** Which floors each function is measured against: the bare SDK's (the issue's), and the stack's libraries' (not for MCP: its floor is already a bare SDK-v2 server). */
+    const floorKinds = (bundle: BuiltBundle): FloorLibraries[] => (bundle.fn.kind === 'mcp' ? ['bare'] : ['bare', 'stack']);
+    const floorBundleOf = (bundle: BuiltBundle, libraries: FloorLibraries) => (libraries === 'stack' ? floors.get(bundle)!.stackBundle : floors.get(bundle)!.bundle);
     const floorEventFor = async (bundle: BuiltBundle) => {
       const { groups } = floors.get(bundle)!;
       return bundle.fn.kind === 'mcp' ? { ...((await eventFor(bundle)) as object), groups } : { groups };
     };
-    for (const bundle of new Set([...floors.values()].map((floor) => floor.bundle))) {
-      const sample = [...floors].find(([, floor]) => floor.bundle === bundle)![0];
+    for (const bundle of new Set([...floors.values()].flatMap((floor) => [floor.bundle, floor.stackBundle]))) {
+      const sample = [...floors].find(([, floor]) => floor.bundle === bundle || floor.stackBundle === bundle)![0];
       await restorePriorItems(dynamo, floors.get(sample)!.prior);
       await invokeInFreshNode(bundle.file, await floorEventFor(sample), env);
     }
 
     /** Calls a floor's replay had refused although it started from the recorded state (reported, not expected). */
     const refusedByFloor = new Map<BuiltBundle, number>();
-    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; answer: string; timings: Timing[]; floorTimings: Timing[] }>();
+    const samples = new Map<BuiltBundle, { ms: number[]; floorMs: number[]; stackFloorMs: number[]; answer: string; timings: Timing[]; floorTimings: Timing[]; stackFloorTimings: Timing[] }>();
     for (let rep = 0; rep < REPS; rep++) {
       for (const bundle of bundles) {
-        await restorePriorItems(dynamo, floors.get(bundle)!.prior);
-        const floor = await invokeInFreshNode(floors.get(bundle)!.bundle.file, await floorEventFor(bundle), env);
-        if (bundle.fn.kind === 'mcp' ? !(floor.result?.statusCode < 300) : floor.result?.calls === undefined) throw new Error(`floor of ${bundle.fn.handler} answered ${JSON.stringify(floor.result).slice(0, 300)}`);
-        if (floor.result?.refused) refusedByFloor.set(bundle, (refusedByFloor.get(bundle) ?? 0) + floor.result.refused);
-        const event = await eventFor(bundle);
-        const ours = await invokeInFreshNode(bundle.file, event, env);
+        const floorRuns: Partial<Record<FloorLibraries, FreshInvocation>> = {};
+        const runFloors = async () => {
+          for (const libraries of floorKinds(bundle)) {
+            await restorePriorItems(dynamo, floors.get(bundle)!.prior);
+            const floor = await invokeInFreshNode(floorBundleOf(bundle, libraries).file, await floorEventFor(bundle), env);
+            if (bundle.fn.kind === 'mcp' ? !(floor.result?.statusCode < 300) : floor.result?.calls === undefined) throw new Error(`${libraries} floor of ${bundle.fn.handler} answered ${JSON.stringify(floor.result).slice(0, 300)}`);
+            if (floor.result?.refused) refusedByFloor.set(bundle, (refusedByFloor.get(bundle) ?? 0) + floor.result.refused);
+            floorRuns[libraries] = floor;
+          }
+        };
+        const runOurs = async () => invokeInFreshNode(bundle.file, await eventFor(bundle), env);
+        // The order alternates from one repetition to the next (floors first, then the function first), so
+        // neither side always runs right after the other's writes.
+        let ours: FreshInvocation;
+        if (rep % 2 === 0) {
+          await runFloors();
+          ours = await runOurs();
+        } else {
+          ours = await runOurs();
+          await runFloors();
+        }
+        const floor = floorRuns.bare!;
         const answer = describeAnswer(bundle, ours.result);
-        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], answer, timings: [], floorTimings: [] };
+        const entry = samples.get(bundle) ?? { ms: [], floorMs: [], stackFloorMs: [], answer, timings: [], floorTimings: [], stackFloorTimings: [] };
         entry.ms.push(ours.ms);
         entry.floorMs.push(floor.ms);
+        if (floorRuns.stack) {
+          entry.stackFloorMs.push(floorRuns.stack.ms);
+          if (floorRuns.stack.timing) entry.stackFloorTimings.push(floorRuns.stack.timing);
+        }
         if (ours.timing) entry.timings.push(ours.timing);
         if (floor.timing) entry.floorTimings.push(floor.timing);
         samples.set(bundle, entry);
@@ -371,6 +397,30 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           `its first invocation ${round(ours.firstInvocation - floor.firstInvocation)} ms longer (${calls}, with our code run for the first time between them)`;
       }
       figures.push(result);
+      if (entry.stackFloorMs.length) {
+        // The same function against the same calls made on the libraries it is built on (and none of its own
+        // code): what its own code costs at a cold start.
+        const stackFloor = percentile(entry.stackFloorMs, 50);
+        const stackBytes = floors.get(bundle)!.stackBundle.bytes;
+        const onStack = figure(`${name}, vs the same calls on its libraries`, median, stackFloor, 'ms', targetOf(bundle.fn.kind), {
+          bundleBytes: bundle.bytes,
+          floorBundleBytes: stackBytes,
+          callsOnFirstRequest: floors.get(bundle)!.calls,
+          samplesMs: entry.ms.map((ms) => Math.round(ms)),
+          floorSamplesMs: entry.stackFloorMs.map((ms) => Math.round(ms)),
+          partsMs: medianParts(entry.timings),
+          floorPartsMs: medianParts(entry.stackFloorTimings),
+          floorIs: `the floor above on the libraries this function is built on, none of its own code: ${bundle.fn.kind === 'rest' ? 'middy and its header normalizer around the handler' : bundle.fn.kind === 'worker' ? "Powertools' batch processor around the calls" : 'the calls'}, zod/mini checking the event, Powertools Logger and Metrics loaded, a DynamoDB DocumentClient made (bench/cold-start-floors/generate.ts, libraries 'stack')`,
+        });
+        if (onStack.met === false) {
+          const ours = medianParts(entry.timings);
+          const floor = medianParts(entry.stackFloorTimings);
+          onStack.extra!.whyAboveTarget =
+            `${round(median - stackFloor)} ms over the floor: its import ${round(ours.import - floor.import)} ms longer (${Math.round(bundle.bytes / 1024)} KiB against ${Math.round(stackBytes / 1024)} KiB: our own code), ` +
+            `its first invocation ${round(ours.firstInvocation - floor.firstInvocation)} ms longer`;
+        }
+        figures.push(onStack);
+      }
     }
     dynamo.destroy();
     return figures;

@@ -14,12 +14,22 @@ const here = dirname(fileURLToPath(import.meta.url));
  * the SDK's documentation shows it (a server per request, one tool, the SDK's stateless handling of 2025-era
  * requests), answering the same request after the same calls. Files with the same calls are shared.
  */
-export function floorFor(targets: string[], mcp: boolean): Deployable {
+/**
+ * `stack`: the same floor on the libraries this project's functions are built on, none of its own code —
+ * middy with its header normalizer around the handler (REST), Powertools' batch processor (the worker), zod/mini
+ * checking the event, Powertools' Logger and Metrics loaded (as core's telemetry loads them; neither writes),
+ * and the calls sent through a DynamoDB DocumentClient made over the bare client (marshalling nothing: the
+ * recorded calls are already on the wire's terms). What a function costs over it is its own code.
+ */
+export type FloorLibraries = 'bare' | 'stack';
+
+export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibraries = 'bare', kind: Deployable['kind'] = 'rest'): Deployable {
+  const stack = libraries === 'stack' && !mcp;
   const used = [...new Set(targets)].sort();
   const dynamo = used.filter((target) => target.startsWith('DynamoDB')).map((target) => target.split('.').pop()!);
   // A function whose first request makes no call still works with the SDK (the issue's "with the bare SDK"):
   // its floor loads the DynamoDB client and makes it, and sends nothing.
-  const bareClient = used.length === 0 && !mcp;
+  const bareClient = (used.length === 0 || stack) && !mcp;
   const sqs = used.filter((target) => target.startsWith('AmazonSQS')).map((target) => target.split('.').pop()!);
   const lines = [`import { replay, type ReplayGroups } from '../replay.js';`];
   if (dynamo.length || bareClient) lines.push(`import { ${['DynamoDBClient', ...dynamo.map((name) => `${name}Command`)].join(', ')} } from '@aws-sdk/client-dynamodb';`);
@@ -31,16 +41,29 @@ export function floorFor(targets: string[], mcp: boolean): Deployable {
       `import { fromWebResponse, toWebRequest } from '../../../functions/lib/web-request.js';`,
     );
   }
+  if (stack) {
+    lines.push(
+      `import middy from '@middy/core';`,
+      `import httpHeaderNormalizer from '@middy/http-header-normalizer';`,
+      `import * as z from 'zod/mini';`,
+      `import { Logger } from '@aws-lambda-powertools/logger';`,
+      `import { Metrics } from '@aws-lambda-powertools/metrics';`,
+      `import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';`,
+    );
+    if (kind === 'worker') lines.push(`import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';`);
+  }
   const commands = [
     ...dynamo.map((name) => `'DynamoDB_20120810.${name}': (body) => dynamo.send(new ${name}Command(body as never)),`),
     ...sqs.map((name) => `'AmazonSQS.${name}': (body) => sqs.send(new ${name}Command(body as never)),`),
   ];
+  const name = stack ? 'replayCalls' : 'handler';
   lines.push(
     '',
     '// biome-ignore lint/suspicious/noExplicitAny: the event is a recorded replay (and, for MCP, a function-URL event)',
-    'export const handler = async (event: any) => {',
+    `${stack ? 'const' : 'export const'} ${name} = async (event: any) => {`,
+    stack ? '  recorded.parse(event);' : '',
     dynamo.length || bareClient ? '  const dynamo = new DynamoDBClient({});' : '',
-    bareClient ? '  void dynamo;' : '',
+    stack ? '  DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });' : bareClient ? '  void dynamo;' : '',
     sqs.length ? '  const sqs = new SQSClient({});' : '',
     `  const commands: Record<string, (body: unknown) => Promise<unknown>> = {${commands.join(' ')}};`,
     '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body));',
@@ -59,6 +82,29 @@ export function floorFor(targets: string[], mcp: boolean): Deployable {
     );
   } else lines.push('  return done;');
   lines.push('};', '');
+  if (stack) {
+    lines.push(
+      '/** The recorded calls, checked as a handler checks its input. */',
+      'const recorded = z.object({ groups: z.array(z.array(z.object({ target: z.string(), body: z.unknown() }))) });',
+      '/** Loaded as core loads them (neither is made until something is written). */',
+      'export const telemetry = [Logger, Metrics];',
+    );
+    if (kind === 'worker') {
+      lines.push(
+        '// biome-ignore lint/suspicious/noExplicitAny: a replay event',
+        'let done: any;',
+        '// biome-ignore lint/suspicious/noExplicitAny: a replay event',
+        'export const handler = async (event: any) => {',
+        '  const records = [{ messageId: "floor", body: "{}", receiptHandle: "floor", attributes: {}, messageAttributes: {}, md5OfBody: "", eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:floor", awsRegion: "us-east-1" }];',
+        '  // biome-ignore lint/suspicious/noExplicitAny: the record above is an SQS record',
+        '  const batch = await processPartialResponse({ Records: records } as any, async () => void (done = await replayCalls(event)), new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });',
+        '  return { ...done, batchItemFailures: batch.batchItemFailures };',
+        '};',
+      );
+    } else if (kind === 'rest') lines.push('export const handler = middy(replayCalls).use(httpHeaderNormalizer());');
+    else lines.push('export const handler = replayCalls;');
+    lines.push('');
+  }
   const source = lines.filter((line, i) => line !== '' || i === 0 || lines[i - 1] !== '').join('\n');
   const id = `floor-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
   mkdirSync(join(here, 'generated'), { recursive: true });

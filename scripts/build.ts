@@ -84,7 +84,22 @@ export async function buildFunctions(options: { outdir?: string; functions?: Dep
   const entryPoints = functions.map((fn) => ({ in: sourceOf(fn.handler)!, out: fn.handler.replace(/^functions\//, '') }));
   const common = { entryPoints, outdir, outExtension: { '.js': '.mjs' }, absWorkingDir: projectRoot, splitting: false, logLevel: 'warning' as const };
   if (options.settings === 'sst') {
-    await build({ ...common, ...sstEsbuildOptions, mainFields: [...sstEsbuildOptions.mainFields], external: [...sstEsbuildOptions.external] });
+    // SST builds each function on its own and, with `nodejs.splitting` (stacks/lambda.ts), puts what the
+    // function imports dynamically (the SQS client, the Gitea client) into chunks of its own, loaded on first
+    // use. Each function's chunks go beside it, named after it.
+    await Promise.all(
+      entryPoints.map((entry) =>
+        build({
+          ...common,
+          ...sstEsbuildOptions,
+          entryPoints: [entry],
+          splitting: true,
+          chunkNames: `${entry.out}.chunks/[name]-[hash]`,
+          mainFields: [...sstEsbuildOptions.mainFields],
+          external: [...sstEsbuildOptions.external],
+        }),
+      ),
+    );
   } else {
     await build({
       ...common,

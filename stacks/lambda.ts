@@ -53,6 +53,9 @@ export function functionArgs(fn: Deployable, linked: Linked, extra: Partial<sst.
       POWERTOOLS_SERVICE_NAME: `aiworker-${fn.kind}`,
       POWERTOOLS_METRICS_NAMESPACE: 'aiworker',
     },
+    // Code splitting: what core imports on first use (the SQS client, the Gitea client) goes into chunks of its
+    // own, so a cold start whose request needs neither does not load them (docs/performance.md).
+    nodejs: { splitting: true },
     ...extra,
   };
 }

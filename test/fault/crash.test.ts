@@ -62,7 +62,7 @@ describe('the worker crashing in the middle of a batch', () => {
         const before = await worker({ Records: records.slice(0, -1) }, context);
         let died!: () => void;
         const dead = new Promise<void>((resolve) => (died = resolve));
-        const delivery = runJobDelivery({ body: victim.body, receiveCount: Number(victim.attributes.ApproximateReceiveCount) }, dyingGitea(giteaFromEnvironment(), died));
+        const delivery = runJobDelivery({ body: victim.body, receiveCount: Number(victim.attributes.ApproximateReceiveCount) }, dyingGitea(await giteaFromEnvironment(), died));
         // A delivery of a job that is already finished (or held) never reaches Gitea: then nothing dies.
         const outcome = await Promise.race([dead.then(() => 'died'), delivery.then(() => 'done', () => 'retry')]);
         if (outcome === 'died') {

@@ -1,5 +1,6 @@
 import { newId, now } from '../ids.js';
-import { GiteaError, type GiteaClient } from '@aiworker/gitea-client';
+import { GiteaError } from '@aiworker/gitea-client/errors';
+import type { GiteaClient } from '@aiworker/gitea-client';
 import { issueRepository } from '../db/issue-repository.js';
 import { jobRepository } from '../db/job-repository.js';
 import { projectRepository } from '../db/project-repository.js';

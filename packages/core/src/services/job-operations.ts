@@ -1,5 +1,6 @@
 import { config } from '../config.js';
-import { createGiteaClient, isGiteaNotFound, isMergeNotReady, retryableAgain, type GiteaCall, type GiteaClient } from '@aiworker/gitea-client';
+import { isGiteaNotFound, isMergeNotReady, retryableAgain } from '@aiworker/gitea-client/errors';
+import type { GiteaCall, GiteaClient } from '@aiworker/gitea-client';
 import { logger, MetricUnit, recordMetric } from '../telemetry.js';
 import { JobInputSchema, type JobInput, type JobRecord } from '../schemas/job.js';
 import { secret } from '../secrets.js';
@@ -23,11 +24,16 @@ function observeGiteaCall({ operation, ms, status }: GiteaCall): void {
   logger.info('Gitea call', { operation, status, ms });
 }
 
-/** The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS (default 10 s) per call. */
-export function giteaFromEnvironment(): JobGitea {
+/**
+ * The Gitea client the worker uses: GITEA_URL, the GiteaToken secret (SST `Resource`) and GITEA_TIMEOUT_MS
+ * (default 10 s) per call. Loaded on first use: with SST's code splitting (stacks/lambda.ts) a worker whose
+ * messages need no Gitea call never loads gitea-js (64 KiB, about 6 ms of a cold start).
+ */
+export async function giteaFromEnvironment(): Promise<JobGitea> {
   const { url: baseUrl, timeoutMs } = config().gitea;
   const token = secret('GiteaToken');
   if (!baseUrl || !token) throw new PermanentJobError('Gitea is not configured: set GITEA_URL and the GiteaToken secret for the worker (GITEA_TOKEN for npm start)');
+  const { createGiteaClient } = await import('@aiworker/gitea-client/client');
   return createGiteaClient({ baseUrl, token, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 10_000, observe: observeGiteaCall });
 }
 
@@ -50,9 +56,9 @@ export async function performJob(job: JobRecord, gitea?: JobGitea): Promise<Reco
   const input = jobInput(job);
   // Notifications go to the project's own URL, not to Gitea.
   if (input.type === 'send_notification') return deliverNotification(job, input);
-  if (input.type === 'update_issue_comment') return syncIssueComment(input, gitea ?? giteaFromEnvironment());
-  if (input.type === 'sync_checks') return syncChecks(job, input, gitea ?? giteaFromEnvironment());
-  return performGiteaJob(input, gitea ?? giteaFromEnvironment());
+  if (input.type === 'update_issue_comment') return syncIssueComment(input, gitea ?? (await giteaFromEnvironment()));
+  if (input.type === 'sync_checks') return syncChecks(job, input, gitea ?? (await giteaFromEnvironment()));
+  return performGiteaJob(input, gitea ?? (await giteaFromEnvironment()));
 }
 
 async function performGiteaJob(input: Exclude<JobInput, { type: 'send_notification' | 'update_issue_comment' | 'sync_checks' }>, gitea: JobGitea): Promise<Record<string, unknown>> {

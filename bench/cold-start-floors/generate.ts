@@ -7,14 +7,6 @@ import type { Deployable } from '../../stacks/deployables.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * The cold-start floor of one function, as a source file to bundle with the same esbuild settings: a handler
- * that creates the bare SDK's client of each service the function called (and only those) and sends exactly
- * the calls it recorded (bench/call-recorder.ts), importing only the commands they use — so the floor loads
- * what such a function must load, no more (one that made no call creates the DynamoDB client and sends nothing). For the MCP function the floor is a bare SDK-v2 MCP server, as
- * the SDK's documentation shows it (a server per request, one tool, the SDK's stateless handling of 2025-era
- * requests), answering the same request after the same calls. Files with the same calls are shared.
- */
-/**
  * `stack`: the same floor on the libraries this project's functions are built on, none of its own code —
  * middy with its header normalizer around the handler (REST), Powertools' batch processor (the worker), zod/mini
  * checking the event, Powertools' Logger and Metrics loaded (as core's telemetry loads them; neither writes),
@@ -23,6 +15,14 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 export type FloorLibraries = 'bare' | 'stack';
 
+/**
+ * The cold-start floor of one function, as a source file to bundle with the same esbuild settings: a handler
+ * that creates the bare SDK's client of each service the function called (and only those) and sends exactly
+ * the calls it recorded (bench/call-recorder.ts), importing only the commands they use — so the floor loads
+ * what such a function must load, no more (one that made no call creates the DynamoDB client and sends nothing). For the MCP function the floor is a bare SDK-v2 MCP server, as
+ * the SDK's documentation shows it (a server per request, one tool, the SDK's stateless handling of 2025-era
+ * requests), answering the same request after the same calls. Files with the same calls are shared.
+ */
 export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibraries = 'bare', kind: Deployable['kind'] = 'rest'): Deployable {
   const stack = libraries === 'stack' && !mcp;
   const used = [...new Set(targets)].sort();

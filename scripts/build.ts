@@ -20,6 +20,7 @@ export interface BuiltBundle {
   fn: Deployable;
   /** Absolute path of the `.mjs` bundle; its source map sits beside it as `.mjs.map`. */
   file: string;
+  /** What its cold start loads: the file, and with code splitting the chunks it imports statically. */
   bytes: number;
   mapBytes: number;
 }
@@ -79,17 +80,19 @@ export async function buildFunctions(options: { outdir?: string; functions?: Dep
   // No stale bundles of functions infra/ no longer has.
   rmSync(outdir, { recursive: true, force: true });
 
-  // One esbuild run with every function as an entry point: esbuild works on them in parallel, and
-  // without code splitting each output is a complete bundle of its own.
+  // The project's settings: one esbuild run with every function as an entry point (esbuild works on them in
+  // parallel, and without code splitting each output is a complete bundle of its own).
   const entryPoints = functions.map((fn) => ({ in: sourceOf(fn.handler)!, out: fn.handler.replace(/^functions\//, '') }));
   const common = { entryPoints, outdir, outExtension: { '.js': '.mjs' }, absWorkingDir: projectRoot, splitting: false, logLevel: 'warning' as const };
+  /** Per bundle file: the bytes a cold start loads (the file and the chunks it imports statically). */
+  const loadedAtStart = new Map<string, number>();
   if (options.settings === 'sst') {
     // SST builds each function on its own and, with `nodejs.splitting` (stacks/lambda.ts), puts what the
     // function imports dynamically (the SQS client, the Gitea client) into chunks of its own, loaded on first
     // use. Each function's chunks go beside it, named after it.
     await Promise.all(
-      entryPoints.map((entry) =>
-        build({
+      entryPoints.map(async (entry) => {
+        const { metafile } = await build({
           ...common,
           ...sstEsbuildOptions,
           entryPoints: [entry],
@@ -97,8 +100,18 @@ export async function buildFunctions(options: { outdir?: string; functions?: Dep
           chunkNames: `${entry.out}.chunks/[name]-[hash]`,
           mainFields: [...sstEsbuildOptions.mainFields],
           external: [...sstEsbuildOptions.external],
-        }),
-      ),
+          metafile: true,
+        });
+        const file = join(outdir, `${entry.out}.mjs`);
+        const seen = new Set<string>();
+        const visit = (output: string) => {
+          if (seen.has(output)) return;
+          seen.add(output);
+          for (const imported of metafile.outputs[output].imports) if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
+        };
+        visit(Object.keys(metafile.outputs).find((output) => resolve(projectRoot, output) === file)!);
+        loadedAtStart.set(file, [...seen].reduce((sum, output) => sum + metafile.outputs[output].bytes, 0));
+      }),
     );
   } else {
     await build({
@@ -118,7 +131,7 @@ export async function buildFunctions(options: { outdir?: string; functions?: Dep
   }
   return functions.map((fn) => {
     const file = bundlePath(outdir, fn.handler);
-    return { fn, file, bytes: statSync(file).size, mapBytes: existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0 };
+    return { fn, file, bytes: loadedAtStart.get(file) ?? statSync(file).size, mapBytes: existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0 };
   });
 }
 

@@ -7,12 +7,10 @@
  *   npm run openapi
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../functions/lib/openapi.js';
-import { projectRoot } from './sst-platform.js';
-
-export const openApiFile = join(projectRoot, 'functions', 'api', 'openapi.json');
+export const openApiFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'functions', 'api', 'openapi.json');
 
 /** The document as the file holds it: the contract's, with the version the handler fills in at run time left out. */
 export function openApiFileContents(): string {

@@ -92,9 +92,8 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
     if (kind === 'worker') {
       lines.push(
         '// biome-ignore lint/suspicious/noExplicitAny: a replay event',
-        'let done: any;',
-        '// biome-ignore lint/suspicious/noExplicitAny: a replay event',
         'export const handler = async (event: any) => {',
+        '  let done: Awaited<ReturnType<typeof replayCalls>> | undefined;',
         '  const records = [{ messageId: "floor", body: "{}", receiptHandle: "floor", attributes: {}, messageAttributes: {}, md5OfBody: "", eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:floor", awsRegion: "us-east-1" }];',
         '  // biome-ignore lint/suspicious/noExplicitAny: the record above is an SQS record',
         '  const batch = await processPartialResponse({ Records: records } as any, async () => void (done = await replayCalls(event)), new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });',

@@ -1,6 +1,6 @@
 /**
  * Claim throughput: get_next_task (core `claimNextTask`, what the MCP tool runs) by N agents at a time, each
- * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 5,000) backlog tasks split over the
+ * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 10,000) backlog tasks split over the
  * concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
  * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
  * DynamoDB Local, in slices alternating with ours (see SLICES).
@@ -19,7 +19,7 @@ import { inParallel, seconds } from './pool.js';
 import { figure, percentile, round, type Figure } from './stats.js';
 
 /** Backlog tasks in all, split over the levels: one share for a single agent, two for each concurrent level. */
-const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 5000);
+const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 10000);
 const LEVELS = (process.env.BENCH_CLAIM_LEVELS ?? '1,8,64').split(',').map(Number);
 const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
 const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));
@@ -156,11 +156,11 @@ function countCalls() {
 const SCOPES = (process.env.BENCH_CLAIM_SCOPES ?? 'project,any').split(',') as Array<'project' | 'any'>;
 
 /**
- * Floor, pairs and claims alternate in SLICES slices each (floor, pairs, claims, floor, …) so that a shared
- * machine's drift (other processes, JIT, GC) falls on both alike; each rate is its operations over its
- * own slices' time. Before the first level both run once untimed (the JVM and Node warm up).
+ * Floors and claims alternate in SLICES slices each (floors then claims, then claims then floors, …) so
+ * that a shared machine's drift (other processes, JIT, GC) falls on both alike; each rate is its operations
+ * over its own slices' time. Before the first level both run once untimed (the JVM and Node warm up).
  */
-const SLICES = Number(process.env.BENCH_CLAIM_SLICES ?? 4);
+const SLICES = Number(process.env.BENCH_CLAIM_SLICES ?? 8);
 
 export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
   await warmUp(ctx);
@@ -177,7 +177,8 @@ async function warmUp(ctx: BenchContext): Promise<void> {
   const prefix = `BENCHCLAIM#warm#${Date.now()}`;
   await floorItems(ctx.tableName, prefix, count);
   await floorRun(ctx.tableName, prefix, 0, count, 8);
-  await inParallel(count, 8, (i) => claimNextTask(agents[i].id, { agent: agents[i] }));
+  // Both kinds of claim (one project's, every project's), so neither meets its first slice with cold code.
+  await inParallel(count, 8, (i) => claimNextTask(agents[i].id, { agent: agents[i], projectId: i % 2 ? project.id : undefined }));
 }
 
 async function registerAgents(count: number, label: string) {
@@ -254,18 +255,32 @@ async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurren
   const claimSlices: number[] = [];
   for (let k = 0; k < SLICES; k++) {
     const size = bounds[k + 1] - bounds[k];
-    const floorTook = await floorRun(ctx.tableName, prefix, bounds[k], bounds[k + 1], concurrency);
-    floorSeconds += floorTook;
-    floorSlices.push(round(size / floorTook));
-    pairSeconds += await pairRun(ctx.tableName, `${prefix}#pair`, bounds[k], bounds[k + 1], concurrency);
-    // Its tasks are made just before (untimed) and all taken by it, so no claim (of any project) meets them.
-    floorTasks.push(...(await backlog(floorProject.id, size)));
-    inTurnSeconds += await claimWritesRun(floorProject.id, floorTasks, floorAgents, bounds[k], bounds[k + 1], concurrency);
-    calls.resume();
-    const claimTook = await claimSlice(size);
-    calls.pause();
-    claimSeconds += claimTook;
-    claimSlices.push(round(size / claimTook));
+    const runFloors = async () => {
+      // The own writes' tasks are made just before them (untimed) and all taken by them, so no claim (of any
+      // project) meets them.
+      floorTasks.push(...(await backlog(floorProject.id, size)));
+      const floorTook = await floorRun(ctx.tableName, prefix, bounds[k], bounds[k + 1], concurrency);
+      floorSeconds += floorTook;
+      floorSlices.push(round(size / floorTook));
+      pairSeconds += await pairRun(ctx.tableName, `${prefix}#pair`, bounds[k], bounds[k + 1], concurrency);
+      inTurnSeconds += await claimWritesRun(floorProject.id, floorTasks, floorAgents, bounds[k], bounds[k + 1], concurrency);
+    };
+    const runClaims = async () => {
+      calls.resume();
+      const claimTook = await claimSlice(size);
+      calls.pause();
+      claimSeconds += claimTook;
+      claimSlices.push(round(size / claimTook));
+    };
+    // The order alternates from slice to slice (floors first, then the claims first), so neither always
+    // runs right after the other's writes or the untimed setup's.
+    if (k % 2 === 0) {
+      await runFloors();
+      await runClaims();
+    } else {
+      await runClaims();
+      await runFloors();
+    }
   }
   const callsPerClaim = calls.stop(TASKS);
 

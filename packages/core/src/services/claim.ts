@@ -99,7 +99,13 @@ export async function claimNextTask(agentId: string, options: { projectId?: stri
       if (budgets.length) return { task: null, message: `No task can be claimed now: ${budgets.join(' ')}` };
       return { task: null, message: `No task is waiting in the backlog${where} (or every one waits for a dependency). Ask again later.` };
     }
-    const outcome = await tryClaim(agentId, candidate, pointer, scope).finally(() => settleCandidate(candidate.id));
+    const outcome = await tryClaim(agentId, candidate, pointer, scope).catch((error: unknown) => {
+      settleCandidate(candidate.id);
+      throw error;
+    });
+    // Won or lost, the task is not claimable now (reads begun before this must not offer it again); an agent
+    // that turned out busy gives it back.
+    settleCandidate(candidate.id, outcome.kind !== 'agent-busy');
     if (outcome.kind === 'won') {
       recordMetric('Claims');
       logger.info('Task claimed', { taskId: outcome.task.id, agentId });

@@ -410,7 +410,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           floorSamplesMs: entry.stackFloorMs.map((ms) => Math.round(ms)),
           partsMs: medianParts(entry.timings),
           floorPartsMs: medianParts(entry.stackFloorTimings),
-          floorIs: `the floor above on the libraries this function is built on, none of its own code: ${bundle.fn.kind === 'rest' ? 'middy and its header normalizer around the handler' : bundle.fn.kind === 'worker' ? "Powertools' batch processor around the calls" : 'the calls'}, zod/mini checking the event, Powertools Logger and Metrics loaded, a DynamoDB DocumentClient made (bench/cold-start-floors/generate.ts, libraries 'stack')`,
+          floorIs: `the floor above on the libraries this function is built on, none of its own code: ${bundle.fn.kind === 'rest' ? 'middy and its header normalizer around the handler' : bundle.fn.kind === 'worker' ? "Powertools' batch processor around the calls" : 'the calls'}, zod/mini checking the event, Powertools Logger and Metrics loaded, a DynamoDB DocumentClient made, what the calls read turned into plain objects as the DocumentClient does${bundle.fn.kind === 'rest' ? ' and answered as JSON' : ''} (bench/cold-start-floors/generate.ts, libraries 'stack')`,
         });
         if (onStack.met === false) {
           const ours = medianParts(entry.timings);

@@ -10,8 +10,11 @@ const here = dirname(fileURLToPath(import.meta.url));
  * `stack`: the same floor on the libraries this project's functions are built on, none of its own code —
  * middy with its header normalizer around the handler (REST), Powertools' batch processor (the worker), zod/mini
  * checking the event, Powertools' Logger and Metrics loaded (as core's telemetry loads them; neither writes),
- * and the calls sent through a DynamoDB DocumentClient made over the bare client (marshalling nothing: the
- * recorded calls are already on the wire's terms). What a function costs over it is its own code.
+ * and a DynamoDB DocumentClient made over the bare client. The recorded calls are already on the wire's
+ * terms, so they go through the bare client, and what they read is turned into plain objects with
+ * `unmarshall`, as the DocumentClient turns every answer; a REST floor then answers with those objects as
+ * JSON, as a function answers with what it read (the board answers with 1,000 tasks and more, where the
+ * bare floor answers with a count). What a function costs over it is its own code.
  */
 export type FloorLibraries = 'bare' | 'stack';
 
@@ -50,6 +53,7 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
       `import { Metrics } from '@aws-lambda-powertools/metrics';`,
       `import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';`,
     );
+    lines.push(`import { unmarshall } from '@aws-sdk/util-dynamodb';`);
     if (kind === 'worker') lines.push(`import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';`);
   }
   const commands = [
@@ -66,7 +70,10 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
     stack ? '  DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });' : bareClient ? '  void dynamo;' : '',
     sqs.length ? '  const sqs = new SQSClient({});' : '',
     `  const commands: Record<string, (body: unknown) => Promise<unknown>> = {${commands.join(' ')}};`,
-    '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body));',
+    stack ? '  const read: Record<string, unknown>[] = [];' : '',
+    stack
+      ? '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body).then((output) => void read.push(...itemsOf(output))));'
+      : '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body));',
   );
   if (mcp) {
     lines.push(
@@ -80,6 +87,8 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
       '  );',
       '  return fromWebResponse(await handle.fetch(toWebRequest(event)));',
     );
+  } else if (stack && kind === 'rest') {
+    lines.push("  return { ...done, statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, data: read }) };");
   } else lines.push('  return done;');
   lines.push('};', '');
   if (stack) {
@@ -88,6 +97,10 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
       'const recorded = z.object({ groups: z.array(z.array(z.object({ target: z.string(), body: z.unknown() }))) });',
       '/** Loaded as core loads them (neither is made until something is written). */',
       'export const telemetry = [Logger, Metrics];',
+      '/** The items an answer carries, as plain objects (what the DocumentClient does with every answer). */',
+      '// biome-ignore lint/suspicious/noExplicitAny: an SDK answer of any command',
+      'const itemsOf = (output: any): Record<string, unknown>[] =>',
+      '  [...(output?.Items ?? []), ...(output?.Item ? [output.Item] : []), ...(output?.Attributes ? [output.Attributes] : []), ...Object.values(output?.Responses && !Array.isArray(output.Responses) ? output.Responses : {}).flat()].map((item) => unmarshall(item as never));',
     );
     if (kind === 'worker') {
       lines.push(

@@ -50,9 +50,15 @@ export const projectBacklogPk = (kind: BacklogKind, projectId: string): string =
 /** A project's item (and the partition of its day costs). */
 export const projectPk = (id: string): string => `PROJECT#${id}`;
 
+const STRIPPED = new Set([...KEY_ATTRIBUTES, ...LEGACY_KEY_ATTRIBUTES]);
+
+/**
+ * The item without its key attributes. Built afresh rather than copied and `delete`d: an object that loses
+ * properties turns into a slow dictionary in V8, and the board strips over 1,000 items a read (29 ms of a
+ * cold start's profile, with ~20 deletes each).
+ */
 export function stripKeys<T>(item: Record<string, unknown>): T {
-  const copy: Record<string, unknown> = { ...item };
-  for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
-  for (const attribute of LEGACY_KEY_ATTRIBUTES) delete copy[attribute];
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(item)) if (!STRIPPED.has(name)) copy[name] = item[name];
   return copy as T;
 }

@@ -49,6 +49,7 @@ export interface TaskInternal {
 }
 export type StoredTask = Task & { [TASK_INTERNAL]?: TaskInternal };
 const INTERNAL_ATTRIBUTES = ['pendingEvents', 'doneDependencies', 'dependents', 'textFields'] as const;
+const INTERNAL = new Set<string>(INTERNAL_ATTRIBUTES);
 
 export const internalOf = (task: Task): TaskInternal => (task as StoredTask)[TASK_INTERNAL] ?? {};
 export const withInternal = (task: Task, internal: TaskInternal): StoredTask => ({ ...task, [TASK_INTERNAL]: internal });
@@ -118,14 +119,16 @@ const withTextState = (task: Task): StoredTask =>
 
 /** A stored task item as a Task, its internal attributes tucked under TASK_INTERNAL (text, if any, not joined yet). */
 export function fromItem(item: Record<string, unknown>): StoredTask {
-  const copy = { ...item };
-  const internal: TaskInternal = {};
-  for (const name of INTERNAL_ATTRIBUTES) {
-    if (copy[name] !== undefined) (internal as Record<string, unknown>)[name] = copy[name];
-    delete copy[name];
+  // One pass, no `delete` (see stripKeys): lists turn every item they read into a task.
+  const copy: Record<string | symbol, unknown> = {};
+  const internal: Record<string, unknown> = {};
+  for (const name of Object.keys(item)) {
+    if (!INTERNAL.has(name)) copy[name] = item[name];
+    else if (item[name] !== undefined) internal[name] = item[name];
   }
   if (hasAnyText(copy as Partial<Task>)) internal.inlineText = true;
-  return withInternal(copy as unknown as Task, internal);
+  copy[TASK_INTERNAL] = internal;
+  return copy as unknown as StoredTask;
 }
 
 /** The task with its text item's fields (a text item wins over text an old item still carries itself). */

@@ -10,10 +10,13 @@ import { clockMs } from '../clock.js';
 
 /** A task as the board lists it: its long text left out (read when a person opens the task). */
 function boardTask(task: Task): BoardTask {
-  const listed: Record<string, unknown> = { ...task, hasFeedback: textFieldsOf(task).includes('feedback') };
-  for (const field of TEXT_FIELDS) delete listed[field];
+  // Built afresh, no `delete` (see stripKeys): the board turns every task it reads into one.
+  const listed: Record<string, unknown> = {};
+  for (const name of Object.keys(task)) if (!LEFT_OUT.has(name)) listed[name] = task[name as keyof Task];
+  listed.hasFeedback = textFieldsOf(task).includes('feedback');
   return listed as BoardTask;
 }
+const LEFT_OUT = new Set<string>(TEXT_FIELDS);
 
 /** Tasks one board read returns at most (the newest first beyond that). */
 const MAX_TASKS = 5000;

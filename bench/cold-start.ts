@@ -6,8 +6,9 @@
  * pass-through proxy during an untimed first run, and sent side by side where the function sent them side
  * by side; bench/cold-start-floors/), bundled by the same build. For MCP the floor is a bare SDK-v2 MCP
  * server answering the same request after the same calls. Wall time from spawn to the result written and
- * said done, both sides alike; runs interleaved (floor, bundle, floor, bundle…): each bundle's median of
- * BENCH_COLD_REPS (default 7) runs against the median of its floor's runs made just before each of them.
+ * said done, both sides alike; runs interleaved, the order alternating (floors then bundle, bundle then
+ * floors, …): each bundle's median of BENCH_COLD_REPS (default 11) runs against the median of its floors' runs
+ * made beside each of them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import { floorFor, type FloorLibraries } from './cold-start-floors/generate.js';
 import { readPriorItems, restorePriorItems, type PriorItem } from './cold-start-floors/pre-state.js';
 import type { BenchContext } from './context.js';
 
-const REPS = Number(process.env.BENCH_COLD_REPS ?? 7);
+const REPS = Number(process.env.BENCH_COLD_REPS ?? 11);
 const SETTINGS = process.env.BENCH_COLD_BUILD === 'project' ? 'project' : 'sst';
 /** BENCH_COLD_ONLY=tasks/get,mcp: only the functions whose handler path contains one of these (while tuning one). */
 const ONLY = process.env.BENCH_COLD_ONLY?.split(',').map((part) => part.trim()).filter(Boolean);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ciFeedback, combined, mergeChecks, type ObservedStatus } from '../../packages/core/src/services/ci-checks.js';
+import { ciFeedback, combined, mergeChecks, undecided, type ObservedStatus } from '../../packages/core/src/services/ci-checks.js';
 import { previewOf } from '../../packages/core/src/services/previews.js';
 
 const status = (over: Partial<ObservedStatus>): ObservedStatus => ({
@@ -25,6 +25,22 @@ describe('merging statuses into a task\'s checks (docs/ci.md)', () => {
     expect(mergeChecks(inOrder, { sha: HEAD, statuses: [failed], isHead: false })).toBeUndefined();
     expect(inOrder).toEqual(reversed);
     expect(inOrder).toMatchObject({ sha: HEAD, state: 'failure', rounds: 0, contexts: [{ context: 'ci/test', state: 'failure', targetUrl: 'https://ci.example.com/2' }] });
+  });
+
+  it('a webhook status in the same second as one read from Gitea, saying something else, is undecided (Gitea is asked again)', () => {
+    // The race behind a task CI never sent back: a sync_checks job read `pending` from Gitea's combined status,
+    // then the `failure` posted in the same second arrived by webhook. The two ids are different sequences in
+    // Gitea, so neither can be called newer; the webhook's receiver asks for a sync job when this is so.
+    const pendingFromApi = status({ id: 1, source: 'api' });
+    const failedByWebhook = status({ id: 907, state: 'failure', description: '2 failed' });
+    const afterSync = mergeChecks(undefined, { sha: HEAD, statuses: [pendingFromApi], isHead: true });
+    expect(mergeChecks(afterSync, { sha: HEAD, statuses: [failedByWebhook], isHead: false })).toBeUndefined();
+    expect(undecided(afterSync, HEAD, failedByWebhook)).toBe(true);
+    // Not undecided: the same words, another second, another head, or nothing kept yet.
+    expect(undecided(afterSync, HEAD, status({ id: 907 }))).toBe(false);
+    expect(undecided(afterSync, HEAD, { ...failedByWebhook, updatedAt: '2026-12-03T07:00:01Z' })).toBe(false);
+    expect(undecided(afterSync, OLD, failedByWebhook)).toBe(false);
+    expect(undecided(undefined, HEAD, failedByWebhook)).toBe(false);
   });
 
   it('a status for another head changes nothing unless Gitea just said it is the head; rounds carry over', () => {

@@ -78,6 +78,18 @@ function toContext(status: ObservedStatus): CheckContext {
   };
 }
 
+/**
+ * Whether `incoming` ties with what is kept for its context and cannot be ordered: the same second, from the
+ * other source, saying something else. The two sources' ids are different sequences, so a webhook for a
+ * status posted in the same second as the one a sync job read may be the newer one, and is not taken in; only
+ * Gitea's combined status can tell (ask it again).
+ */
+export function undecided(current: Checks | undefined, sha: string, incoming: ObservedStatus): boolean {
+  const kept = current?.sha === sha ? current.contexts.find((context) => context.context === incoming.context) : undefined;
+  if (!kept || kept.source === incoming.source || instant(kept.updatedAt) !== instant(incoming.updatedAt)) return false;
+  return incoming.state !== kept.state || incoming.description.slice(0, DESCRIPTION_LIMIT) !== kept.description;
+}
+
 /** The task's checks with `observed` taken in; undefined when nothing changes. */
 export function mergeChecks(current: Checks | undefined, observed: ObservedHead): Checks | undefined {
   let base = current;

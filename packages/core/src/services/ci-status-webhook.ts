@@ -3,7 +3,7 @@ import { CommitStatusPayloadSchema } from '../schemas/ci.js';
 import type { WebhookReceipt } from '../schemas/gitea-webhook.js';
 import { logger } from '../telemetry.js';
 import { maybeAutoMerge } from './auto-merge.js';
-import { applyStatuses } from './ci-checks.js';
+import { applyStatuses, undecided } from './ci-checks.js';
 import { requestCheckSync, watchedTasks } from './ci-sync.js';
 
 /**
@@ -40,6 +40,11 @@ export async function receiveStatus(delivery: string, parse: <T>(schema: import(
     const applied = await applyStatuses(task.id, { sha, statuses: [status], isHead: false });
     await maybeAutoMerge(task.id).catch((error: unknown) => logger.warn('Auto-merge not asked for', { taskId: task.id, error: (error as Error).message }));
     const after = applied.task ?? task;
+    if (!applied.changed && undecided(after.checks, sha, status)) {
+      // Posted in the same second as the status a sync job read, and saying something else: Gitea's combined status decides.
+      const job = await requestCheckSync(projectId, 'gitea:status');
+      return receipt('applied', `${status.context} ${status.state} on ${sha.slice(0, 12)} came in the same second as the ${after.checks?.contexts.find((c) => c.context === status.context)?.state} read from Gitea: sync_checks job ${job} reads which is newer`, { taskId: after.id, state: after.state });
+    }
     return applied.changed
       ? receipt('applied', `${status.context} ${status.state} on ${sha.slice(0, 12)}: CI is ${after.checks?.state ?? 'unknown'}`, { taskId: after.id, state: after.state })
       : receipt('duplicate', `${status.context} ${status.state} on ${sha.slice(0, 12)} was taken in before (or a newer status of ${status.context} was): nothing changed`, { taskId: after.id, state: after.state });

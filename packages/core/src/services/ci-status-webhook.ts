@@ -43,7 +43,8 @@ export async function receiveStatus(delivery: string, parse: <T>(schema: import(
     if (!applied.changed && undecided(after.checks, sha, status)) {
       // Posted in the same second as the status a sync job read, and saying something else: Gitea's combined status decides.
       const job = await requestCheckSync(projectId, 'gitea:status');
-      return receipt('applied', `${status.context} ${status.state} on ${sha.slice(0, 12)} came in the same second as the ${after.checks?.contexts.find((c) => c.context === status.context)?.state} read from Gitea: sync_checks job ${job} reads which is newer`, { taskId: after.id, state: after.state });
+      // Nothing changed by this delivery (a late older one lands here too): `duplicate`, and the job settles it.
+      return receipt('duplicate', `${status.context} ${status.state} on ${sha.slice(0, 12)} changed nothing: it came in the same second as the ${after.checks?.contexts.find((c) => c.context === status.context)?.state} read from Gitea, so sync_checks job ${job} reads which is newer`, { taskId: after.id, state: after.state });
     }
     return applied.changed
       ? receipt('applied', `${status.context} ${status.state} on ${sha.slice(0, 12)}: CI is ${after.checks?.state ?? 'unknown'}`, { taskId: after.id, state: after.state })

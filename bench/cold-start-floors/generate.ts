@@ -52,8 +52,8 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
       `import { Logger } from '@aws-lambda-powertools/logger';`,
       `import { Metrics } from '@aws-lambda-powertools/metrics';`,
       `import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';`,
+      `import { unmarshall } from '@aws-sdk/util-dynamodb';`,
     );
-    lines.push(`import { unmarshall } from '@aws-sdk/util-dynamodb';`);
     if (kind === 'worker') lines.push(`import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';`);
   }
   const commands = [

@@ -90,8 +90,9 @@ async function readPartition(partition: CandidatePartition, started: number): Pr
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = await claimRepository.candidates(partition, pageSize(partition), startKey);
     for (const candidate of result.candidates) {
+      const goneAt = gone.get(candidate.id);
       if (taken.has(candidate.id)) inFlight++;
-      else if (!(started < (gone.get(candidate.id) ?? -Infinity))) found.push(candidate);
+      else if (goneAt === undefined || goneAt <= started) found.push(candidate);
     }
     startKey = result.startKey;
     if (found.length > 0 || !startKey) break;

@@ -23,7 +23,7 @@ import { httpEventV2, mcpPostEvent } from '../packages/local/src/lambda-events.j
 import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
-import { deployables, type Deployable } from '../stacks/deployables.js';
+import { deployables, nodeOptions, type Deployable } from '../stacks/deployables.js';
 import { figure, percentile, round, type Figure } from './stats.js';
 import { groupCalls, startCallRecorder } from './call-recorder.js';
 import type { ReplayGroups } from './cold-start-floors/replay.js';
@@ -249,8 +249,9 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
       AIWORKER_QUEUE_URL: queues.queueUrl,
       AIWORKER_DLQ_URL: queues.deadLetterUrl,
       ...secretEnvironment({ AdminToken: ctx.adminToken }),
-      // A diagnostic knob: e.g. `--import ./trace.mjs` to trace what every fresh process does.
-      ...(process.env.BENCH_COLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_COLD_NODE_OPTIONS } : {}),
+      // Node's options as the stacks set them, plus a diagnostic knob: e.g. `--import ./trace.mjs` to trace what
+      // every fresh process does.
+      NODE_OPTIONS: [nodeOptions, process.env.BENCH_COLD_NODE_OPTIONS].filter(Boolean).join(' '),
     };
 
     const project = await createProject({ name: 'cold start', giteaOwner: 'bench', giteaRepo: 'cold', defaultBranch: 'main' });

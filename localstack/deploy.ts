@@ -37,7 +37,7 @@ import { queue } from '../infra/queue.js';
 import { ensureQueues, ensureTable, type Queues } from '../packages/local/src/provision.js';
 import { bundlePath, defaultOutdir, projectRoot } from '../scripts/build.js';
 import { access, accessOf, environmentFor, queueActions, secretsOf, tableActions } from '../stacks/access.js';
-import { deployables, runtime, type Deployable, type FunctionKind } from '../stacks/deployables.js';
+import { deployables, nodeOptions, runtime, type Deployable, type FunctionKind } from '../stacks/deployables.js';
 import { secretEnvironment } from '../packages/local/src/secrets.js';
 import { createZip } from './zip.js';
 
@@ -202,7 +202,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployResult>
             ...environmentFor(accessOf(fn), values),
             ...(fn.kind === 'worker' ? { GITEA_URL: giteaUrl } : {}),
             ...secretEnvironment(Object.fromEntries(secretsOf(fn).map((name) => [name, secretValues[name]]))),
-            NODE_OPTIONS: '--enable-source-maps',
+            NODE_OPTIONS: `--enable-source-maps ${nodeOptions}`,
             AWS_ENDPOINT_URL: endpointInsideLambda,
           },
         },

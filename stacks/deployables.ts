@@ -5,6 +5,14 @@ import { routes, type RouteDefinition } from '../infra/routes.js';
 /** Lambda's Node.js runtime (the handlers are tested on Node 20 locally and run on 22 in AWS). */
 export const runtime = 'nodejs22.x' as const;
 
+/**
+ * Node's options for every function (NODE_OPTIONS): AsyncLocalStorage on async context frames, Node 24's default
+ * and behind this flag on 22. Core keeps a request's correlation id and its retry budget in AsyncLocalStorage;
+ * on 22's default implementation (async hooks) every promise of the request pays for that, about 1 µs an
+ * await: 5–15 ms of a cold start's first request, which makes thousands of SDK promises (docs/performance.md).
+ */
+export const nodeOptions = '--experimental-async-context-frame';
+
 /** What a function is for; decides which resources it is linked to (see access.ts). */
 export type FunctionKind = 'rest' | 'mcp' | 'worker' | 'sweeper';
 

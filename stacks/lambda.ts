@@ -1,6 +1,6 @@
 import type { SecretName } from '../infra/functions.js';
 import { accessOf, environmentFor, queueActions, tableActions } from './access.js';
-import { deployables, runtime, type Deployable, type FunctionKind } from './deployables.js';
+import { deployables, nodeOptions, runtime, type Deployable, type FunctionKind } from './deployables.js';
 
 /** The linkable resources of the app, created once in sst.config.ts and handed to each stack. */
 export interface Linked {
@@ -52,6 +52,7 @@ export function functionArgs(fn: Deployable, linked: Linked, extra: Partial<sst.
       AIWORKER_PUBLIC_URL: linked.publicUrl,
       POWERTOOLS_SERVICE_NAME: `aiworker-${fn.kind}`,
       POWERTOOLS_METRICS_NAMESPACE: 'aiworker',
+      NODE_OPTIONS: nodeOptions,
     },
     // Code splitting: what core imports on first use (the SQS client, the Gitea client) goes into chunks of its
     // own, so a cold start whose request needs neither does not load them (docs/performance.md).

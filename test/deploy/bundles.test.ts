@@ -1,18 +1,19 @@
 /**
  * `npm run build` output, exercised the way Lambda would: each bundle is imported by a FRESH Node process
- * (no project sources, no tsx) with only the emulators' endpoints in its environment, and answers a real event.
+ * (no project sources, no tsx) with only the emulators' endpoints and the deployed NODE_OPTIONS in its environment,
+ * and answers a real event.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { httpEventV2, mcpPostEvent } from '../../packages/local/src/lambda-events.js';
 import { ensureQueues, ensureTable } from '../../packages/local/src/provision.js';
 import { buildFunctions, bundlePath, sourceOf, type BuiltBundle } from '../../scripts/build.js';
-import { deployables, type Deployable } from '../../stacks/deployables.js';
+import { deployables, nodeOptions, type Deployable } from '../../stacks/deployables.js';
 import { invokeInFreshNode as invokeFresh } from '../../packages/local/src/fresh-node.js';
 import { secretEnvironment } from '../../packages/local/src/secrets.js';
 
@@ -27,6 +28,7 @@ const missingNote = (kind: Deployable['kind']) => (missing(kind) ? ` (skipped: t
 
 let bundles: BuiltBundle[];
 let env: Record<string, string>;
+let queueUrl: string;
 const adminToken = `adm_${uniqueName('bundles')}`;
 
 beforeAll(async () => {
@@ -39,6 +41,7 @@ beforeAll(async () => {
   const sqs = new SQSClient({ endpoint: inject('sqsEndpoint'), region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const queues = await ensureQueues(sqs, `${name}-`);
   sqs.destroy();
+  queueUrl = queues.queueUrl;
   env = {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'local',
@@ -50,13 +53,15 @@ beforeAll(async () => {
     AIWORKER_QUEUE_URL: queues.queueUrl,
     AIWORKER_DLQ_URL: queues.deadLetterUrl,
     ...secretEnvironment({ AdminToken: adminToken }),
+    // Node's options as the stacks deploy them (AsyncLocalStorage on async context frames).
+    NODE_OPTIONS: nodeOptions,
   };
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** Invokes the bundle of a REST handler with the API Gateway v2 event for one request. */
-async function rest(handler: string, method: string, path: string, options: { routePath?: string; body?: unknown; token?: string; pathParameters?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { host: 'api.example.test', 'user-agent': 'bundle-test' };
+async function rest(handler: string, method: string, path: string, options: { routePath?: string; body?: unknown; token?: string; pathParameters?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { host: 'api.example.test', 'user-agent': 'bundle-test', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const event = httpEventV2({
@@ -68,7 +73,7 @@ async function rest(handler: string, method: string, path: string, options: { ro
     pathParameters: options.pathParameters,
   });
   const result = await invokeInFreshNode(bundlePath(outdir, handler), event, env);
-  return { statusCode: result.statusCode as number, body: JSON.parse(result.body) };
+  return { statusCode: result.statusCode as number, headers: result.headers as Record<string, string>, body: JSON.parse(result.body) };
 }
 
 describe('npm run build', () => {
@@ -125,6 +130,31 @@ describe('each bundle in a fresh Node process', () => {
     });
     expect(read.statusCode).toBe(200);
     expect(read.body.data).toEqual(task.body.data);
+  });
+
+  it("REST: the request's correlation id goes into the job message it sends (AsyncLocalStorage under the deployed NODE_OPTIONS)", async () => {
+    const project = await rest('functions/api/projects/create', 'POST', '/api/projects', { token: adminToken, body: { name: 'Correlated', giteaOwner: 'acme', giteaRepo: 'correlated' } });
+    expect(project.statusCode).toBe(201);
+    const correlation = uniqueName('corr');
+    const job = await rest('functions/api/projects/repository', 'POST', `/api/projects/${project.body.data.id}/repository`, {
+      routePath: '/api/projects/{id}/repository',
+      pathParameters: { id: project.body.data.id },
+      token: adminToken,
+      headers: { 'x-correlation-id': correlation },
+    });
+    expect(job.statusCode).toBe(202);
+    expect(job.headers['x-correlation-id']).toBe(correlation);
+    const sqs = new SQSClient({ endpoint: inject('sqsEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      const bodies: unknown[] = [];
+      for (let i = 0; i < 5 && !bodies.some((body) => (body as { jobId?: string }).jobId === job.body.data.id); i++) {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        bodies.push(...Messages.map((message) => JSON.parse(message.Body ?? '{}')));
+      }
+      expect(bodies).toContainEqual({ jobId: job.body.data.id, correlationId: correlation });
+    } finally {
+      sqs.destroy();
+    }
   });
 
   it('REST: refuses a request without the admin token', async () => {

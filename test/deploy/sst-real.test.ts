@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../infra/routes.js';
-import { deployables } from '../../stacks/deployables.js';
+import { deployables, nodeOptions } from '../../stacks/deployables.js';
 import { ensurePlatform, projectRoot } from '../../scripts/sst-platform.js';
 import { ensureBoardBuilt } from '../../packages/local/src/board-build.js';
 import { checkApp, functionsOf, unwrap } from './sst/check-app.js';
@@ -85,6 +85,7 @@ describe('the SST app, through SST’s real components', () => {
     // What the bundle carries, read back by the sst package's own Resource as a deployed function does it.
     const rest = found.find((f) => f.fn.kind === 'rest')!;
     const variables = unwrap(rest.lambda.inputs.environment).variables;
+    expect(variables.NODE_OPTIONS).toBe(nodeOptions);
     const bundle = runs.personal.rpcCalls.find((call) => call.method === 'Runtime.Build' && call.params.functionID === rest.functionId)!;
     const out = path.join(runs.personal.work, 'artifacts', `${rest.functionId}-src`);
     void bundle;

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ReplayCalls } from './cold-start-floors/replay.js';
 
 /** One AWS call as it went over the wire: its X-Amz-Target (e.g. `DynamoDB_20120810.GetItem`) and JSON body. */
 export interface RecordedCall {
@@ -70,16 +71,19 @@ function parse(body: Buffer): unknown {
   }
 }
 
-/** Calls that overlapped in time go in one group (sent side by side); groups follow one another. */
-export function groupCalls(calls: RecordedCall[]): Array<Array<Pick<RecordedCall, 'target' | 'body'>>> {
-  const groups: Array<Array<Pick<RecordedCall, 'target' | 'body'>>> = [];
-  let groupEnd = -Infinity;
-  for (const call of calls) {
-    if (groups.length === 0 || call.startMs >= groupEnd) {
-      groups.push([]);
-      groupEnd = call.endMs;
-    } else groupEnd = Math.max(groupEnd, call.endMs);
-    groups[groups.length - 1].push({ target: call.target, body: call.body });
-  }
-  return groups;
+/**
+ * The calls for a replay, in the order they started, each after the call that ended last before it started
+ * (the answer it waited for; none when no call had ended). Calls sent side by side go side by side again, and a
+ * chain among them (a Query, then the BatchWriteItem of what it found, while other Queries still run) stays a
+ * chain. Where a call waited for several answers, only the last to arrive is kept: a floor never waits longer
+ * than the function did.
+ */
+export function replayCalls(calls: RecordedCall[]): ReplayCalls {
+  return calls.map((call, own) => {
+    let after: number | undefined;
+    calls.forEach((other, index) => {
+      if (index < own && other.endMs <= call.startMs && (after === undefined || other.endMs > calls[after].endMs)) after = index;
+    });
+    return { target: call.target, body: call.body, ...(after === undefined ? {} : { after }) };
+  });
 }

@@ -25,8 +25,8 @@ import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
 import { deployables, nodeOptions, type Deployable } from '../stacks/deployables.js';
 import { figure, percentile, round, type Figure } from './stats.js';
-import { groupCalls, startCallRecorder } from './call-recorder.js';
-import type { ReplayGroups } from './cold-start-floors/replay.js';
+import { replayCalls, startCallRecorder } from './call-recorder.js';
+import { roundTripsInSequence, type ReplayCalls } from './cold-start-floors/replay.js';
 import { floorFor, type FloorLibraries } from './cold-start-floors/generate.js';
 import { readPriorItems, restorePriorItems, type PriorItem } from './cold-start-floors/pre-state.js';
 import type { BenchContext } from './context.js';
@@ -285,7 +285,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     const dynamoRecorder = await startCallRecorder(ctx.dynamoEndpoint, (target, body) => readPriorItems(dynamo, target, body));
     const sqsRecorder = await startCallRecorder(ctx.sqsEndpoint);
     const recordingEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamoRecorder.endpoint, AWS_ENDPOINT_URL_SQS: sqsRecorder.endpoint };
-    const recordings = new Map<BuiltBundle, { fn: Deployable; stackFn: Deployable; groups: ReplayGroups; calls: Record<string, number>; prior: PriorItem[] }>();
+    const recordings = new Map<BuiltBundle, { fn: Deployable; stackFn: Deployable; replay: ReplayCalls; calls: Record<string, number>; prior: PriorItem[] }>();
     try {
       for (const bundle of bundles) {
         dynamoRecorder.take();
@@ -301,7 +301,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
         });
         const targets = recorded.map((call) => call.target);
         const mcp = bundle.fn.kind === 'mcp';
-        recordings.set(bundle, { fn: floorFor(targets, mcp), stackFn: floorFor(targets, mcp, 'stack', bundle.fn.kind), groups: groupCalls(recorded), calls, prior });
+        recordings.set(bundle, { fn: floorFor(targets, mcp), stackFn: floorFor(targets, mcp, 'stack', bundle.fn.kind), replay: replayCalls(recorded), calls, prior });
       }
     } finally {
       await dynamoRecorder.stop();
@@ -316,8 +316,8 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
     const floorKinds = (bundle: BuiltBundle): FloorLibraries[] => (bundle.fn.kind === 'mcp' ? ['bare'] : ['bare', 'stack']);
     const floorBundleOf = (bundle: BuiltBundle, libraries: FloorLibraries) => (libraries === 'stack' ? floors.get(bundle)!.stackBundle : floors.get(bundle)!.bundle);
     const floorEventFor = async (bundle: BuiltBundle) => {
-      const { groups } = floors.get(bundle)!;
-      return bundle.fn.kind === 'mcp' ? { ...((await eventFor(bundle)) as object), groups } : { groups };
+      const { replay } = floors.get(bundle)!;
+      return bundle.fn.kind === 'mcp' ? { ...((await eventFor(bundle)) as object), replay } : { replay };
     };
     for (const bundle of new Set([...floors.values()].flatMap((floor) => [floor.bundle, floor.stackBundle]))) {
       const sample = [...floors].find(([, floor]) => floor.bundle === bundle || floor.stackBundle === bundle)![0];
@@ -378,7 +378,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           bundleBytes: bundle.bytes,
           floorBundleBytes: floors.get(bundle)!.bundle.bytes,
           callsOnFirstRequest: floors.get(bundle)!.calls,
-          callGroups: floors.get(bundle)!.groups.length,
+          roundTripsInSequence: roundTripsInSequence(floors.get(bundle)!.replay),
           itemsRestoredBeforeEachFloorRun: floors.get(bundle)!.prior.length,
           floorCallsRefused: refusedByFloor.get(bundle) ?? 0,
           answer: entry.answer,

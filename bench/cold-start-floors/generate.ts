@@ -34,7 +34,7 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
   // its floor loads the DynamoDB client and makes it, and sends nothing.
   const bareClient = (used.length === 0 || stack) && !mcp;
   const sqs = used.filter((target) => target.startsWith('AmazonSQS')).map((target) => target.split('.').pop()!);
-  const lines = [`import { replay, type ReplayGroups } from '../replay.js';`];
+  const lines = [`import { replay, type ReplayCalls } from '../replay.js';`];
   if (dynamo.length || bareClient) lines.push(`import { ${['DynamoDBClient', ...dynamo.map((name) => `${name}Command`)].join(', ')} } from '@aws-sdk/client-dynamodb';`);
   if (sqs.length) lines.push(`import { SQSClient, ${sqs.map((name) => `${name}Command`).join(', ')} } from '@aws-sdk/client-sqs';`);
   if (mcp) {
@@ -72,8 +72,8 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
     `  const commands: Record<string, (body: unknown) => Promise<unknown>> = {${commands.join(' ')}};`,
     stack ? '  const read: Record<string, unknown>[] = [];' : '',
     stack
-      ? '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body).then((output) => void read.push(...itemsOf(output))));'
-      : '  const done = await replay(event.groups as ReplayGroups, (target, body) => commands[target](body));',
+      ? '  const done = await replay(event.replay as ReplayCalls, (target, body) => commands[target](body).then((output) => void read.push(...itemsOf(output))));'
+      : '  const done = await replay(event.replay as ReplayCalls, (target, body) => commands[target](body));',
   );
   if (mcp) {
     lines.push(
@@ -94,7 +94,7 @@ export function floorFor(targets: string[], mcp: boolean, libraries: FloorLibrar
   if (stack) {
     lines.push(
       '/** The recorded calls, checked as a handler checks its input. */',
-      'const recorded = z.object({ groups: z.array(z.array(z.object({ target: z.string(), body: z.unknown() }))) });',
+      'const recorded = z.object({ replay: z.array(z.object({ target: z.string(), body: z.unknown(), after: z.optional(z.number()) })) });',
       '/** Loaded as core loads them (neither is made until something is written). */',
       'export const telemetry = [Logger, Metrics];',
       '/** The items an answer carries, as plain objects (what the DocumentClient does with every answer). */',

@@ -28,6 +28,15 @@ async function sqs(): Promise<{ client: SQSClient; sdk: Sqs }> {
   return { client: cached.client, sdk };
 }
 
+/**
+ * Starts loading the SQS client (and makes it) without waiting: a request that will send a message calls this
+ * before its DynamoDB reads, so a cold start loads the client while those reads are on the wire instead of
+ * after them. A load that fails is reported by the send that needs it.
+ */
+export function prepareSqs(): void {
+  sqs().catch(() => undefined);
+}
+
 export interface QueuedMessage {
   body: string;
   receiptHandle: string;

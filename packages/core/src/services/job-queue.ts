@@ -1,5 +1,5 @@
 import { correlationId } from '../telemetry.js';
-import { changeVisibility, sendMessage } from '../queue/sqs.js';
+import { changeVisibility, prepareSqs, sendMessage } from '../queue/sqs.js';
 import { config } from '../config.js';
 
 /** The job queue's URL (AIWORKER_QUEUE_URL). */
@@ -30,6 +30,9 @@ export function parseJobMessage(body: string): JobMessage {
   if (!parsed || typeof parsed.jobId !== 'string' || !parsed.jobId) throw new Error(`Not a job message: ${body.slice(0, 200)}`);
   return { jobId: parsed.jobId, ...(typeof parsed.correlationId === 'string' && parsed.correlationId ? { correlationId: parsed.correlationId } : {}) };
 }
+
+/** Gets the queue's client ready while the request reads what it needs (queue/sqs.ts prepareSqs). */
+export const prepareJobQueue = (): void => prepareSqs();
 
 export async function sendJobMessage(jobId: string, queueUrl = jobQueueUrl()): Promise<void> {
   await sendMessage(queueUrl, jobMessageBody(jobId));

@@ -10,6 +10,7 @@ import type { Task, TaskState } from '../schemas/task.js';
 import { ACTIVE_STATES } from '../state-machine.js';
 import { taskBranchName } from './branch-name.js';
 import { enqueueJob, publicJob } from './job-producer.js';
+import { prepareJobQueue } from './job-queue.js';
 import { createProject, getProject } from './projects.js';
 import { getTask } from './tasks.js';
 
@@ -95,6 +96,7 @@ async function taskJob<T extends JobType>(task: Task, type: T, input: (project: 
 
 /** A `create_branch` job: `task-{shortId}-{slug}` from the project's default branch (an existing one is reused). */
 export async function requestBranch(taskId: string, options: { agentId?: string; actor?: string } = {}): Promise<Job> {
+  prepareJobQueue();
   const task = await getTask(taskId);
   assertHolder(task, options.agentId);
   assertState(task, ACTIVE_STATES, 'creating a branch');
@@ -103,6 +105,7 @@ export async function requestBranch(taskId: string, options: { agentId?: string;
 
 /** A `create_pull_request` job: from the task branch to the project's default branch (an open one is reused). */
 export async function requestPullRequest(taskId: string, options: PullRequestRequest & { agentId?: string; actor?: string } = {}): Promise<Job> {
+  prepareJobQueue();
   const task = await getTask(taskId);
   assertHolder(task, options.agentId);
   assertState(task, ACTIVE_STATES, 'opening a pull request');
@@ -137,6 +140,7 @@ function closingIssue(task: Task, body: string): string {
  * that names who asked (`actor`).
  */
 export async function requestMerge(taskId: string, actor?: string): Promise<Job> {
+  prepareJobQueue();
   const task = await getTask(taskId);
   assertState(task, ['approved'], 'merging its pull request');
   if (task.prNumber === undefined) {
@@ -148,6 +152,7 @@ export async function requestMerge(taskId: string, actor?: string): Promise<Job>
 
 /** A `create_repository` job for the project's Gitea repository (an existing one is reused). */
 export async function requestRepository(projectId: string): Promise<Job> {
+  prepareJobQueue();
   const project = await getProject(projectId);
   return enqueueJob({
     projectId: project.id,
@@ -160,6 +165,7 @@ export async function requestRepository(projectId: string): Promise<Job> {
  * and updated if it exists (so asking again re-syncs it). CONFLICT when webhooks are not configured here.
  */
 export async function requestWebhook(projectId: string): Promise<Job> {
+  prepareJobQueue();
   const project = await getProject(projectId);
   const settings = webhookSettings();
   if (!settings.configured) {

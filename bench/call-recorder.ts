@@ -84,6 +84,18 @@ export function replayCalls(calls: RecordedCall[]): ReplayCalls {
     calls.forEach((other, index) => {
       if (index < own && other.endMs <= call.startMs && (after === undefined || other.endMs > calls[after].endMs)) after = index;
     });
-    return { target: call.target, body: call.body, ...(after === undefined ? {} : { after }) };
+    return { target: call.target, body: withoutIdempotencyToken(call.body), ...(after === undefined ? {} : { after }) };
   });
+}
+
+/**
+ * A recorded body without the idempotency token the SDK filled in (TransactWriteItems' `ClientRequestToken`):
+ * DynamoDB (and DynamoDB Local) answers a second transaction with the same token, within ten minutes, from
+ * the first one's result without writing anything, so a floor replaying it would skip the very writes it is
+ * there to make. Without it, the floor's SDK fills in a fresh token, as the function's did.
+ */
+function withoutIdempotencyToken(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || !('ClientRequestToken' in body)) return body;
+  const { ClientRequestToken: _token, ...rest } = body as Record<string, unknown>;
+  return rest;
 }

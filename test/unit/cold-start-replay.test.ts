@@ -68,3 +68,12 @@ describe('cold-start floor replay', () => {
     expect(events.indexOf('send BatchWriteEvents')).toBeGreaterThan(events.indexOf('answer QueryEvents'));
   });
 });
+
+describe('cold-start floor replay of a transaction', () => {
+  it("leaves out the transaction's idempotency token, so the floor's SDK sends a fresh one and DynamoDB writes again", () => {
+    const transaction = { TransactItems: [{ Put: { TableName: 'bench', Item: { pk: { S: 'TASK#1' } } } }], ClientRequestToken: 'recorded-token' };
+    const [replayed] = replayCalls([{ target: 'DynamoDB_20120810.TransactWriteItems', body: transaction, startMs: 0, endMs: 1 }]);
+    expect(replayed.body).toEqual({ TransactItems: transaction.TransactItems });
+    expect(transaction.ClientRequestToken).toBe('recorded-token');
+  });
+});

@@ -7,7 +7,7 @@
  * by side; bench/cold-start-floors/), bundled by the same build. For MCP the floor is a bare SDK-v2 MCP
  * server answering the same request after the same calls. Wall time from spawn to the result written and
  * said done, both sides alike; runs interleaved, the order alternating (floors then bundle, bundle then
- * floors, …): each bundle's median of BENCH_COLD_REPS (default 11) runs against the median of its floors' runs
+ * floors, …): each bundle's median of BENCH_COLD_REPS (default 15) runs against the median of its floors' runs
  * made beside each of them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +31,7 @@ import { floorFor, type FloorLibraries } from './cold-start-floors/generate.js';
 import { readPriorItems, restorePriorItems, type PriorItem } from './cold-start-floors/pre-state.js';
 import type { BenchContext } from './context.js';
 
-const REPS = Number(process.env.BENCH_COLD_REPS ?? 11);
+const REPS = Number(process.env.BENCH_COLD_REPS ?? 15);
 const SETTINGS = process.env.BENCH_COLD_BUILD === 'project' ? 'project' : 'sst';
 /** BENCH_COLD_ONLY=tasks/get,mcp: only the functions whose handler path contains one of these (while tuning one). */
 const ONLY = process.env.BENCH_COLD_ONLY?.split(',').map((part) => part.trim()).filter(Boolean);
@@ -202,6 +202,12 @@ const medianParts = (timings: Timing[]) => {
   const median = (key: keyof Timing) => Math.round(percentile(timings.map((timing) => timing[key]), 50) * 10) / 10;
   return { boot: median('bootMs'), import: median('importMs'), firstInvocation: median('handlerMs') };
 };
+
+/**
+ * For context beside the target's ratio of medians: the median of each repetition's own ratio (the function's run
+ * over the floor's run made beside it), which a drift of the machine during the section moves less.
+ */
+const pairedRatio = (ours: number[], floor: number[]) => round(percentile(ours.map((ms, i) => ms / floor[i]), 50));
 
 /** Checks that the answer is a real one (no 5xx, the expected shape) and returns a short description. */
 function describeAnswer(bundle: BuiltBundle, result: any): string {
@@ -384,6 +390,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           answer: entry.answer,
           samplesMs: entry.ms.map((ms) => Math.round(ms)),
           floorSamplesMs: entry.floorMs.map((ms) => Math.round(ms)),
+          pairedRatio: pairedRatio(entry.ms, entry.floorMs),
           partsMs: medianParts(entry.timings),
           floorPartsMs: medianParts(entry.floorTimings),
           floorIs: `fresh node: ${bundle.fn.kind === 'mcp' ? 'a bare SDK-v2 MCP server answering the same request after ' : ''}the bare SDK's clients making the calls this function made on its first request (recorded on the wire; bench/cold-start-floors/), from the state they found (the items its writes changed are put back first, untimed), bundled with the same esbuild settings, run just before each of this bundle's runs`,
@@ -410,6 +417,7 @@ export async function benchColdStart(ctx: BenchContext): Promise<Figure[]> {
           callsOnFirstRequest: floors.get(bundle)!.calls,
           samplesMs: entry.ms.map((ms) => Math.round(ms)),
           floorSamplesMs: entry.stackFloorMs.map((ms) => Math.round(ms)),
+          pairedRatio: pairedRatio(entry.ms, entry.stackFloorMs),
           partsMs: medianParts(entry.timings),
           floorPartsMs: medianParts(entry.stackFloorTimings),
           floorIs: `the floor above on the libraries this function is built on, none of its own code: ${bundle.fn.kind === 'rest' ? 'middy and its header normalizer around the handler' : bundle.fn.kind === 'worker' ? "Powertools' batch processor around the calls" : 'the calls'}, zod/mini checking the event, Powertools Logger and Metrics loaded, a DynamoDB DocumentClient made, what the calls read turned into plain objects as the DocumentClient does${bundle.fn.kind === 'rest' ? ' and answered as JSON' : ''} (bench/cold-start-floors/generate.ts, libraries 'stack')`,

@@ -9,7 +9,8 @@ export const runtime = 'nodejs22.x' as const;
  * Node's options for every function (NODE_OPTIONS): AsyncLocalStorage on async context frames, Node 24's default
  * and behind this flag on 22. Core keeps a request's correlation id and its retry budget in AsyncLocalStorage;
  * on 22's default implementation (async hooks) every promise of the request pays for that, about 1 µs an
- * await: 5–15 ms of a cold start's first request, which makes thousands of SDK promises (docs/performance.md).
+ * await, and a cold first request makes thousands of SDK promises: 13–17 ms of `tasks/delete`'s and the board's
+ * in a section run (docs/performance.md).
  */
 export const nodeOptions = '--experimental-async-context-frame';
 

@@ -2,7 +2,7 @@ import { mcpFunction, sweeperFunction } from '../infra/functions.js';
 import { queue } from '../infra/queue.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 
-/** Lambda's Node.js runtime (the handlers are tested on Node 20 locally and run on 22 in AWS). */
+/** Lambda's Node.js runtime (the tests and `npm start` run on Node 22 too: .ci/run installs it when the machine's is older). */
 export const runtime = 'nodejs22.x' as const;
 
 /**

@@ -90,15 +90,21 @@ let metricsInstance: Metrics | undefined;
 export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespace: config().telemetry.metricsNamespace, serviceName: config().telemetry.serviceName }));
 
 /**
- * Emits one metric at once (its own EMF record, so concurrent work never mixes dimensions). Never throws:
- * a metric that cannot be written is not worth failing the work for.
+ * Emits one metric at once, as its own EMF record: its dimensions and value are added to the process's one
+ * Metrics and published in the same synchronous step, so concurrent work never mixes dimensions (nothing
+ * else runs in between, and publishing clears them). Powertools' `singleMetric()` does the same on a new
+ * Metrics per call, which cost a claim about 7% of its CPU (bench `claims`, one agent). Never throws: a metric
+ * that cannot be written is not worth failing the work for.
  */
 export function recordMetric(name: string, value = 1, unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count, dimensions: Record<string, string> = {}): void {
+  const shared = metrics();
   try {
-    const single = metrics().singleMetric();
-    for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
-    single.addMetric(name, unit, value);
+    for (const key in dimensions) shared.addDimension(key, dimensions[key]);
+    shared.addMetric(name, unit, value);
+    shared.publishStoredMetrics();
   } catch (error) {
+    shared.clearMetrics();
+    shared.clearDimensions();
     logger.warn('Could not record a metric', { metric: name, error: error as Error });
   }
 }

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { config } from '../config.js';
+import { config, dynamodbEndpointSetting } from '../config.js';
 
 let cached: { endpoint: string | undefined; client: DynamoDBDocumentClient } | undefined;
 
@@ -9,10 +9,9 @@ let cached: { endpoint: string | undefined; client: DynamoDBDocumentClient } | u
  * code talks to AWS, LocalStack or DynamoDB Local. Cached per endpoint, created on first use.
  */
 export function documentClient(): DynamoDBDocumentClient {
-  const { endpoints, dynamodbMaxAttempts } = config();
-  const endpoint = endpoints.dynamodb;
+  const endpoint = dynamodbEndpointSetting();
   if (cached && cached.endpoint === endpoint) return cached.client;
-  const client = new DynamoDBClient({ maxAttempts: dynamodbMaxAttempts });
+  const client = new DynamoDBClient({ maxAttempts: config().dynamodbMaxAttempts });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   cached = { endpoint, client: documents };
   return documents;

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { config } from '../config.js';
+import { tableNameSetting } from '../config.js';
 import { documentClient } from './client.js';
 import { failedConditions, isConditionFailed } from './errors.js';
 import { stripKeys } from './keys.js';
@@ -18,7 +18,7 @@ export { isConditionFailed, isThrottlingError, isTransactionCanceled, isTransact
 export type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-export const tableName = (): string => config().tableName;
+export const tableName = (): string => tableNameSetting();
 
 export async function getItem<T>(pk: string, sk: string): Promise<T | undefined> {
   const result = await documentClient().send(new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true }));

@@ -124,12 +124,13 @@ async function read(projectId?: string): Promise<Copy> {
 
 /** Takes one candidate out of the copy: random among the oldest SPREAD of the highest priority. */
 function take(copy: Copy, exclude: Set<string>): Candidate | undefined {
-  const items = copy.items.filter((item) => !exclude.has(item.id));
+  // Most claims have lost no race yet (nothing to exclude): the copy is then read as it is, not copied.
+  const items = exclude.size ? copy.items.filter((item) => !exclude.has(item.id)) : copy.items;
   if (items.length === 0) return undefined;
   const priority = items[0].rank.slice(0, 3);
   const top = items.slice(0, SPREAD).filter((item) => item.rank.startsWith(priority));
   const chosen = top[Math.floor(Math.random() * top.length)];
-  copy.items = copy.items.filter((item) => item !== chosen);
+  copy.items.splice(copy.items.indexOf(chosen), 1);
   taken.set(chosen.id, { at: clockMs(), projectId: chosen.projectId, shard: shardOf(chosen.id) });
   return chosen;
 }

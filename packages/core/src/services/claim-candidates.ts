@@ -59,6 +59,8 @@ interface Copy {
   ids: string[];
   /** Tasks the read found but skipped: their claims are in flight in this process. */
   inFlight: number;
+  /** Whether a partition had more claimable tasks than the read took (a page ended with a key to go on from). */
+  more: boolean;
 }
 const copies = new Map<string, Copy>();
 /**
@@ -83,7 +85,7 @@ const scopeKey = (projectId?: string) => projectId ?? '*';
  * The first claimable tasks of one partition, skipping those this process has just handed out (their
  * claims are in flight): reads on while a page holds only such tasks.
  */
-async function readPartition(partition: CandidatePartition, started: number): Promise<{ found: Candidate[]; inFlight: number }> {
+async function readPartition(partition: CandidatePartition, started: number): Promise<{ found: Candidate[]; inFlight: number; more: boolean }> {
   const found: Candidate[] = [];
   let inFlight = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -97,7 +99,7 @@ async function readPartition(partition: CandidatePartition, started: number): Pr
     startKey = result.startKey;
     if (found.length > 0 || !startKey) break;
   }
-  return { found, inFlight };
+  return { found, inFlight, more: startKey !== undefined };
 }
 
 async function read(projectId?: string): Promise<Copy> {
@@ -114,13 +116,22 @@ async function read(projectId?: string): Promise<Copy> {
       : await Promise.all(allShards().map((shard) => readPartition({ shard }, started)));
     const items = parts.flatMap((part) => part.found).sort((a, b) => a.rank.localeCompare(b.rank));
     const inFlight = parts.reduce((sum, part) => sum + part.inFlight, 0);
-    const copy = { readAt: started, items, found: items.length, ids: items.map((item) => item.id), inFlight };
+    const more = parts.some((part) => part.more);
+    const copy = { readAt: started, items, found: items.length, ids: items.map((item) => item.id), inFlight, more };
     copies.set(key, copy);
     return copy;
   })().finally(() => reading.delete(key));
   reading.set(key, promise);
   return promise;
 }
+
+/**
+ * A copy of a partition that holds more than the read took, three quarters used: the next read starts now,
+ * beside the claims, rather than when the copy runs out and every claim here waits for it. At 8 agents
+ * claiming every project's tasks (about 350 claims/s here) a copy of 200 ran out in 0.6 s, well within its
+ * second of freshness.
+ */
+const runningLow = (copy: Copy) => copy.more && copy.items.length * 4 <= copy.found;
 
 /** Takes one candidate out of the copy: random among the oldest SPREAD of the highest priority. */
 function take(copy: Copy, exclude: Set<string>): Candidate | undefined {
@@ -146,7 +157,7 @@ export async function nextCandidate(projectId: string | undefined, exclude: Set<
     // Past its freshness (but within twice that) the copy still serves this claim while the next read runs beside
     // it (read() joins one already running), so a process claiming steadily never waits for a read; a read's
     // failure only leaves the copy as it is.
-    if (age >= freshMs(projectId)) void read(projectId).catch(() => undefined);
+    if (age >= freshMs(projectId) || runningLow(copy)) void read(projectId).catch(() => undefined);
     const candidate = take(copy, exclude);
     if (candidate) return candidate;
   }

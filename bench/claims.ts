@@ -1,6 +1,6 @@
 /**
  * Claim throughput: get_next_task (core `claimNextTask`, what the MCP tool runs) by N agents at a time, each
- * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 10,000) backlog tasks split over the
+ * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 16,000) backlog tasks split over the
  * concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
  * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
  * DynamoDB Local, in slices alternating with ours (see SLICES).
@@ -19,7 +19,7 @@ import { inParallel, seconds } from './pool.js';
 import { figure, percentile, round, type Figure } from './stats.js';
 
 /** Backlog tasks in all, split over the levels: one share for a single agent, two for each concurrent level. */
-const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 10000);
+const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 16000);
 const LEVELS = (process.env.BENCH_CLAIM_LEVELS ?? '1,8,64').split(',').map(Number);
 const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
 const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));

@@ -16,7 +16,7 @@ import { taskRepository } from '../packages/core/src/db/task-repository.js';
 import { ConflictError, claimNextTask, createProject, createTask, registerAgent } from '../packages/core/src/index.js';
 import type { BenchContext } from './context.js';
 import { inParallel, seconds } from './pool.js';
-import { figure, percentile, round, type Figure } from './stats.js';
+import { figure, judgedOnPairs, percentile, round, type Figure } from './stats.js';
 
 /** Backlog tasks in all, split over the levels: one share for a single agent, two for each concurrent level. */
 const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 16000);
@@ -157,17 +157,10 @@ function countCalls() {
  * slices' own ratios (slice k's claims against the floor run beside them, the order alternating). A slow phase
  * of the machine that falls on one side of a slice moves a ratio of totals by several percent (a run at
  * 17:13 on 2026-12-04: 1 agent with a project, the first two slices of claims 117–129 claims/s, the other six
- * 190–224); the median of the pairs moves by one slice's worth at most. The ratio of totals stays in `extra.ratioOfTotals`. Cold starts are judged the same way.
+ * 190–224); the median of the pairs moves by one slice's worth at most. Cold starts are judged the same way.
  */
 function pairedFigure(name: string, rate: number, floorRate: number, ours: number[], floors: number[], extra: Record<string, unknown>): Figure {
-  const result = figure(name, rate, floorRate, 'ops/s', TARGET, extra);
-  const paired = round(percentile(ours.map((value, k) => value / floors[k]), 50));
-  return {
-    ...result,
-    ratio: paired,
-    met: paired >= TARGET.min,
-    extra: { ...result.extra, ratioIs: "the median of the slices' own ratios (each slice's claims over the floor run beside them)", ratioOfTotals: result.ratio },
-  };
+  return judgedOnPairs(figure(name, rate, floorRate, 'ops/s', TARGET, extra), ours, floors, TARGET, "the median of the slices' own ratios (each slice's claims over the floor run beside them)", 'ratioOfTotals');
 }
 
 /** `project`: get_next_task with projectId; `any`: without (the default claim, over the sharded index). */

@@ -24,7 +24,7 @@ import { ensureQueues } from '../packages/local/src/provision.js';
 import { routes, type RouteDefinition } from '../infra/routes.js';
 import { buildFunctions, type BuiltBundle } from '../scripts/build.js';
 import { deployables, nodeOptions, type Deployable } from '../stacks/deployables.js';
-import { figure, percentile, round, type Figure } from './stats.js';
+import { figure, judgedOnPairs, percentile, round, type Figure } from './stats.js';
 import { replayCalls, startCallRecorder } from './call-recorder.js';
 import { roundTripsInSequence, type ReplayCalls } from './cold-start-floors/replay.js';
 import { floorFor, type FloorLibraries } from './cold-start-floors/generate.js';
@@ -203,9 +203,6 @@ const medianParts = (timings: Timing[]) => {
   return { boot: median('bootMs'), import: median('importMs'), firstInvocation: median('handlerMs') };
 };
 
-/** The median of each repetition's own ratio: the function's run over the floor's run made beside it. */
-const pairedRatio = (ours: number[], floor: number[]) => round(percentile(ours.map((ms, i) => ms / floor[i]), 50));
-
 /**
  * A cold start's figure: the medians of both sides as value and floor, the target judged on the paired ratio.
  * Fresh processes here take one of two times about 50 ms apart (e.g. `tasks/log`'s own runs 203–237 or
@@ -216,8 +213,7 @@ const pairedRatio = (ours: number[], floor: number[]) => round(percentile(ours.m
  */
 function coldFigure(name: string, ours: number[], floor: number[], kind: string, extra: Record<string, unknown>): Figure {
   const result = figure(name, percentile(ours, 50), percentile(floor, 50), 'ms', targetOf(kind), extra);
-  const paired = pairedRatio(ours, floor);
-  return { ...result, ratio: paired, met: paired <= targetOf(kind).max, extra: { ...extra, ratioIs: 'the median of the repetitions\' own ratios (each run over its floor run beside it)', ratioOfMedians: result.ratio } };
+  return judgedOnPairs(result, ours, floor, targetOf(kind), "the median of the repetitions' own ratios (each run over its floor run beside it)", 'ratioOfMedians');
 }
 
 /** Checks that the answer is a real one (no 5xx, the expected shape) and returns a short description. */

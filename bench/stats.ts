@@ -35,3 +35,15 @@ export function figure(name: string, value: number, floor: number, unit: string,
   const targetText = target ? (target.max !== undefined ? `≤ ${target.max}×` : `≥ ${target.min}×`) : undefined;
   return { name, value: round(value), floor: round(floor), unit, ratio: round(ratio), target: targetText, met, extra };
 }
+
+/**
+ * A figure judged on its pairs: each of `ours` was measured beside the same index of `floors` (the two sides
+ * interleaved, the order alternating), and the ratio shown, and the target, is the median of the pairs' own
+ * ratios, which a slow phase falling on one side of one pair barely moves. The plain ratio stays in
+ * `extra[plainRatio]`.
+ */
+export function judgedOnPairs(result: Figure, ours: number[], floors: number[], target: { max?: number; min?: number }, ratioIs: string, plainRatio: string): Figure {
+  const paired = round(percentile(ours.map((value, k) => value / floors[k]), 50));
+  const met = (target.max === undefined || paired <= target.max) && (target.min === undefined || paired >= target.min);
+  return { ...result, ratio: paired, met, extra: { ...result.extra, ratioIs, [plainRatio]: result.ratio } };
+}

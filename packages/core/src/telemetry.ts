@@ -97,14 +97,15 @@ export const metrics = (): Metrics => (metricsInstance ??= new Metrics({ namespa
  * that cannot be written is not worth failing the work for.
  */
 export function recordMetric(name: string, value = 1, unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count, dimensions: Record<string, string> = {}): void {
-  const shared = metrics();
+  let shared: Metrics | undefined;
   try {
+    shared = metrics();
     for (const key in dimensions) shared.addDimension(key, dimensions[key]);
     shared.addMetric(name, unit, value);
     shared.publishStoredMetrics();
   } catch (error) {
-    shared.clearMetrics();
-    shared.clearDimensions();
+    shared?.clearMetrics();
+    shared?.clearDimensions();
     logger.warn('Could not record a metric', { metric: name, error: error as Error });
   }
 }

@@ -18,11 +18,13 @@ import type { BenchContext } from './context.js';
 import { inParallel, seconds } from './pool.js';
 import { figure, judgedOnPairs, percentile, round, type Figure } from './stats.js';
 
-/** Backlog tasks in all, split over the levels: one share for a single agent, two for each concurrent level. */
+/**
+ * Backlog tasks in all, split evenly over the levels (one agent had half a share before 2026-12-04: its slices,
+ * the slowest, lasted about a second, long enough for one hiccup of the machine to move one by a third).
+ */
 const TOTAL_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 16000);
 const LEVELS = (process.env.BENCH_CLAIM_LEVELS ?? '1,8,64').split(',').map(Number);
-const share = (concurrency: number) => (concurrency === 1 ? 1 : 2);
-const tasksFor = (concurrency: number) => Math.round((TOTAL_TASKS * share(concurrency)) / LEVELS.reduce((sum, level) => sum + share(level), 0));
+const tasksPerLevel = Math.round(TOTAL_TASKS / LEVELS.length);
 /** Claims/s against the pair floor: two conditional UpdateItems side by side, the least a claim that keeps its guarantees writes. */
 const TARGET = { min: 0.9 };
 
@@ -181,15 +183,35 @@ export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
 }
 
 async function warmUp(ctx: BenchContext): Promise<void> {
-  const count = Math.min(400, Math.max(50, Math.round(TOTAL_TASKS / 10)));
+  // Long enough for both JITs (Node's, DynamoDB Local's JVM) to settle on every path timed below: with 400
+  // claims, all 8 at a time, the first level (1 agent with a project) still ramped up through its slices, the
+  // claims more slowly than the floors (a run at 17:52 on 2026-12-04: claims 169 → 283/s, its own writes 192 →
+  // 281/s, slice by slice; its figure 0.88×).
+  const count = Math.min(1200, Math.max(50, Math.round(TOTAL_TASKS / 10)));
   const project = await createProject({ name: 'claims warm-up', giteaOwner: 'bench', giteaRepo: 'claims-warm-up', defaultBranch: 'main' });
   await backlog(project.id, count);
   const agents = await registerAgents(count, 'warm-up');
   const prefix = `BENCHCLAIM#warm#${Date.now()}`;
   await floorItems(ctx.tableName, prefix, count);
-  await floorRun(ctx.tableName, prefix, 0, count, 8);
-  // Both kinds of claim (one project's, every project's), so neither meets its first slice with cold code.
-  await inParallel(count, 8, (i) => claimNextTask(agents[i].id, { agent: agents[i], projectId: i % 2 ? project.id : undefined }));
+  await floorItems(ctx.tableName, `${prefix}#pair`, 2 * count);
+  const floorProject = await createProject({ name: 'claims floor warm-up', giteaOwner: 'bench', giteaRepo: 'claims-floor-warm-up', defaultBranch: 'main' });
+  const floorTasks: string[] = [];
+  const floorAgents = await registerAgents(count, 'floor-warm-up');
+  // Every kind of operation, one at a time and 8 at a time (half the items each), so that none meets its
+  // first slice with cold code.
+  const half = Math.round(count / 2);
+  for (const [from, to, concurrency] of [
+    [0, half, 1],
+    [half, count, 8],
+  ] as const) {
+    await floorRun(ctx.tableName, prefix, from, to, concurrency);
+    await pairRun(ctx.tableName, `${prefix}#pair`, from, to, concurrency);
+    // Made just before and all taken by them, so no claim of every project's tasks meets them (as below).
+    floorTasks.push(...(await backlog(floorProject.id, to - from)));
+    await claimWritesRun(floorProject.id, floorTasks, floorAgents, from, to, concurrency);
+    // Both kinds of claim (one project's, every project's).
+    await inParallel(to - from, concurrency, (i) => claimNextTask(agents[from + i].id, { agent: agents[from + i], projectId: i % 2 ? project.id : undefined }));
+  }
 }
 
 async function registerAgents(count: number, label: string) {
@@ -199,7 +221,7 @@ async function registerAgents(count: number, label: string) {
 }
 
 async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurrency: number): Promise<Figure[]> {
-  const TASKS = Math.round(tasksFor(concurrency) / SCOPES.length);
+  const TASKS = Math.round(tasksPerLevel / SCOPES.length);
   const project = await createProject({ name: `claims x${concurrency} ${scope}`, giteaOwner: 'bench', giteaRepo: `claims-${concurrency}-${scope}`, defaultBranch: 'main' });
   const projectTasks = await backlog(project.id, TASKS);
   // One agent per claim, registered beforehand: every claim is made by an agent holding nothing, as when

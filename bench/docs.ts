@@ -14,6 +14,8 @@ const root = join(here, '..');
 interface Results {
   measuredAt: string;
   node: string;
+  /** NODE_OPTIONS the bench ran with (bench/node-options.ts; recorded since the evening of 2026-12-04). */
+  nodeOptions?: string;
   sectionSeconds: Record<string, number>;
   totalSeconds: number;
   figures: Array<Figure & { extra?: Record<string, any> }>;
@@ -39,7 +41,7 @@ function provenance(results: Results): string {
   }
   const notes = [...separate].map(([section, at]) => `\`${section} …\` from that section run alone (${day(at)})`);
   return (
-    `Run of ${day(results.measuredAt)} UTC (Node ${results.node}, ${results.totalSeconds} s, a shared 2-core machine)` +
+    `Run of ${day(results.measuredAt)} UTC (Node ${results.node}${results.nodeOptions ? ` with \`${results.nodeOptions}\`` : ''}, ${results.totalSeconds} s, a shared 2-core machine)` +
     (notes.length ? `; ${notes.join(', ')}, merged into \`bench/results.json\`` : '') +
     '.'
   );

@@ -1,4 +1,6 @@
-// First: the log level, before any module makes its logger.
+// First: the deployed functions' Node options (the bench runs itself again with them when started without).
+import './node-options.js';
+// Then the log level, before any module makes its logger.
 import './quiet-logs.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -84,7 +86,7 @@ async function main() {
   const out = join(dirname(fileURLToPath(import.meta.url)), only ? 'results.partial.json' : 'results.json');
   mkdirSync(dirname(out), { recursive: true });
   const totalSeconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, sectionSeconds: durations, totalSeconds, figures }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, nodeOptions: process.env.NODE_OPTIONS, sectionSeconds: durations, totalSeconds, figures }, null, 2)}\n`);
   console.table(figures.map(({ name, value, floor, unit, ratio, target, met }) => ({ name, value, floor, unit, ratio, target: target ?? '', met: met ?? '' })));
   console.log(`\n${markdownTable(figures)}\n`);
   const unmet = figures.filter((f) => f.met === false).map((f) => f.name);

@@ -3,7 +3,7 @@
  * holding nothing when it asks, over BENCH_CLAIM_TASKS (default 16,000) backlog tasks split over the
  * concurrency levels (a project of its own per level), against raw conditional UpdateItem calls
  * (SET state = in_progress IF state = backlog, on pre-written items) at the same concurrency on the same
- * DynamoDB Local, in slices alternating with ours (see SLICES).
+ * DynamoDB Local, in slices alternating with ours (see slicesFor).
  *
  * For context (not the floor), `transactFloor` in extra: claim-shaped TransactWriteItems (a conditional task
  * update + two puts) per second at the same concurrency — the least a claim must write, since the task and
@@ -169,11 +169,18 @@ function pairedFigure(name: string, rate: number, floorRate: number, ours: numbe
 const SCOPES = (process.env.BENCH_CLAIM_SCOPES ?? 'project,any').split(',') as Array<'project' | 'any'>;
 
 /**
- * Floors and claims alternate in SLICES slices each (floors then claims, then claims then floors, …) so
+ * Floors and claims alternate in slices (slicesFor: floors then claims, then claims then floors, …), so
  * that a shared machine's drift (other processes, JIT, GC) falls on both alike; each rate is its operations
  * over its own slices' time. Before the first level both run once untimed (the JVM and Node warm up).
  */
-const SLICES = Number(process.env.BENCH_CLAIM_SLICES ?? 8);
+const SLICES_SET = process.env.BENCH_CLAIM_SLICES ? Number(process.env.BENCH_CLAIM_SLICES) : undefined;
+/**
+ * 24 slices at 1 and 8 agents (about 110 claims, half a second or less, each), 8 at 64 (a slice holds some
+ * five rounds of 64 claims in flight, not two). Until 2026-12-05 every level had 8: at one agent a slow phase
+ * of the machine lasting seconds fell on one side's slice (slice ratios 0.66–1.13 within one run, the median
+ * of eight 0.84–0.96 across runs); 32 slices in a section run gave 0.95, 8 gave 0.97.
+ */
+const slicesFor = (concurrency: number) => SLICES_SET ?? (concurrency >= 64 ? 8 : 24);
 
 export async function benchClaims(ctx: BenchContext): Promise<Figure[]> {
   await warmUp(ctx);
@@ -279,6 +286,7 @@ async function benchLevel(ctx: BenchContext, scope: 'project' | 'any', concurren
   };
 
   const calls = countCalls();
+  const SLICES = slicesFor(concurrency);
   const bounds = Array.from({ length: SLICES + 1 }, (_, k) => Math.round((TASKS * k) / SLICES));
   let floorSeconds = 0;
   let pairSeconds = 0;

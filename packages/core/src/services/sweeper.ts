@@ -36,24 +36,47 @@ export interface SweepResult {
 }
 
 const PAGE = 100;
+/** Agents expired at once, over every partition. */
 const PARALLEL = 8;
 
+/**
+ * Every (status, shard) partition of silent agents is read side by side (16 Queries in one round trip, not
+ * 16 in turn: a scheduled sweep's first run waited for each before); expiries share one bound of PARALLEL.
+ */
 export async function sweepExpiredLeases(at: Date = clockDate()): Promise<SweepResult> {
   const cutoff = new Date(at.getTime() - config().leaseSeconds * 1000).toISOString();
   const result: SweepResult = { expiredAgents: [], releasedTasks: [], skippedAgents: [] };
-  for (const status of ['busy', 'idle'] as const satisfies readonly AgentStatus[]) {
-    for (const shard of allShards()) {
+  const expire = bounded(PARALLEL);
+  const partitions = (['busy', 'idle'] as const satisfies readonly AgentStatus[]).flatMap((status) => allShards().map((shard) => ({ status, shard })));
+  await Promise.all(
+    partitions.map(async ({ status, shard }) => {
       let cursor: string | undefined;
       do {
         const page = await agentRepository.silentSince(status, shard, cutoff, PAGE, cursor);
-        for (let index = 0; index < page.items.length; index += PARALLEL) {
-          await Promise.all(page.items.slice(index, index + PARALLEL).map((agent) => expireLease(agent, cutoff, result)));
-        }
+        await Promise.all(page.items.map((agent) => expire(() => expireLease(agent, cutoff, result))));
         cursor = page.cursor;
       } while (cursor);
-    }
-  }
+    }),
+  );
   return result;
+}
+
+/** Runs at most `limit` of the functions it is given at once, the rest in the order they came. */
+function bounded(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    // A slot freed is handed to the first waiting straight away (never counted free in between).
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 async function expireLease(agent: AgentRecord, cutoff: string, result: SweepResult): Promise<void> {
